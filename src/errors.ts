@@ -1,0 +1,44 @@
+/**
+ * One catalogue of sluice's failures. Every error a user can see has a stable code
+ * (`SLUICE_ERR_<AREA>_<THING>`), an HTTP status where one applies, and keeps its `cause`.
+ */
+export const errorCodes = {
+  SLUICE_ERR_USAGE: { status: 400, exitCode: 2 },
+  SLUICE_ERR_NOT_BUILT: { status: 501, exitCode: 2 },
+  SLUICE_ERR_GRAPH_INVALID: { status: 400, exitCode: 1 },
+  SLUICE_ERR_GRAPH_LOAD: { status: 400, exitCode: 1 },
+  SLUICE_ERR_INPUT: { status: 400, exitCode: 1 },
+  SLUICE_ERR_STEP_FAILED: { status: 500, exitCode: 3 },
+  SLUICE_ERR_STEP_TIMEOUT: { status: 504, exitCode: 3 },
+  SLUICE_ERR_MODEL_NOT_FOUND: { status: 404, exitCode: 1 },
+  SLUICE_ERR_MODEL_NOT_READY: { status: 503, exitCode: 3 },
+  SLUICE_ERR_ROUTE_NOT_FOUND: { status: 404, exitCode: 1 },
+  SLUICE_ERR_INTERNAL: { status: 500, exitCode: 3 },
+} as const;
+
+export type ErrorCode = keyof typeof errorCodes;
+
+export class SluiceError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly exitCode: number;
+  /** A short suggestion printed under the message by the command line. */
+  readonly hint: string | undefined;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    options: { cause?: unknown; hint?: string; status?: number } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "SluiceError";
+    this.code = code;
+    this.status = options.status ?? errorCodes[code].status;
+    this.exitCode = errorCodes[code].exitCode;
+    this.hint = options.hint;
+  }
+}
+
+export function isSluiceError(error: unknown): error is SluiceError {
+  return error instanceof SluiceError;
+}
