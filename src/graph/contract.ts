@@ -1,0 +1,61 @@
+/**
+ * What user step modules see: the event, the context, and the shapes of handler functions,
+ * step classes and model classes (DESIGN.md section 2, "Step module contracts").
+ */
+
+/** The minimal logger steps get; pino's loggers satisfy it. */
+export interface Logger {
+  debug(obj: unknown, msg?: string): void;
+  info(obj: unknown, msg?: string): void;
+  warn(obj: unknown, msg?: string): void;
+  error(obj: unknown, msg?: string): void;
+}
+
+/** What an error handler learns about the failure it handles. */
+export interface StepErrorInfo {
+  step: string;
+  code: string;
+  message: string;
+  status: number;
+}
+
+/** One event walking the graph: an HTTP request or a stream message. */
+export interface GraphEvent {
+  id: string;
+  body: unknown;
+  path: string;
+  method: string;
+  headers: Record<string, string | undefined>;
+  key?: string | undefined;
+  /** Milliseconds since the epoch when the event entered sluice. */
+  time: number;
+  trigger: { kind: string; name?: string };
+  /** Set for error handlers. */
+  error?: StepErrorInfo;
+}
+
+/** Returned by a step to stop the event: no step after it runs. */
+export const DROP: unique symbol = Symbol.for("sluice.drop");
+export type Drop = typeof DROP;
+
+export interface StepContext {
+  logger: Logger;
+  /** The graph's name. */
+  graph: string;
+  /** The step's name (for routes: `router/route`). */
+  step: string;
+  /** Set when the step runs as an error handler. */
+  error?: StepErrorInfo;
+  /** Return this to drop the event (what `builtin:filter` does). */
+  drop: Drop;
+}
+
+export type HandlerFn = (input: unknown, ctx: StepContext) => unknown;
+
+export interface StepInstance {
+  init?(): unknown;
+  do(input: unknown, ctx: StepContext): unknown;
+  close?(): unknown;
+}
+
+export type StepClass = new (args: Record<string, unknown>, ctx: StepContext) => StepInstance;

@@ -1,0 +1,135 @@
+/**
+ * The graph document as users write it (DESIGN.md section 2). These types mirror
+ * schema/graph.schema.json, which is the source of truth for validation.
+ */
+
+export type StepKind = "task" | "router" | "model" | "remote" | "queue" | "error";
+export type RouterType = "model" | "switch" | "split" | "ensemble" | "parallel";
+export type Placement = "local" | "nuclio";
+
+/** Fields every step may carry. */
+export interface StepBase {
+  kind?: StepKind;
+  /** Upstream step names; several make this step a join. */
+  after?: string[];
+  /** A dotted path into the body that the step reads. */
+  input_path?: string;
+  /** A dotted path into the body where the step's result is written; without it the result replaces the body. */
+  result_path?: string;
+  /** Hand the step the whole event instead of its body. */
+  full_event?: boolean;
+  /** The error handler for this step (a step of kind `error`). */
+  on_error?: string;
+  /** A duration (`250ms`, `2s`) or milliseconds; the step fails with code TIMEOUT past it. */
+  timeout?: string | number;
+  /** Groups steps into one deployed function. */
+  function?: string;
+  placement?: Placement;
+  comment?: string;
+}
+
+/** `handler: module#export` or `class: module#Export` (+ `args`); `builtin:<name>` for shipped steps. */
+export interface CodeRef {
+  handler?: string;
+  class?: string;
+  args?: Record<string, unknown>;
+}
+
+export interface TaskStep extends StepBase, CodeRef {
+  kind?: "task";
+}
+
+export interface ModelStep extends StepBase, CodeRef {
+  kind: "model";
+  /** Used by `split` routers. */
+  weight?: number;
+  /** Used by `switch` routers: a CEL expression over `body`, `headers`, `path`. */
+  when?: string;
+}
+
+export interface RemoteStep extends StepBase {
+  kind: "remote";
+  url: string;
+  method?: string;
+  headers?: Record<string, string>;
+  retries?: number;
+  breaker?: Record<string, unknown>;
+  weight?: number;
+  when?: string;
+}
+
+export interface QueueStep extends StepBase {
+  kind: "queue";
+  /** `kafka://topic`, `nats://subject`; with no broker configured, an in-process queue. */
+  stream?: string;
+}
+
+export interface ErrorStep extends StepBase, CodeRef {
+  kind: "error";
+  /** Steps that continue with the handler's output; without it the output becomes the response. */
+  before?: string[];
+}
+
+/** A route of a router: a task, model or remote step, with routing hints. */
+export type RouteStep = (TaskStep & { weight?: number; when?: string }) | ModelStep | RemoteStep;
+
+export interface RouterStep extends StepBase {
+  kind: "router";
+  type?: RouterType;
+  routes: Record<string, RouteStep>;
+  /** `switch`: the route taken when no `when` matches. */
+  default?: string;
+  /** `ensemble`: how the routes' outputs are combined. */
+  vote?: "classification" | "regression";
+  /** `ensemble`: weight per route (default 1). */
+  weights?: Record<string, number>;
+}
+
+export type StepSpec = TaskStep | ModelStep | RemoteStep | QueueStep | ErrorStep | RouterStep;
+
+export interface HttpTrigger {
+  kind: "http";
+}
+export interface KafkaTrigger {
+  kind: "kafka";
+  brokers: string[];
+  topics: string[];
+  group: string;
+  output?: { topic: string };
+  dlq?: { topic: string; maxAttempts?: number };
+  [option: string]: unknown;
+}
+export interface NatsTrigger {
+  kind: "nats";
+  url: string;
+  subject: string;
+  queue?: string;
+  jetstream?: { stream: string; durable: string; maxDeliver?: number; [option: string]: unknown };
+  output?: { subject: string };
+  [option: string]: unknown;
+}
+export interface CronTrigger {
+  kind: "cron";
+  schedule?: string;
+  interval?: string;
+  event?: { body?: unknown; headers?: Record<string, string> };
+}
+export type TriggerSpec = HttpTrigger | KafkaTrigger | NatsTrigger | CronTrigger;
+
+export interface GraphSpec {
+  /** `flow`: a DAG of steps; `router`: the graph is one router over `routes`. */
+  topology?: "flow" | "router";
+  steps?: Record<string, StepSpec>;
+  /** For `topology: router`: the router's settings and routes. */
+  router?: Omit<RouterStep, "kind" | "after">;
+  responder?: string;
+  on_error?: string;
+  triggers?: TriggerSpec[];
+}
+
+export interface GraphDocument {
+  apiVersion: "sluice/v1";
+  kind: "Graph";
+  metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  spec: GraphSpec;
+}
