@@ -25,6 +25,8 @@ export interface StepBase {
   /** Groups steps into one deployed function. */
   function?: string;
   placement?: Placement;
+  /** MLRun style: mark this step as the responder (same as `spec.responder: <name>`). */
+  responder?: boolean;
   comment?: string;
 }
 

@@ -1,0 +1,47 @@
+import type { ErrorStep, ModelStep, RemoteStep, RouterStep, TaskStep } from "../document.js";
+import type { PlannedStep } from "../topology.js";
+import type { BuildEnv } from "./env.js";
+import { buildModelStep } from "./model.js";
+import { buildRemote } from "./remote.js";
+import { buildRouter } from "./routers/index.js";
+import { noLifecycle, type StepRuntime } from "./runtime.js";
+import { buildErrorHandler, buildTask } from "./task.js";
+import { wrapRunner } from "./wrap.js";
+
+export { type BuildEnv, reportProblem } from "./env.js";
+export type { ModelRunner } from "./model.js";
+export { InProcessQueue } from "./queue.js";
+export { modelRoute } from "./routers/index.js";
+export type { StepRuntime } from "./runtime.js";
+
+/** Builds a flow step of any kind, wrapped with its paths and timeout. */
+export async function buildStep(step: PlannedStep, env: BuildEnv): Promise<StepRuntime | undefined> {
+  const { spec, at, name } = step;
+  let runtime: StepRuntime | undefined;
+  switch (step.kind) {
+    case "task":
+      runtime = await buildTask(spec as TaskStep, at, name, env);
+      break;
+    case "model":
+      runtime = await buildModelStep(spec as ModelStep, at, name, env);
+      break;
+    case "router":
+      runtime = await buildRouter(spec as RouterStep, at, name, env);
+      break;
+    case "remote":
+      runtime = buildRemote(spec as RemoteStep, at, name, env);
+      break;
+    case "queue":
+      // The queue step hands its input on unchanged; the executor routes it to the queue.
+      runtime = { ...noLifecycle, run: (input) => input };
+      break;
+    case "error":
+      return undefined;
+  }
+  if (!runtime) return undefined;
+  return { ...runtime, run: wrapRunner(runtime.run, spec, at, name, env) };
+}
+
+export function buildHandler(step: PlannedStep, env: BuildEnv) {
+  return buildErrorHandler(step.spec as ErrorStep, step.at, step.name, env);
+}

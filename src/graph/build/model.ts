@@ -1,0 +1,147 @@
+import { SluiceError } from "../../errors.js";
+import type { StepContext } from "../contract.js";
+import type { ModelStep } from "../document.js";
+import { type InferRequest, inferResponse, type ModelMetadata, normaliseOutputs, parseInferRequest } from "../oip/index.js";
+import { callOptional, type LoadedCode, loadCode } from "./code.js";
+import { type BuildEnv, reportProblem, stepContext, andThen } from "./env.js";
+import type { StepRuntime } from "./runtime.js";
+
+type Method = (...args: unknown[]) => unknown;
+
+/**
+ * A model behind the Open Inference Protocol: `load()` once (the model is ready when it
+ * resolves), then `preprocess → predict → postprocess` per request, shaped as OIP.
+ */
+export class ModelRunner {
+  /** The route key: `name` or `name:version`. */
+  readonly key: string;
+  readonly name: string;
+  readonly version: string | undefined;
+  #ready = false;
+  #loadError: Error | undefined;
+  #loading: Promise<void> | undefined;
+  readonly #instance: Record<string, unknown>;
+  readonly #predict: Method;
+  readonly #ctx: StepContext;
+
+  constructor(key: string, code: LoadedCode, ctx: StepContext) {
+    this.key = key;
+    const colon = key.indexOf(":");
+    this.name = colon < 0 ? key : key.slice(0, colon);
+    this.version = colon < 0 ? undefined : key.slice(colon + 1);
+    this.#ctx = ctx;
+    // A handler model is just its predict function.
+    this.#instance = code.kind === "instance" ? code.instance : { predict: code.fn };
+    this.#predict = (this.#instance.predict as Method).bind(this.#instance);
+  }
+
+  get ready(): boolean {
+    return this.#ready;
+  }
+
+  get loadError(): Error | undefined {
+    return this.#loadError;
+  }
+
+  /** Runs the model's `load()` once; readiness follows its outcome. */
+  load(): Promise<void> {
+    this.#loading ??= callOptional({ kind: "instance", instance: this.#instance }, "load").then(
+      () => {
+        this.#ready = true;
+      },
+      (error: unknown) => {
+        this.#loadError = error instanceof Error ? error : new Error(String(error));
+        this.#ctx.logger.error({ err: this.#loadError, model: this.key }, "model failed to load");
+      },
+    );
+    return this.#loading;
+  }
+
+  /** The model's own `close()`, when it has one. */
+  close(): Promise<void> {
+    return callOptional({ kind: "instance", instance: this.#instance }, "close");
+  }
+
+  #method(name: string): Method | undefined {
+    const fn = this.#instance[name];
+    return typeof fn === "function" ? (fn as Method).bind(this.#instance) : undefined;
+  }
+
+  #assertReady(): void {
+    if (this.#ready) return;
+    const why = this.#loadError ? `failed to load: ${this.#loadError.message}` : "is still loading";
+    throw new SluiceError("SLUICE_ERR_MODEL_NOT_READY", `model "${this.key}" ${why}`);
+  }
+
+  /** OIP infer: validates the request, runs the hooks, shapes the response. */
+  infer(body: unknown): unknown {
+    this.#assertReady();
+    const preprocess = this.#method("preprocess");
+    const postprocess = this.#method("postprocess");
+    const request = parseInferRequest(body);
+    return andThen(preprocess ? preprocess(request) : request, (pre) => {
+      const req = (pre ?? request) as InferRequest;
+      return andThen(this.#predict(req.inputs, req), (outputs) => {
+        const response = inferResponse(this.name, this.version, req.id, normaliseOutputs(outputs, req.outputs));
+        return postprocess ? andThen(postprocess(response), (post) => post ?? response) : response;
+      });
+    });
+  }
+
+  /** OIP explain (an extension KServe and MLRun offer): the model's `explain(request)`. */
+  explain(body: unknown): unknown {
+    this.#assertReady();
+    const explain = this.#method("explain");
+    if (!explain) {
+      throw new SluiceError("SLUICE_ERR_ROUTE_NOT_FOUND", `model "${this.key}" does not explain (no explain method)`);
+    }
+    return explain(parseInferRequest(body));
+  }
+
+  /** OIP model metadata: the model's own `metadata()` merged over the defaults. */
+  metadata(): ModelMetadata {
+    const own = (this.#method("metadata")?.() ?? {}) as Partial<ModelMetadata>;
+    return {
+      name: this.name,
+      ...(this.version === undefined ? {} : { versions: [this.version] }),
+      platform: own.platform ?? "sluice",
+      inputs: own.inputs ?? [],
+      outputs: own.outputs ?? [],
+    };
+  }
+}
+
+/** Builds the runner of a model (a `kind: model` step or a router's model route). */
+export async function buildModelRunner(
+  spec: ModelStep,
+  at: string,
+  key: string,
+  stepName: string,
+  env: BuildEnv,
+): Promise<ModelRunner | undefined> {
+  const ctx = stepContext(env, stepName);
+  const code = await loadCode(spec, at, stepName, env, ctx);
+  if (!code) return undefined;
+  if (code.kind === "instance" && typeof code.instance.predict !== "function") {
+    reportProblem(env, `${at}/class`, `${spec.class} has no predict(inputs, request) method`, stepName);
+    return undefined;
+  }
+  return new ModelRunner(key, code, ctx);
+}
+
+/** A `kind: model` step in a flow: every event is an infer request. */
+export async function buildModelStep(
+  spec: ModelStep,
+  at: string,
+  name: string,
+  env: BuildEnv,
+): Promise<StepRuntime | undefined> {
+  const model = await buildModelRunner(spec, at, name, name, env);
+  if (!model) return undefined;
+  return {
+    run: (input) => model.infer(input),
+    init: async () => {},
+    close: () => model.close(),
+    models: [model],
+  };
+}

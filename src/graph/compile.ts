@@ -1,0 +1,93 @@
+import pino from "pino";
+import type { GraphEvent, Logger } from "./contract.js";
+import type { GraphDocument } from "./document.js";
+import { type BuildEnv, buildHandler, buildStep, InProcessQueue, type ModelRunner, type StepRuntime } from "./build/index.js";
+import { CompiledGraph } from "./compiled-graph.js";
+import { type ExecHandler, type ExecNode, Executor } from "./executor.js";
+import { GraphInvalidError, stepOfPointer } from "./problems.js";
+import { planTopology } from "./topology.js";
+
+export interface CompileOptions {
+  /** The file the document came from: module paths resolve relative to it. */
+  file: string;
+  /** Maps a JSON pointer to its line, for problems (YAML documents). */
+  lineOf?: (pointer: string) => number | undefined;
+  logger?: Logger;
+}
+
+/** Logs go to stderr, so stdout stays the command's output. */
+export function defaultLogger(): Logger {
+  return pino({ level: process.env.SLUICE_LOG_LEVEL ?? "info" }, pino.destination(2));
+}
+
+/**
+ * Turns a schema-valid document into a CompiledGraph: checks references, cycles, joins and
+ * the responder, loads step code, builds routers and models, and decides every index the
+ * executor needs. All problems are reported together in one GraphInvalidError.
+ */
+export async function compileDocument(doc: GraphDocument, options: CompileOptions): Promise<CompiledGraph> {
+  const logger = options.logger ?? defaultLogger();
+  const env: BuildEnv = { file: options.file, graph: doc.metadata.name, logger, problems: [] };
+  const { topology, problems } = planTopology(doc, options.file);
+  env.problems.push(...problems);
+
+  const runtimes = new Map<string, StepRuntime>();
+  for (const step of topology.order) {
+    const runtime = await buildStep(step, env);
+    if (runtime) runtimes.set(step.name, runtime);
+  }
+  const handlerRuntimes = new Map<string, Awaited<ReturnType<typeof buildHandler>>>();
+  for (const handler of topology.handlers.values()) handlerRuntimes.set(handler.name, await buildHandler(handler, env));
+
+  if (env.problems.length > 0) {
+    throw new GraphInvalidError(
+      env.problems.map((p) => ({
+        ...p,
+        step: p.step ?? stepOfPointer(p.pointer),
+        line: p.line ?? options.lineOf?.(p.pointer),
+      })),
+    );
+  }
+
+  const index = new Map(topology.order.map((s, i) => [s.name, i]));
+  const handlerIndex = new Map([...topology.handlers.keys()].map((name, i) => [name, i]));
+  const queues: InProcessQueue[] = [];
+  let executor: Executor | undefined;
+
+  const nodes: ExecNode[] = topology.order.map((step) => {
+    const segment = topology.segmentOf.get(step.name);
+    const downstream = topology.downstream.get(step.name) ?? [];
+    const onError = step.spec.on_error ?? topology.graphOnError;
+    let queue: ExecNode["queue"];
+    if (step.kind === "queue") {
+      // Without a broker, the steps behind a queue run from an in-process queue.
+      const inProcess = new InProcessQueue(step.name, logger);
+      queues.push(inProcess);
+      const entries = downstream.map((d) => index.get(d) as number);
+      queue = (output: unknown, event: GraphEvent) =>
+        inProcess.push(() => (executor as Executor).runSegment(entries, output, { ...event, body: output }));
+    }
+    return {
+      name: step.name,
+      run: (runtimes.get(step.name) as StepRuntime).run,
+      next: downstream.filter((d) => topology.segmentOf.get(d) === segment).map((d) => index.get(d) as number),
+      upstream: step.after.map((u) => index.get(u) as number),
+      joinNames: step.after.length > 1 ? step.after : undefined,
+      onError: onError === undefined ? -1 : (handlerIndex.get(onError) ?? -1),
+      queue,
+    };
+  });
+  const handlers: ExecHandler[] = [...topology.handlers.values()].map((h) => ({
+    name: h.name,
+    run: (handlerRuntimes.get(h.name) as NonNullable<Awaited<ReturnType<typeof buildHandler>>>).run,
+    before: ((h.spec as { before?: string[] }).before ?? []).map((b) => index.get(b) as number),
+  }));
+  const roots = topology.order.filter((s) => s.after.length === 0).map((s) => index.get(s.name) as number);
+  const responder = topology.responder === undefined ? -1 : (index.get(topology.responder) ?? -1);
+  executor = new Executor(nodes, handlers, roots, responder);
+
+  const lifecycles = new Map<string, { init(): Promise<void>; close(): Promise<void> }>(runtimes);
+  for (const [name, runtime] of handlerRuntimes) if (runtime) lifecycles.set(name, runtime);
+  const models: ModelRunner[] = [...runtimes.values()].flatMap((r) => r.models);
+  return new CompiledGraph(doc, options.file, topology, executor, lifecycles, queues, models, logger);
+}

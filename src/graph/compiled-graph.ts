@@ -1,0 +1,109 @@
+import type { GraphEvent, Logger } from "./contract.js";
+import type { GraphDocument } from "./document.js";
+import { type EventInit, makeEvent } from "./event.js";
+import type { Executor } from "./executor.js";
+import type { InProcessQueue, ModelRunner, StepRuntime } from "./build/index.js";
+import type { Topology } from "./topology.js";
+
+/** Lifecycle of a compiled graph, as a named state. */
+export type GraphState = "created" | "starting" | "running" | "closing" | "closed";
+
+/**
+ * A graph ready to run events: `start()` once (class `init`s; model loads begin), then
+ * `run(event)` any number of times, `drain()` to let queued work finish, `close()` at the end.
+ */
+export class CompiledGraph {
+  #state: GraphState = "created";
+  #loads: Promise<void> | undefined;
+  readonly models: ReadonlyMap<string, ModelRunner>;
+
+  constructor(
+    readonly document: GraphDocument,
+    readonly file: string,
+    readonly topology: Topology,
+    readonly executor: Executor,
+    readonly runtimes: ReadonlyMap<string, { init(): Promise<void>; close(): Promise<void> }>,
+    readonly queues: readonly InProcessQueue[],
+    models: ModelRunner[],
+    readonly logger: Logger,
+  ) {
+    this.models = new Map(models.map((m) => [m.key, m]));
+  }
+
+  get name(): string {
+    return this.document.metadata.name;
+  }
+
+  get state(): GraphState {
+    return this.#state;
+  }
+
+  /** Runs every step's `init()` (failures fail the start), then begins loading the models. */
+  async start(): Promise<void> {
+    if (this.#state !== "created") return;
+    this.#state = "starting";
+    for (const runtime of this.runtimes.values()) await runtime.init();
+    this.#loads = Promise.all([...this.models.values()].map((m) => m.load())).then(() => {});
+    this.#state = "running";
+  }
+
+  /** True once every model has loaded. */
+  get ready(): boolean {
+    return this.#state === "running" && [...this.models.values()].every((m) => m.ready);
+  }
+
+  /** Resolves when every model has finished loading (successfully or not). */
+  async whenReady(): Promise<void> {
+    await this.start();
+    await this.#loads;
+  }
+
+  /** Runs one event; resolves to the response body (undefined when the event was dropped). */
+  run(event: GraphEvent): Promise<unknown> {
+    return this.executor.run(event);
+  }
+
+  /** `run` for callers that only know part of the event. */
+  invoke(init: EventInit): Promise<unknown> {
+    return this.executor.run(makeEvent(init));
+  }
+
+  /** Waits until the in-process queues have run everything handed to them. */
+  async drain(): Promise<void> {
+    while (this.queues.some((q) => q.pending > 0)) await Promise.all(this.queues.map((q) => q.drain()));
+  }
+
+  /** Drains, then closes every step (`close()` of classes and models). */
+  async close(): Promise<void> {
+    if (this.#state === "closing" || this.#state === "closed") return;
+    this.#state = "closing";
+    await this.drain();
+    for (const runtime of this.runtimes.values()) {
+      await runtime.close().catch((error: unknown) => this.logger.warn({ err: error }, "step close failed"));
+    }
+    this.#state = "closed";
+  }
+
+  /** The compiled graph as JSON: steps in order, their links, the responder and segments. */
+  describe(): Record<string, unknown> {
+    const t = this.topology;
+    return {
+      name: this.name,
+      file: this.file,
+      state: this.#state,
+      ready: this.ready,
+      responder: t.responder ?? null,
+      on_error: t.graphOnError ?? null,
+      steps: t.order.map((s) => ({
+        name: s.name,
+        kind: s.kind,
+        after: s.after,
+        segment: t.segmentOf.get(s.name) ?? 0,
+      })),
+      handlers: [...t.handlers.keys()],
+      models: [...this.models.values()].map((m) => ({ key: m.key, ready: m.ready })),
+    };
+  }
+}
+
+export type { StepRuntime };

@@ -1,0 +1,25 @@
+/** src/graph: the graph document, its validation and compilation, and the executor. */
+export { type CompileOptions, compileDocument, defaultLogger } from "./compile.js";
+export { CompiledGraph, type GraphState } from "./compiled-graph.js";
+export {
+  DROP,
+  type GraphEvent,
+  type HandlerFn,
+  type Logger,
+  type StepClass,
+  type StepContext,
+  type StepErrorInfo,
+  type StepInstance,
+} from "./contract.js";
+export type { GraphDocument, StepSpec } from "./document.js";
+export { type EventInit, makeEvent } from "./event.js";
+export {
+  checkGraphFile,
+  defaultMappingFile,
+  type LoadOptions,
+  loadGraph,
+  loadGraphText,
+  readGraphDocument,
+} from "./load.js";
+export { formatProblem, GraphInvalidError, type Problem } from "./problems.js";
+export { StepError } from "./step-error.js";
