@@ -1,5 +1,8 @@
 import type { Command } from "commander";
+import { registerGraph } from "./graph.js";
+import { registerInvoke } from "./invoke.js";
 import { notBuilt } from "./not-built.js";
+import { registerValidate } from "./validate.js";
 
 /** Every command of the command line, in the order `sluice --help` lists them. */
 export function registerCommands(program: Command): void {
@@ -13,30 +16,9 @@ export function registerCommands(program: Command): void {
       .option("--admin-port <n>", "admin plane port", "8081")
       .option("--workers <n>", "processes sharing the port", "1"),
   );
-  notBuilt(
-    program
-      .command("invoke")
-      .argument("<graph>", "graph document")
-      .description("run one event through a graph in-process; the response body on stdout as JSON")
-      .option("--body <json>", "request body (JSON)")
-      .option("--body-file <file>", "request body from a file")
-      .option("--path <path>", "request path", "/")
-      .option("--method <method>", "request method", "POST")
-      .option("--header <k:v...>", "request header (repeatable)"),
-  );
-  notBuilt(
-    program
-      .command("validate")
-      .argument("<graph...>", "graph documents")
-      .description("check graph documents: `ok` per file, or errors naming file, step and field"),
-  );
-  notBuilt(
-    program
-      .command("graph")
-      .argument("<graph>", "graph document")
-      .description("draw a graph's DAG")
-      .option("--format <format>", "mermaid | dot | svg", "mermaid"),
-  );
+  registerInvoke(program);
+  registerValidate(program);
+  registerGraph(program);
   notBuilt(
     program
       .command("import")
