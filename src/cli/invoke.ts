@@ -1,7 +1,6 @@
 import { readFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { isSluiceError, SluiceError } from "../errors.js";
-import { loadGraph } from "../graph/index.js";
 
 interface InvokeOptions {
   body?: string;
@@ -57,6 +56,8 @@ export function registerInvoke(program: Command): void {
             ? parseJson(options.body, "--body")
             : undefined;
       const headers = parseHeaders(options.header);
+      // Imported here, not at the top: `sluice --help` should not pay for loading the graph engine.
+      const { loadGraph } = await import("../graph/index.js");
       const graph = await loadGraph(file, options.mapping ? { mapping: options.mapping } : {});
       await graph.whenReady();
       try {

@@ -1,5 +1,4 @@
 import type { Command } from "commander";
-import { checkGraphFile, formatProblem } from "../graph/index.js";
 
 /** `sluice validate <graph>...`: `<file>: ok` per good file, one line per problem otherwise. */
 export function registerValidate(program: Command): void {
@@ -9,6 +8,7 @@ export function registerValidate(program: Command): void {
     .description("check graph documents: `ok` per file, or errors naming file, step and field")
     .option("--mapping <file>", "class mapping for MLRun serving functions")
     .action(async (files: string[], options: { mapping?: string }) => {
+      const { checkGraphFile, formatProblem } = await import("../graph/index.js");
       let failed = false;
       for (const file of files) {
         const problems = await checkGraphFile(file, options);

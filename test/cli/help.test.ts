@@ -1,21 +1,5 @@
-import { execFile } from "node:child_process";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-
-const run = promisify(execFile);
-const bin = fileURLToPath(new URL("../../bin/sluice.js", import.meta.url));
-
-/** Runs the installed `sluice` binary and returns its exit code and output. */
-async function sluice(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [bin, ...args]);
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+import { sluice } from "../helpers/cli.js";
 
 describe("sluice --help", () => {
   it("lists every command of the design", async () => {
