@@ -1,0 +1,32 @@
+/**
+ * The Open Inference Protocol (KServe V2) data model as pure functions: request validation,
+ * response building, the binary tensor extension and ensemble votes. No HTTP here: the
+ * gateway and the model steps use these.
+ */
+export {
+  type BinaryBody,
+  binaryOutputsFor,
+  decodeBinaryRequest,
+  decodeBinaryResponse,
+  encodeBinaryRequest,
+  encodeBinaryResponse,
+  INFERENCE_HEADER_CONTENT_LENGTH,
+} from "./binary.js";
+export { parseInferRequest } from "./request.js";
+export { errorBody, inferResponse, normaliseOutputs } from "./response.js";
+export {
+  DATATYPES,
+  type Datatype,
+  type ErrorBody,
+  type InferRequest,
+  type InferResponse,
+  isDatatype,
+  type ModelMetadata,
+  type Parameters,
+  type RequestOutput,
+  type ServerMetadata,
+  type Tensor,
+  type TensorElement,
+  type TensorMetadata,
+} from "./types.js";
+export { voteClassification, voteRegression } from "./vote.js";

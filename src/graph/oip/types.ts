@@ -1,0 +1,106 @@
+/**
+ * The Open Inference Protocol (KServe V2) data model, as the REST spec
+ * (specs/open_inference_rest.yaml) and its prose describe it. Field names are the wire names
+ * (`model_name`, not `modelName`) so that these objects go on the wire as they are.
+ */
+
+/** Every tensor datatype the protocol defines, in the spec's order. */
+export const DATATYPES = [
+  "BOOL",
+  "UINT8",
+  "UINT16",
+  "UINT32",
+  "UINT64",
+  "INT8",
+  "INT16",
+  "INT32",
+  "INT64",
+  "FP16",
+  "FP32",
+  "FP64",
+  "BF16",
+  "BYTES",
+] as const;
+
+export type Datatype = (typeof DATATYPES)[number];
+
+const datatypeSet: ReadonlySet<string> = new Set(DATATYPES);
+
+/** True when `value` names one of the protocol's datatypes (case-sensitive, as the spec is). */
+export function isDatatype(value: unknown): value is Datatype {
+  return typeof value === "string" && datatypeSet.has(value);
+}
+
+/**
+ * One element of a tensor's flat data. BOOL: boolean; integer and FP types: number; BYTES:
+ * string. INT64 and UINT64 elements may also be decimal strings, which keep values beyond
+ * 2^53 exact (JSON numbers cannot).
+ */
+export type TensorElement = boolean | number | string;
+
+/**
+ * Free-form parameters. The prose spec restricts values to string, number and boolean; we do
+ * not enforce that, because clients (Triton's, MLServer's) put their own extensions here.
+ */
+export type Parameters = Record<string, unknown>;
+
+/** A tensor as sluice holds it: `data` is always flat, in row-major order. */
+export interface Tensor {
+  name: string;
+  shape: number[];
+  datatype: Datatype;
+  parameters?: Parameters;
+  data: TensorElement[];
+}
+
+/** An output the caller asks for; without any, the model returns all its outputs. */
+export interface RequestOutput {
+  name: string;
+  parameters?: Parameters;
+}
+
+/** `POST /v2/models/<m>[/versions/<v>]/infer` body, normalised by `parseInferRequest`. */
+export interface InferRequest {
+  id?: string;
+  parameters?: Parameters;
+  inputs: Tensor[];
+  outputs?: RequestOutput[];
+}
+
+/** The answer to an infer request. `id` echoes the request's id when it had one. */
+export interface InferResponse {
+  model_name: string;
+  model_version?: string;
+  id?: string;
+  parameters?: Parameters;
+  outputs: Tensor[];
+}
+
+/** A tensor's description in model metadata; `-1` in `shape` marks a variable dimension. */
+export interface TensorMetadata {
+  name: string;
+  datatype: Datatype;
+  shape: number[];
+}
+
+/** `GET /v2/models/<m>[/versions/<v>]`. */
+export interface ModelMetadata {
+  name: string;
+  versions?: string[];
+  platform: string;
+  inputs?: TensorMetadata[];
+  outputs?: TensorMetadata[];
+  properties?: Record<string, string>;
+}
+
+/** `GET /v2`. */
+export interface ServerMetadata {
+  name: string;
+  version: string;
+  extensions: string[];
+}
+
+/** Every error body of the protocol. */
+export interface ErrorBody {
+  error: string;
+}

@@ -1,0 +1,186 @@
+import { describe, expect, it } from "vitest";
+import { SluiceError } from "../../../src/errors.js";
+import {
+  errorBody,
+  inferResponse,
+  type ModelMetadata,
+  normaliseOutputs,
+  parseInferRequest,
+  type ServerMetadata,
+} from "../../../src/graph/oip/index.js";
+import { oipValidator } from "../../helpers/oip-spec.js";
+
+function failure(run: () => unknown): SluiceError {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof SluiceError) return error;
+    throw error;
+  }
+  throw new Error("no error was thrown");
+}
+
+const probs = { name: "probs", shape: [2], datatype: "FP32", data: [0.25, 0.75] } as const;
+const label = { name: "label", shape: [1], datatype: "BYTES", data: ["cat"] } as const;
+
+describe("inferResponse: the body a caller gets back", () => {
+  const validate = oipValidator("inference_response");
+
+  it("echoes the request id and the model's name and version, and conforms to the spec", () => {
+    const response = inferResponse("iris", "2", "req-1", normaliseOutputs([probs]), { took_ms: 3 });
+    expect(response).toEqual({
+      model_name: "iris",
+      model_version: "2",
+      id: "req-1",
+      parameters: { took_ms: 3 },
+      outputs: [probs],
+    });
+    expect(validate(response)).toBe(true);
+  });
+
+  it("leaves out the version, id and parameters it does not have, rather than sending nulls", () => {
+    const response = inferResponse("iris", undefined, undefined, normaliseOutputs(probs));
+    expect(Object.keys(response)).toEqual(["model_name", "outputs"]);
+    expect(validate(JSON.parse(JSON.stringify(response)))).toBe(true);
+  });
+
+  it("answers a parsed request with every datatype in a spec-conformant body", () => {
+    const request = parseInferRequest({
+      id: "7",
+      inputs: [
+        { name: "b", shape: [2], datatype: "BOOL", data: [true, false] },
+        { name: "i", shape: [2, 1], datatype: "INT64", data: [[1], ["9223372036854775807"]] },
+        { name: "f", shape: [1], datatype: "FP16", data: [0.5] },
+        { name: "s", shape: [], datatype: "BYTES", data: ["x"] },
+      ],
+    });
+    const response = inferResponse("echo", undefined, request.id, normaliseOutputs(request.inputs));
+    expect(validate(JSON.parse(JSON.stringify(response)))).toBe(true);
+  });
+
+  it("an error body is {error: message}, as the spec's error schemas say", () => {
+    const body = errorBody(new SluiceError("SLUICE_ERR_INPUT", 'input "x": "data" is missing'));
+    expect(body).toEqual({ error: 'input "x": "data" is missing' });
+    expect(oipValidator("inference_error_response")(body)).toBe(true);
+    expect(oipValidator("metadata_model_error_response")(body)).toBe(true);
+    expect(oipValidator("metadata_server_error_response")(errorBody("plain"))).toBe(true);
+  });
+});
+
+describe("metadata: what GET /v2 and GET /v2/models/<m> answer", () => {
+  it("server and model metadata shaped by our types conform to the spec", () => {
+    const server: ServerMetadata = { name: "sluice", version: "0.1.0", extensions: ["binary_tensor_data"] };
+    const model: ModelMetadata = {
+      name: "iris",
+      versions: ["1"],
+      platform: "sluice",
+      inputs: [{ name: "x", datatype: "FP32", shape: [-1, 4] }],
+      outputs: [{ name: "y", datatype: "INT64", shape: [-1] }],
+    };
+    expect(oipValidator("metadata_server_response")(server)).toBe(true);
+    expect(oipValidator("metadata_model_response")(model)).toBe(true);
+    expect(oipValidator("metadata_model_response")({ name: "iris" })).not.toBe(true);
+  });
+});
+
+describe("normaliseOutputs: what a model's predict may return", () => {
+  it("an array of tensors is kept, with nested data flattened", () => {
+    const outputs = normaliseOutputs([{ ...probs, shape: [1, 2], data: [[0.25, 0.75]] }, label]);
+    expect(outputs).toEqual([{ ...probs, shape: [1, 2] }, label]);
+  });
+
+  it("a single tensor becomes a list of one", () => {
+    expect(normaliseOutputs(label)).toEqual([label]);
+  });
+
+  it("a whole V2 response contributes its outputs", () => {
+    expect(normaliseOutputs({ model_name: "remote", outputs: [label] })).toEqual([label]);
+  });
+
+  it("a plain array of fractions becomes one FP64 tensor output-0", () => {
+    expect(normaliseOutputs([0.1, 0.9])).toEqual([
+      { name: "output-0", shape: [2], datatype: "FP64", data: [0.1, 0.9] },
+    ]);
+  });
+
+  it("a plain array of integers becomes INT64, and nested arrays give the shape", () => {
+    expect(
+      normaliseOutputs([
+        [1, 2, 3],
+        [4, 5, 6],
+      ]),
+    ).toEqual([{ name: "output-0", shape: [2, 3], datatype: "INT64", data: [1, 2, 3, 4, 5, 6] }]);
+  });
+
+  it("plain booleans become BOOL, plain strings BYTES, and [] an empty FP64 tensor", () => {
+    expect(normaliseOutputs([true])[0]?.datatype).toBe("BOOL");
+    expect(normaliseOutputs([["a"], ["b"]])[0]).toMatchObject({ datatype: "BYTES", shape: [2, 1] });
+    expect(normaliseOutputs([])).toEqual([{ name: "output-0", shape: [0], datatype: "FP64", data: [] }]);
+  });
+
+  it("a typed array becomes a tensor of its datatype with plain JSON data", () => {
+    const [tensor] = normaliseOutputs(new Float32Array([0.5, 1]));
+    expect(tensor).toEqual({ name: "output-0", shape: [2], datatype: "FP32", data: [0.5, 1] });
+    expect(normaliseOutputs(new BigInt64Array([2n ** 62n]))[0]?.data).toEqual(["4611686018427387904"]);
+    expect(
+      normaliseOutputs({ name: "y", shape: [2], datatype: "INT32", data: new Int32Array([1, 2]) })[0]?.data,
+    ).toEqual([1, 2]);
+  });
+
+  it("keeps only the requested outputs, in the requested order", () => {
+    expect(normaliseOutputs([probs, label], [{ name: "label" }])).toEqual([label]);
+    expect(normaliseOutputs([probs, label], [{ name: "label" }, { name: "probs" }])).toEqual([label, probs]);
+    expect(normaliseOutputs([probs, label], [])).toEqual([probs, label]);
+  });
+
+  it("asking for an output the model does not produce is the caller's 400, naming what exists", () => {
+    const error = failure(() => normaliseOutputs([probs, label], [{ name: "score" }]));
+    expect(error.code).toBe("SLUICE_ERR_INPUT");
+    expect(error.message).toBe('output "score" was requested, but the model produces only: "probs", "label"');
+  });
+
+  const garbage: [string, unknown, string][] = [
+    ["undefined", undefined, "the model returned nothing; predict must return OIP tensors"],
+    ["a number", 42, "the model returned 42; predict must return OIP tensors"],
+    [
+      "an object that is no tensor",
+      { score: 1 },
+      'the model returned {"score":1}; predict must return OIP tensors',
+    ],
+    ["a ragged array", [[1, 2], [3]], "the model returned a ragged array (rows of different lengths)"],
+    ["an array mixing kinds", [1, "a"], "the model returned an array mixing numbers and other values"],
+    ["an array of nulls", [null], "the model returned an array of null...; predict must return"],
+    [
+      "a tensor with a bad datatype",
+      [{ ...probs, datatype: "F32" }],
+      `the model's output "probs": unknown datatype "F32"`,
+    ],
+    [
+      "a tensor without a name",
+      [{ shape: [1], datatype: "FP32", data: [1] }],
+      `the model's output #0: "name" must be a non-empty string`,
+    ],
+    [
+      "a tensor whose data disagrees with its shape",
+      [{ ...probs, shape: [3] }],
+      `the model's output "probs": "data" has 2 elements but shape [3] needs 3`,
+    ],
+    [
+      "a tensor with wrong elements",
+      [{ ...probs, data: ["a", "b"] }],
+      `the model's output "probs": element 0 of "data" must be a number for FP32`,
+    ],
+    ["one output twice", [probs, probs], 'the model returned output "probs" twice'],
+    ["a DataView", new DataView(new ArrayBuffer(4)), "the model returned {}; predict must return"],
+  ];
+
+  it.each(garbage)(
+    "a model returning %s fails the request with a 500 saying why",
+    (_what, value, message) => {
+      const error = failure(() => normaliseOutputs(value));
+      expect(error.code).toBe("SLUICE_ERR_STEP_FAILED");
+      expect(error.status).toBe(500);
+      expect(error.message).toContain(message);
+    },
+  );
+});
