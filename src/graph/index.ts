@@ -1,5 +1,5 @@
 /** src/graph: the graph document, its validation and compilation, and the executor. */
-export { type CompileOptions, compileDocument, defaultLogger } from "./compile.js";
+export { type CompileOptions, compileDocument, defaultLogger, type StepObserver } from "./compile.js";
 export { CompiledGraph, type GraphState } from "./compiled-graph.js";
 export {
   DROP,
@@ -21,5 +21,7 @@ export {
   loadGraphText,
   readGraphDocument,
 } from "./load.js";
+export { type ClassMapping, importMlrunServing, readClassMapping } from "./mlrun-import.js";
 export { formatProblem, GraphInvalidError, type Problem } from "./problems.js";
+export type { ModelRunner } from "./build/index.js";
 export { StepError } from "./step-error.js";

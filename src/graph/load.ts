@@ -13,7 +13,7 @@ import { validateDocument } from "./schema.js";
 /** Where an MLRun function's class mapping is looked for when none is given. */
 export const defaultMappingFile = "mlrun-mapping.yaml";
 
-export interface LoadOptions extends Partial<Pick<CompileOptions, "logger">> {
+export interface LoadOptions extends Partial<Pick<CompileOptions, "logger" | "observeStep">> {
   /** For MLRun serving functions: the file mapping class names to sluice modules. */
   mapping?: string;
 }
@@ -41,7 +41,7 @@ async function prepare(loaded: LoadedDocument, options: LoadOptions): Promise<Pr
     const mappingFile = options.mapping ?? join(dirname(loaded.file), defaultMappingFile);
     const mapping = existsSync(mappingFile)
       ? readClassMapping(parseYaml(await readFile(mappingFile, "utf8")), mappingFile)
-      : readClassMapping({}, mappingFile);
+      : { classes: new Map<string, string>(), handlers: new Map<string, string>() };
     const imported = importMlrunServing(raw, { file: loaded.file, mapping });
     raw = imported.document;
     notes.push(...imported.notes);
@@ -71,7 +71,8 @@ export async function loadGraphText(text: string, file: string, options: LoadOpt
 }
 
 function compilePrepared({ document, file, lineOf }: PreparedDocument, options: LoadOptions): Promise<CompiledGraph> {
-  return compileDocument(document, { file, lineOf, ...(options.logger ? { logger: options.logger } : {}) });
+  const { logger, observeStep } = options;
+  return compileDocument(document, { file, lineOf, ...(logger ? { logger } : {}), ...(observeStep ? { observeStep } : {}) });
 }
 
 /** Every problem of a graph file, without running anything (what `sluice validate` prints). */
