@@ -3,14 +3,20 @@
 export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
-  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  return sorted.length % 2
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 /**
  * Runs `once` back to back for `ms` milliseconds, keeping `window` calls in flight, and
  * returns calls per second.
  */
-export async function ratePerSecond(once: (i: number) => Promise<unknown>, ms: number, window = 1): Promise<number> {
+export async function ratePerSecond(
+  once: (i: number) => Promise<unknown>,
+  ms: number,
+  window = 1,
+): Promise<number> {
   const end = performance.now() + ms;
   let done = 0;
   const started = performance.now();

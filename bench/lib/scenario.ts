@@ -17,7 +17,10 @@ export interface ScenarioResult {
   pass: boolean;
 }
 
-export function judge(scenario: Scenario, r: { subject: number; baseline: number; ratio: number }): ScenarioResult {
+export function judge(
+  scenario: Scenario,
+  r: { subject: number; baseline: number; ratio: number },
+): ScenarioResult {
   const bars: string[] = [];
   let pass = true;
   if (scenario.bar.subjectAtLeast !== undefined) {

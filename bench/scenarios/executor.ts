@@ -6,7 +6,10 @@ import type { Scenario } from "../lib/scenario.js";
 
 const here = join(dirname(fileURLToPath(import.meta.url)), "inline.yaml");
 // @ts-expect-error: a plain JavaScript module
-const steps = (await import("./steps.mjs")) as { add1: (n: number) => number; sum: (o: Record<string, number>) => number };
+const steps = (await import("./steps.mjs")) as {
+  add1: (n: number) => number;
+  sum: (o: Record<string, number>) => number;
+};
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 
 function graphYaml(stepLines: string[], responder?: string): string {

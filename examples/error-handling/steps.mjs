@@ -21,6 +21,6 @@ export function notify(body) {
   return { ...body, notified: true };
 }
 
-export function oops(body, ctx) {
+export function oops(_body, ctx) {
   return { error: ctx.error.message, step: ctx.error.step };
 }

@@ -1,31 +1,18 @@
 import type { Command } from "commander";
 import { registerGraph } from "./graph.js";
+import { registerImport } from "./import.js";
 import { registerInvoke } from "./invoke.js";
 import { notBuilt } from "./not-built.js";
+import { registerServe } from "./serve.js";
 import { registerValidate } from "./validate.js";
 
 /** Every command of the command line, in the order `sluice --help` lists them. */
 export function registerCommands(program: Command): void {
-  notBuilt(
-    program
-      .command("serve")
-      .argument("<graph...>", "graph documents to serve")
-      .description("load graphs, serve HTTP and start the graphs' stream triggers")
-      .option("--port <n>", "data plane port", "8080")
-      .option("--host <addr>", "data plane address", "127.0.0.1")
-      .option("--admin-port <n>", "admin plane port", "8081")
-      .option("--workers <n>", "processes sharing the port", "1"),
-  );
+  registerServe(program);
   registerInvoke(program);
   registerValidate(program);
   registerGraph(program);
-  notBuilt(
-    program
-      .command("import")
-      .argument("<source>", "mlrun")
-      .argument("<file>", "an MLRun serving function (function.yaml)")
-      .description("convert an MLRun serving function into a sluice graph"),
-  );
+  registerImport(program);
   notBuilt(
     program
       .command("deploy")

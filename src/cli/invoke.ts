@@ -61,7 +61,12 @@ export function registerInvoke(program: Command): void {
       const graph = await loadGraph(file, options.mapping ? { mapping: options.mapping } : {});
       await graph.whenReady();
       try {
-        const result = await graph.invoke({ body, path: options.path, method: options.method.toUpperCase(), headers });
+        const result = await graph.invoke({
+          body,
+          path: options.path,
+          method: options.method.toUpperCase(),
+          headers,
+        });
         await graph.drain();
         process.stdout.write(`${JSON.stringify(result ?? null, null, 2)}\n`);
       } catch (error) {

@@ -1,9 +1,16 @@
 import pino from "pino";
+import {
+  type BuildEnv,
+  buildHandler,
+  buildStep,
+  InProcessQueue,
+  type ModelRunner,
+  type StepRuntime,
+} from "./build/index.js";
+import { CompiledGraph } from "./compiled-graph.js";
 import type { GraphEvent, Logger } from "./contract.js";
 import type { GraphDocument } from "./document.js";
-import { type BuildEnv, buildHandler, buildStep, InProcessQueue, type ModelRunner, type StepRuntime } from "./build/index.js";
-import { CompiledGraph } from "./compiled-graph.js";
-import { type ExecHandler, type ExecNode, Executor } from "./executor.js";
+import { type ExecHandler, type ExecNode, Executor, type Runner } from "./executor.js";
 import { GraphInvalidError, stepOfPointer } from "./problems.js";
 import { planTopology } from "./topology.js";
 
@@ -13,7 +20,12 @@ export interface CompileOptions {
   /** Maps a JSON pointer to its line, for problems (YAML documents). */
   lineOf?: (pointer: string) => number | undefined;
   logger?: Logger;
+  /** Called once per step at compile time; the recorder it returns is told each run's outcome. */
+  observeStep?: StepObserver;
 }
+
+/** Metrics hook: a recorder per step, bound at compile time so nothing is looked up per event. */
+export type StepObserver = (graph: string, step: string) => (seconds: number, ok: boolean) => void;
 
 /** Logs go to stderr, so stdout stays the command's output. */
 export function defaultLogger(): Logger {
@@ -34,10 +46,13 @@ export async function compileDocument(doc: GraphDocument, options: CompileOption
   const runtimes = new Map<string, StepRuntime>();
   for (const step of topology.order) {
     const runtime = await buildStep(step, env);
-    if (runtime) runtimes.set(step.name, runtime);
+    if (!runtime) continue;
+    const record = options.observeStep?.(doc.metadata.name, step.name);
+    runtimes.set(step.name, record ? { ...runtime, run: withRecorder(runtime.run, record) } : runtime);
   }
   const handlerRuntimes = new Map<string, Awaited<ReturnType<typeof buildHandler>>>();
-  for (const handler of topology.handlers.values()) handlerRuntimes.set(handler.name, await buildHandler(handler, env));
+  for (const handler of topology.handlers.values())
+    handlerRuntimes.set(handler.name, await buildHandler(handler, env));
 
   if (env.problems.length > 0) {
     throw new GraphInvalidError(
@@ -70,7 +85,9 @@ export async function compileDocument(doc: GraphDocument, options: CompileOption
     return {
       name: step.name,
       run: (runtimes.get(step.name) as StepRuntime).run,
-      next: downstream.filter((d) => topology.segmentOf.get(d) === segment).map((d) => index.get(d) as number),
+      next: downstream
+        .filter((d) => topology.segmentOf.get(d) === segment)
+        .map((d) => index.get(d) as number),
       upstream: step.after.map((u) => index.get(u) as number),
       joinNames: step.after.length > 1 ? step.after : undefined,
       onError: onError === undefined ? -1 : (handlerIndex.get(onError) ?? -1),
@@ -90,4 +107,36 @@ export async function compileDocument(doc: GraphDocument, options: CompileOption
   for (const [name, runtime] of handlerRuntimes) if (runtime) lifecycles.set(name, runtime);
   const models: ModelRunner[] = [...runtimes.values()].flatMap((r) => r.models);
   return new CompiledGraph(doc, options.file, topology, executor, lifecycles, queues, models, logger);
+}
+
+/** Times a step and tells the recorder whether it succeeded; async steps are timed to settlement. */
+function withRecorder(run: Runner, record: (seconds: number, ok: boolean) => void): Runner {
+  return (input, event) => {
+    const started = performance.now();
+    let result: unknown;
+    try {
+      result = run(input, event);
+    } catch (error) {
+      record((performance.now() - started) / 1000, false);
+      throw error;
+    }
+    if (
+      result !== null &&
+      typeof result === "object" &&
+      typeof (result as { then?: unknown }).then === "function"
+    ) {
+      return (result as Promise<unknown>).then(
+        (value) => {
+          record((performance.now() - started) / 1000, true);
+          return value;
+        },
+        (error: unknown) => {
+          record((performance.now() - started) / 1000, false);
+          throw error;
+        },
+      );
+    }
+    record((performance.now() - started) / 1000, true);
+    return result;
+  };
 }

@@ -1,8 +1,8 @@
+import type { InProcessQueue, ModelRunner, StepRuntime } from "./build/index.js";
 import type { GraphEvent, Logger } from "./contract.js";
 import type { GraphDocument } from "./document.js";
 import { type EventInit, makeEvent } from "./event.js";
 import type { Executor } from "./executor.js";
-import type { InProcessQueue, ModelRunner, StepRuntime } from "./build/index.js";
 import type { Topology } from "./topology.js";
 
 /** Lifecycle of a compiled graph, as a named state. */

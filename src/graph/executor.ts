@@ -120,7 +120,8 @@ class Walk {
     if (this.#settled) return;
     const { executor } = this;
     const node = executor.nodes[index] as ExecNode;
-    if (index === executor.responder && !this.#responseLocked) this.#response = value === DROP ? undefined : value;
+    if (index === executor.responder && !this.#responseLocked)
+      this.#response = value === DROP ? undefined : value;
     if (value !== DROP) {
       this.#outputs[index] = value;
       if (node.queue) node.queue(value, this.event);

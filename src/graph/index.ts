@@ -1,4 +1,6 @@
 /** src/graph: the graph document, its validation and compilation, and the executor. */
+
+export type { ModelRunner } from "./build/index.js";
 export { type CompileOptions, compileDocument, defaultLogger, type StepObserver } from "./compile.js";
 export { CompiledGraph, type GraphState } from "./compiled-graph.js";
 export {
@@ -23,5 +25,4 @@ export {
 } from "./load.js";
 export { type ClassMapping, importMlrunServing, readClassMapping } from "./mlrun-import.js";
 export { formatProblem, GraphInvalidError, type Problem } from "./problems.js";
-export type { ModelRunner } from "./build/index.js";
 export { StepError } from "./step-error.js";

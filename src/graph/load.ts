@@ -2,8 +2,8 @@ import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { parse as parseYaml } from "yaml";
-import type { CompiledGraph } from "./compiled-graph.js";
 import { type CompileOptions, compileDocument } from "./compile.js";
+import type { CompiledGraph } from "./compiled-graph.js";
 import type { GraphDocument } from "./document.js";
 import { type LoadedDocument, readGraphFile, readGraphText } from "./loader.js";
 import { importMlrunServing, readClassMapping } from "./mlrun-import.js";
@@ -66,13 +66,25 @@ export async function loadGraph(path: string, options: LoadOptions = {}): Promis
  * Compiles a graph from text (YAML or JSON), as if read from `file`: module paths resolve
  * relative to it. For documents that arrive over the wire (the admin API) and for tests.
  */
-export async function loadGraphText(text: string, file: string, options: LoadOptions = {}): Promise<CompiledGraph> {
+export async function loadGraphText(
+  text: string,
+  file: string,
+  options: LoadOptions = {},
+): Promise<CompiledGraph> {
   return compilePrepared(await prepare(readGraphText(text, file), options), options);
 }
 
-function compilePrepared({ document, file, lineOf }: PreparedDocument, options: LoadOptions): Promise<CompiledGraph> {
+function compilePrepared(
+  { document, file, lineOf }: PreparedDocument,
+  options: LoadOptions,
+): Promise<CompiledGraph> {
   const { logger, observeStep } = options;
-  return compileDocument(document, { file, lineOf, ...(logger ? { logger } : {}), ...(observeStep ? { observeStep } : {}) });
+  return compileDocument(document, {
+    file,
+    lineOf,
+    ...(logger ? { logger } : {}),
+    ...(observeStep ? { observeStep } : {}),
+  });
 }
 
 /** Every problem of a graph file, without running anything (what `sluice validate` prints). */

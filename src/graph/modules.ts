@@ -26,7 +26,9 @@ async function importModule(file: string): Promise<Record<string, unknown>> {
     const url = pathToFileURL(file).href;
     // TypeScript step modules go through tsx, which compiles them on the fly (and caches).
     loading = typescriptExtensions.has(extname(file))
-      ? import("tsx/esm/api").then((tsx) => tsx.tsImport(url, import.meta.url) as Promise<Record<string, unknown>>)
+      ? import("tsx/esm/api").then(
+          (tsx) => tsx.tsImport(url, import.meta.url) as Promise<Record<string, unknown>>,
+        )
       : (import(url) as Promise<Record<string, unknown>>);
     moduleCache.set(file, loading);
     loading.catch(() => moduleCache.delete(file));

@@ -41,7 +41,10 @@ export function pointer(...segments: (string | number)[]): string {
 
 /** The step a pointer lies in: `/spec/steps/<name>/...` or `/spec/steps/<r>/routes/<route>/...`. */
 export function stepOfPointer(path: string): string | undefined {
-  const parts = path.split("/").slice(1).map((s) => s.replaceAll("~1", "/").replaceAll("~0", "~"));
+  const parts = path
+    .split("/")
+    .slice(1)
+    .map((s) => s.replaceAll("~1", "/").replaceAll("~0", "~"));
   if (parts[0] !== "spec") return undefined;
   if (parts[1] === "steps" && parts[2] !== undefined) {
     return parts[3] === "routes" && parts[4] !== undefined ? `${parts[2]}/${parts[4]}` : parts[2];

@@ -28,10 +28,17 @@ export class StepError extends SluiceError {
 export function toStepError(step: string, error: unknown): StepError {
   if (error instanceof StepError) return error;
   if (isSluiceError(error)) {
-    const info = { step, code: shortCodes[error.code] ?? error.code, message: error.message, status: error.status };
+    const info = {
+      step,
+      code: shortCodes[error.code] ?? error.code,
+      message: error.message,
+      status: error.status,
+    };
     return new StepError(step, info, error.code, error);
   }
-  const e = error as { message?: unknown; code?: unknown; status?: unknown; statusCode?: unknown } | undefined;
+  const e = error as
+    | { message?: unknown; code?: unknown; status?: unknown; statusCode?: unknown }
+    | undefined;
   const message = typeof e?.message === "string" ? e.message : String(error);
   const code = typeof e?.code === "string" ? e.code : "STEP_FAILED";
   const declared = typeof e?.status === "number" ? e.status : e?.statusCode;

@@ -35,10 +35,16 @@ export interface Topology {
 export function flowSteps(doc: GraphDocument): { steps: [string, StepSpec, string][] } {
   if (doc.spec.topology === "router") {
     const router = doc.spec.router ?? { routes: {} };
-    return { steps: [[doc.metadata.name, { ...router, kind: "router" } as StepSpec, pointer("spec", "router")]] };
+    return {
+      steps: [[doc.metadata.name, { ...router, kind: "router" } as StepSpec, pointer("spec", "router")]],
+    };
   }
   return {
-    steps: Object.entries(doc.spec.steps ?? {}).map(([name, spec]) => [name, spec, pointer("spec", "steps", name)]),
+    steps: Object.entries(doc.spec.steps ?? {}).map(([name, spec]) => [
+      name,
+      spec,
+      pointer("spec", "steps", name),
+    ]),
   };
 }
 
@@ -58,13 +64,16 @@ export function planTopology(doc: GraphDocument, file: string): { topology: Topo
     step.after.forEach((up, i) => {
       const at = `${step.at}/after/${i}`;
       if (!all.has(up)) problem(at, `unknown step "${up}" in after${known(flow)}`, step.name);
-      else if (handlers.has(up)) problem(at, `"${up}" is an error handler; list it in on_error, not after`, step.name);
-      else if (step.kind === "error") problem(at, "an error handler runs on failures, it cannot have after", step.name);
+      else if (handlers.has(up))
+        problem(at, `"${up}" is an error handler; list it in on_error, not after`, step.name);
+      else if (step.kind === "error")
+        problem(at, "an error handler runs on failures, it cannot have after", step.name);
     });
     if (step.spec.on_error !== undefined) checkHandler(step.spec.on_error, `${step.at}/on_error`, step.name);
     if (step.kind === "error") {
       ((step.spec as { before?: string[] }).before ?? []).forEach((target, i) => {
-        if (!flow.has(target)) problem(`${step.at}/before/${i}`, `unknown step "${target}" in before${known(flow)}`, step.name);
+        if (!flow.has(target))
+          problem(`${step.at}/before/${i}`, `unknown step "${target}" in before${known(flow)}`, step.name);
       });
     }
   }
@@ -73,7 +82,9 @@ export function planTopology(doc: GraphDocument, file: string): { topology: Topo
 
   function checkHandler(name: string, at: string, step?: string) {
     if (handlers.has(name)) return;
-    const why = flow.has(name) ? `"${name}" is not a step of kind error` : `unknown error handler "${name}"${known(handlers)}`;
+    const why = flow.has(name)
+      ? `"${name}" is not a step of kind error`
+      : `unknown error handler "${name}"${known(handlers)}`;
     problem(at, why, step);
   }
 
@@ -84,12 +95,24 @@ export function planTopology(doc: GraphDocument, file: string): { topology: Topo
   const downstream = new Map<string, string[]>([...flow.keys()].map((n) => [n, []]));
   for (const step of flow.values()) for (const up of step.after) downstream.get(up)?.push(step.name);
 
-  const segmentOf = assignSegments(order, flow, (step, message) => problem(`${step.at}/after`, message, step.name));
-  const servesHttp = (doc.spec.triggers ?? [{ kind: "http" }]).some((t) => t.kind === "http") || !doc.spec.triggers?.length;
+  const segmentOf = assignSegments(order, flow, (step, message) =>
+    problem(`${step.at}/after`, message, step.name),
+  );
+  const servesHttp =
+    (doc.spec.triggers ?? [{ kind: "http" }]).some((t) => t.kind === "http") || !doc.spec.triggers?.length;
   const responder = chooseResponder(doc, flow, downstream, segmentOf, servesHttp, problem);
 
   return {
-    topology: { name: doc.metadata.name, order, handlers, responder, graphOnError, downstream, segmentOf, servesHttp },
+    topology: {
+      name: doc.metadata.name,
+      order,
+      handlers,
+      responder,
+      graphOnError,
+      downstream,
+      segmentOf,
+      servesHttp,
+    },
     problems,
   };
 }
@@ -161,7 +184,9 @@ function assignSegments(
     const upstreamSegments = new Set(
       step.after
         .filter((u) => flow.has(u))
-        .map((u) => (flow.get(u)?.kind === "queue" ? (queueSegment.get(u) as number) : (segmentOf.get(u) as number))),
+        .map((u) =>
+          flow.get(u)?.kind === "queue" ? (queueSegment.get(u) as number) : (segmentOf.get(u) as number),
+        ),
     );
     if (upstreamSegments.size > 1) {
       onProblem(step, "a step cannot join branches from both sides of a queue step");
@@ -188,7 +213,10 @@ function chooseResponder(
   }
   const candidates = new Set([...(named === undefined ? [] : [named]), ...flagged.map((s) => s.name)]);
   if (candidates.size > 1) {
-    problem(pointer("spec", "responder"), `two responders: ${[...candidates].join(" and ")}; a graph answers once`);
+    problem(
+      pointer("spec", "responder"),
+      `two responders: ${[...candidates].join(" and ")}; a graph answers once`,
+    );
     return undefined;
   }
   let responder = candidates.values().next().value as string | undefined;
@@ -208,7 +236,11 @@ function chooseResponder(
     }
   }
   if (responder !== undefined && (segmentOf.get(responder) ?? 0) > 0 && servesHttp) {
-    problem(flow.get(responder)?.at ?? "", "the responder runs behind a queue step; it must answer before the queue", responder);
+    problem(
+      flow.get(responder)?.at ?? "",
+      "the responder runs behind a queue step; it must answer before the queue",
+      responder,
+    );
   }
   return responder;
 }

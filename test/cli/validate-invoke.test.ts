@@ -3,7 +3,11 @@ import { sluice } from "../helpers/cli.js";
 
 describe("sluice validate", () => {
   it("prints ok for each valid graph and exits 0", async () => {
-    const { code, stdout } = await sluice("validate", "examples/inference/graph.yaml", "examples/enrichment/graph.yaml");
+    const { code, stdout } = await sluice(
+      "validate",
+      "examples/inference/graph.yaml",
+      "examples/enrichment/graph.yaml",
+    );
     expect(code).toBe(0);
     expect(stdout).toBe("examples/inference/graph.yaml: ok\nexamples/enrichment/graph.yaml: ok\n");
   });

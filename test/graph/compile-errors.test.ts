@@ -133,12 +133,16 @@ describe("the compiler rejects", () => {
   it("a step module that does not exist, naming the file it looked for", async () => {
     const problems = await located(flow(`a: {handler: ./missing.mjs#inc}`));
     expect(problems).toHaveLength(1);
-    expect(problems[0]).toMatch(/^\/spec\/steps\/a\/handler module \.\/missing\.mjs not found \(looked for .*missing\.mjs\)$/);
+    expect(problems[0]).toMatch(
+      /^\/spec\/steps\/a\/handler module \.\/missing\.mjs not found \(looked for .*missing\.mjs\)$/,
+    );
   });
 
   it("an export that does not exist, listing the ones that do", async () => {
     const problems = await located(flow(`a: {handler: ./typed.ts#nope}`));
-    expect(problems).toEqual(['/spec/steps/a/handler module ./typed.ts has no export "nope" (it exports: total)']);
+    expect(problems).toEqual([
+      '/spec/steps/a/handler module ./typed.ts has no export "nope" (it exports: total)',
+    ]);
   });
 
   it("a handler that is not a function and a class without do()", async () => {
@@ -171,7 +175,9 @@ describe("the compiler rejects", () => {
         b: {handler: ./steps.mjs#inc, after: [q, a]}
       `),
     );
-    expect(problems).toContain("/spec/steps/b/after a step cannot join branches from both sides of a queue step");
+    expect(problems).toContain(
+      "/spec/steps/b/after a step cannot join branches from both sides of a queue step",
+    );
   });
 
   it("bad args of a built-in step, pointing at the arg", async () => {

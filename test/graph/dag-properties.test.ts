@@ -6,21 +6,19 @@ import { flow, graphOf } from "../helpers/graphs.js";
 const fixtures = await import("../fixtures/graph/steps.mjs");
 
 /** A random DAG: step i may come after any steps before it; some steps are async. */
-const dags = fc
-  .integer({ min: 1, max: 10 })
-  .chain((size) =>
-    fc.tuple(
-      ...Array.from({ length: size }, (_, i) =>
-        fc.record({
-          after: fc.subarray(
-            Array.from({ length: i }, (_, j) => `s${j}`),
-            { maxLength: Math.min(i, 4) },
-          ),
-          async: fc.boolean(),
-        }),
-      ),
+const dags = fc.integer({ min: 1, max: 10 }).chain((size) =>
+  fc.tuple(
+    ...Array.from({ length: size }, (_, i) =>
+      fc.record({
+        after: fc.subarray(
+          Array.from({ length: i }, (_, j) => `s${j}`),
+          { maxLength: Math.min(i, 4) },
+        ),
+        async: fc.boolean(),
+      }),
     ),
-  );
+  ),
+);
 
 function document(steps: { after: string[]; async: boolean }[]): string {
   const lines = steps.map(

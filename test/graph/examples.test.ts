@@ -18,7 +18,17 @@ describe("examples/inference", () => {
     const graph = await example("inference");
     const body = {
       id: "1",
-      inputs: [{ name: "features", shape: [2, 4], datatype: "FP32", data: [[5.1, 3.5, 1.4, 0.2], [6.7, 3.0, 5.2, 2.3]] }],
+      inputs: [
+        {
+          name: "features",
+          shape: [2, 4],
+          datatype: "FP32",
+          data: [
+            [5.1, 3.5, 1.4, 0.2],
+            [6.7, 3.0, 5.2, 2.3],
+          ],
+        },
+      ],
     };
     expect(await graph.invoke({ path: "/v2/models/iris/infer", body })).toEqual({
       model_name: "iris",
@@ -30,7 +40,9 @@ describe("examples/inference", () => {
 
   it("serves the second model version under /versions/v2", async () => {
     const graph = await example("inference");
-    const body = { inputs: [{ name: "features", shape: [1, 4], datatype: "FP32", data: [6.0, 2.9, 2.2, 1.0] }] };
+    const body = {
+      inputs: [{ name: "features", shape: [1, 4], datatype: "FP32", data: [6.0, 2.9, 2.2, 1.0] }],
+    };
     // Petal length 2.2 cm: below v1's cut (2.5 cm) but above v2's (2.0 cm).
     expect(await graph.invoke({ path: "/v2/models/iris/infer", body })).toMatchObject({ summary: "setosa" });
     expect(await graph.invoke({ path: "/v2/models/iris/versions/v2/infer", body })).toMatchObject({
@@ -62,7 +74,11 @@ describe("examples/enrichment", () => {
 describe("examples/error-handling", () => {
   it("charges small amounts", async () => {
     const graph = await example("error-handling");
-    expect(await graph.invoke({ body: { amount: 20 } })).toEqual({ amount: 20, charged: true, notified: true });
+    expect(await graph.invoke({ body: { amount: 20 } })).toEqual({
+      amount: 20,
+      charged: true,
+      notified: true,
+    });
   });
 
   it("declines amounts over the limit and still notifies", async () => {
@@ -77,6 +93,9 @@ describe("examples/error-handling", () => {
 
   it("answers other failures from the graph-level handler", async () => {
     const graph = await example("error-handling");
-    expect(await graph.invoke({ body: { x: 1 } })).toEqual({ error: "amount must be a number", step: "validate" });
+    expect(await graph.invoke({ body: { x: 1 } })).toEqual({
+      error: "amount must be a number",
+      step: "validate",
+    });
   });
 });

@@ -78,7 +78,13 @@ describe("input_path, result_path and full_event", () => {
 
   it("hand full_event steps the whole event", async () => {
     const graph = await graphOf(flow(`whole: {handler: ./steps.mjs#whole, full_event: true}`));
-    const result = await graph.invoke({ id: "e1", body: { x: 1 }, path: "/p", method: "PUT", headers: { "x-test": "h" } });
+    const result = await graph.invoke({
+      id: "e1",
+      body: { x: 1 },
+      path: "/p",
+      method: "PUT",
+      headers: { "x-test": "h" },
+    });
     expect(result).toEqual({ id: "e1", path: "/p", method: "PUT", header: "h", body: { x: 1 } });
   });
 
@@ -184,7 +190,12 @@ describe("errors", () => {
     const graph = await graphOf(flow(`slow: {handler: ./steps.mjs#hang, timeout: 30ms}`));
     const started = Date.now();
     const error = (await graph.invoke({ body: {} }).catch((e: unknown) => e)) as StepError;
-    expect(error.info).toEqual({ step: "slow", code: "TIMEOUT", message: "timed out after 30 ms", status: 504 });
+    expect(error.info).toEqual({
+      step: "slow",
+      code: "TIMEOUT",
+      message: "timed out after 30 ms",
+      status: 504,
+    });
     expect(Date.now() - started).toBeLessThan(1000);
   });
 

@@ -2,8 +2,14 @@ import { describe, expect, it } from "vitest";
 import type { StepError } from "../../src/graph/index.js";
 import { flow, graphOf } from "../helpers/graphs.js";
 
-const tensor = (data: number[]) => ({ inputs: [{ name: "x", shape: [data.length], datatype: "FP64", data }] });
-const failure = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e as StepError);
+const tensor = (data: number[]) => ({
+  inputs: [{ name: "x", shape: [data.length], datatype: "FP64", data }],
+});
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => undefined,
+    (e: unknown) => e as StepError,
+  );
 
 const modelRouter = flow(`
   models:
@@ -18,7 +24,10 @@ const modelRouter = flow(`
 describe("the model router", () => {
   it("routes /v2/models/<name>/infer to the named model and answers in OIP", async () => {
     const graph = await graphOf(modelRouter);
-    const response = await graph.invoke({ path: "/v2/models/double/infer", body: { id: "r1", ...tensor([1, 2]) } });
+    const response = await graph.invoke({
+      path: "/v2/models/double/infer",
+      body: { id: "r1", ...tensor([1, 2]) },
+    });
     expect(response).toEqual({
       model_name: "double",
       id: "r1",
@@ -132,8 +141,14 @@ describe("the switch router", () => {
 
   it("takes the first route whose when is true", async () => {
     const g = await graph();
-    expect(await g.invoke({ body: { amount: 500 }, headers: { "x-tier": "gold" } })).toEqual({ amount: 500, route: "big" });
-    expect(await g.invoke({ body: { amount: 5 }, headers: { "x-tier": "gold" } })).toEqual({ amount: 5, route: "vip" });
+    expect(await g.invoke({ body: { amount: 500 }, headers: { "x-tier": "gold" } })).toEqual({
+      amount: 500,
+      route: "big",
+    });
+    expect(await g.invoke({ body: { amount: 5 }, headers: { "x-tier": "gold" } })).toEqual({
+      amount: 5,
+      route: "vip",
+    });
   });
 
   it("takes the default route when nothing matches", async () => {

@@ -1,7 +1,13 @@
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { onTestFinished } from "vitest";
-import { type CompiledGraph, GraphInvalidError, type Logger, loadGraphText, type Problem } from "../../src/graph/index.js";
+import {
+  type CompiledGraph,
+  GraphInvalidError,
+  type Logger,
+  loadGraphText,
+  type Problem,
+} from "../../src/graph/index.js";
 
 /** Where the graph tests' step modules live; inline graphs resolve modules from here. */
 export const graphFixtures = join(dirname(fileURLToPath(import.meta.url)), "..", "fixtures", "graph");

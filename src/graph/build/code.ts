@@ -6,7 +6,9 @@ import { builtins } from "../steps/index.js";
 import { type BuildEnv, reportProblem } from "./env.js";
 
 /** User code behind a step: a function, or an instance of a class (with `do`, `predict`...). */
-export type LoadedCode = { kind: "function"; fn: HandlerFn } | { kind: "instance"; instance: Record<string, unknown> };
+export type LoadedCode =
+  | { kind: "function"; fn: HandlerFn }
+  | { kind: "instance"; instance: Record<string, unknown> };
 
 /**
  * Resolves `handler` or `class` of a step (a module export or `builtin:<name>`) and, for
@@ -45,7 +47,12 @@ export async function loadCode(
     return undefined;
   }
   if (typeof exported !== "function") {
-    reportProblem(env, `${at}/${field}`, `${target} is not a ${field === "class" ? "class" : "function"}`, step);
+    reportProblem(
+      env,
+      `${at}/${field}`,
+      `${target} is not a ${field === "class" ? "class" : "function"}`,
+      step,
+    );
     return undefined;
   }
   if (field === "handler") return { kind: "function", fn: exported as HandlerFn };
@@ -61,7 +68,10 @@ function construct(
   ctx: StepContext,
 ): LoadedCode | undefined {
   try {
-    return { kind: "instance", instance: new Class(ref.args ?? {}, ctx) as unknown as Record<string, unknown> };
+    return {
+      kind: "instance",
+      instance: new Class(ref.args ?? {}, ctx) as unknown as Record<string, unknown>,
+    };
   } catch (error) {
     if (error instanceof StepArgsError) {
       reportProblem(env, `${at}/args/${error.field}`, error.message, step);

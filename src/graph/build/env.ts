@@ -22,7 +22,11 @@ export function stepContext(env: BuildEnv, step: string): StepContext {
 
 /** Applies `f` to a value or to what a promise resolves to, without a promise for sync values. */
 export function andThen(value: unknown, f: (v: unknown) => unknown): unknown {
-  if (value !== null && typeof value === "object" && typeof (value as { then?: unknown }).then === "function") {
+  if (
+    value !== null &&
+    typeof value === "object" &&
+    typeof (value as { then?: unknown }).then === "function"
+  ) {
     return (value as Promise<unknown>).then(f);
   }
   return f(value);

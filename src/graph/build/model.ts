@@ -1,9 +1,15 @@
 import { SluiceError } from "../../errors.js";
 import type { StepContext } from "../contract.js";
 import type { ModelStep } from "../document.js";
-import { type InferRequest, inferResponse, type ModelMetadata, normaliseOutputs, parseInferRequest } from "../oip/index.js";
+import {
+  type InferRequest,
+  inferResponse,
+  type ModelMetadata,
+  normaliseOutputs,
+  parseInferRequest,
+} from "../oip/index.js";
 import { callOptional, type LoadedCode, loadCode } from "./code.js";
-import { type BuildEnv, reportProblem, stepContext, andThen } from "./env.js";
+import { andThen, type BuildEnv, reportProblem, stepContext } from "./env.js";
 import type { StepRuntime } from "./runtime.js";
 
 type Method = (...args: unknown[]) => unknown;
@@ -82,7 +88,12 @@ export class ModelRunner {
     return andThen(preprocess ? preprocess(request) : request, (pre) => {
       const req = (pre ?? request) as InferRequest;
       return andThen(this.#predict(req.inputs, req), (outputs) => {
-        const response = inferResponse(this.name, this.version, req.id, normaliseOutputs(outputs, req.outputs));
+        const response = inferResponse(
+          this.name,
+          this.version,
+          req.id,
+          normaliseOutputs(outputs, req.outputs),
+        );
         return postprocess ? andThen(postprocess(response), (post) => post ?? response) : response;
       });
     });
@@ -93,7 +104,10 @@ export class ModelRunner {
     this.#assertReady();
     const explain = this.#method("explain");
     if (!explain) {
-      throw new SluiceError("SLUICE_ERR_ROUTE_NOT_FOUND", `model "${this.key}" does not explain (no explain method)`);
+      throw new SluiceError(
+        "SLUICE_ERR_ROUTE_NOT_FOUND",
+        `model "${this.key}" does not explain (no explain method)`,
+      );
     }
     return explain(parseInferRequest(body));
   }

@@ -22,7 +22,9 @@ export class InProcessQueue {
     this.#pending++;
     setImmediate(() => {
       work()
-        .catch((error: unknown) => this.logger.error({ err: error, queue: this.name }, "event behind queue failed"))
+        .catch((error: unknown) =>
+          this.logger.error({ err: error, queue: this.name }, "event behind queue failed"),
+        )
         .finally(() => {
           if (--this.#pending === 0) for (const resolve of this.#idle.splice(0)) resolve();
         });

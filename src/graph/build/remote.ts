@@ -10,7 +10,13 @@ import { noLifecycle, type StepRuntime } from "./runtime.js";
  * (Retries, circuit breakers and bulkheads are the resilience layer's job.)
  */
 export function buildRemote(spec: RemoteStep, _at: string, name: string, _env: BuildEnv): StepRuntime {
-  const method = (spec.method ?? "POST").toUpperCase() as "POST" | "GET" | "PUT" | "PATCH" | "DELETE" | "HEAD";
+  const method = (spec.method ?? "POST").toUpperCase() as
+    | "POST"
+    | "GET"
+    | "PUT"
+    | "PATCH"
+    | "DELETE"
+    | "HEAD";
   const hasBody = method !== "GET" && method !== "HEAD";
   const headers = { "content-type": "application/json", ...spec.headers };
   const run = async (input: unknown) => {
@@ -25,9 +31,13 @@ export function buildRemote(spec: RemoteStep, _at: string, name: string, _env: B
       const detail = typeof payload === "string" ? payload : JSON.stringify(payload);
       // The caller's mistake stays theirs (4xx); an upstream failure is a bad gateway.
       const status = response.statusCode < 500 ? response.statusCode : 502;
-      throw new SluiceError("SLUICE_ERR_STEP_FAILED", `remote ${name} answered ${response.statusCode}: ${detail.slice(0, 200)}`, {
-        status,
-      });
+      throw new SluiceError(
+        "SLUICE_ERR_STEP_FAILED",
+        `remote ${name} answered ${response.statusCode}: ${detail.slice(0, 200)}`,
+        {
+          status,
+        },
+      );
     }
     return payload;
   };

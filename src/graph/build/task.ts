@@ -27,7 +27,12 @@ export async function buildTask(
     }
     run = (input) => method.call(instance, input, ctx);
   }
-  return { run, init: () => callOptional(code, "init"), close: () => callOptional(code, "close"), models: [] };
+  return {
+    run,
+    init: () => callOptional(code, "init"),
+    close: () => callOptional(code, "close"),
+    models: [],
+  };
 }
 
 /** An error handler: like a task, but its context carries the error it handles. */

@@ -1,10 +1,10 @@
+import { DROP, type GraphEvent } from "../contract.js";
 import type { StepBase } from "../document.js";
 import { parseDuration } from "../duration.js";
 import type { Runner } from "../executor.js";
-import { DROP, type GraphEvent } from "../contract.js";
 import { getPath, parsePath, setPath } from "../paths.js";
 import { timeoutError } from "../step-error.js";
-import { type BuildEnv, reportProblem, andThen } from "./env.js";
+import { andThen, type BuildEnv, reportProblem } from "./env.js";
 
 /**
  * Adds what the document says around a step's core: `input_path`, `full_event`, `timeout`
@@ -16,7 +16,8 @@ export function wrapRunner(core: Runner, spec: StepBase, at: string, step: strin
   if (spec.full_event) run = withFullEvent(run);
   if (spec.timeout !== undefined) {
     const ms = parseDuration(spec.timeout);
-    if (ms === undefined) reportProblem(env, `${at}/timeout`, `"${spec.timeout}" is not a duration (e.g. 250ms, 2s)`, step);
+    if (ms === undefined)
+      reportProblem(env, `${at}/timeout`, `"${spec.timeout}" is not a duration (e.g. 250ms, 2s)`, step);
     else run = withTimeout(run, ms);
   }
   const inputPath = path(spec.input_path, `${at}/input_path`, step, env);
@@ -46,7 +47,11 @@ function withFullEvent(inner: Runner): Runner {
 export function withTimeout(inner: Runner, ms: number): Runner {
   return (input, event) => {
     const result = inner(input, event);
-    if (result === null || typeof result !== "object" || typeof (result as { then?: unknown }).then !== "function") {
+    if (
+      result === null ||
+      typeof result !== "object" ||
+      typeof (result as { then?: unknown }).then !== "function"
+    ) {
       return result; // a synchronous step has already finished
     }
     return new Promise((resolve, reject) => {

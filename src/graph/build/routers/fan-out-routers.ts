@@ -1,6 +1,6 @@
+import type { GraphEvent } from "../../contract.js";
 import type { RouterStep } from "../../document.js";
 import type { Runner } from "../../executor.js";
-import type { GraphEvent } from "../../contract.js";
 import { voteClassification, voteRegression } from "../../oip/index.js";
 import { type BuildEnv, reportProblem } from "../env.js";
 import type { Route } from "./route.js";
@@ -41,16 +41,25 @@ function ballot(value: unknown): unknown[] {
  * (`vote: classification`) or a weighted mean (`vote: regression`). Models answer as OIP, so
  * the vote is over each response's first output and the answer is an OIP response too.
  */
-export function ensembleRouter(spec: RouterStep, at: string, name: string, routes: Route[], env: BuildEnv): Runner {
+export function ensembleRouter(
+  spec: RouterStep,
+  at: string,
+  name: string,
+  routes: Route[],
+  env: BuildEnv,
+): Runner {
   const weights = routes.map((r) => spec.weights?.[r.key] ?? 1);
   for (const key of Object.keys(spec.weights ?? {})) {
-    if (!routes.some((r) => r.key === key)) reportProblem(env, `${at}/weights/${key}`, `unknown route "${key}"`, name);
+    if (!routes.some((r) => r.key === key))
+      reportProblem(env, `${at}/weights/${key}`, `unknown route "${key}"`, name);
   }
   const regression = spec.vote === "regression";
   return async (input, event) => {
     const outputs = await runAll(routes, input, event);
     const ballots = outputs.map(ballot);
-    const voted = regression ? voteRegression(ballots as number[][], weights) : voteClassification(ballots, weights);
+    const voted = regression
+      ? voteRegression(ballots as number[][], weights)
+      : voteClassification(ballots, weights);
     const first = outputs[0];
     if (!isOipResponse(first)) return Array.isArray(first) ? voted : voted[0];
     const template = first.outputs[0];

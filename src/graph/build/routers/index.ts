@@ -11,7 +11,12 @@ import { switchRouter } from "./switch-router.js";
 export { modelRoute } from "./model-router.js";
 
 /** A router step: its routes, built like steps, behind one of the five routing rules. */
-export async function buildRouter(spec: RouterStep, at: string, name: string, env: BuildEnv): Promise<StepRuntime> {
+export async function buildRouter(
+  spec: RouterStep,
+  at: string,
+  name: string,
+  env: BuildEnv,
+): Promise<StepRuntime> {
   const routes = await buildRoutes(spec, at, name, env);
   let run: Runner;
   switch (spec.type ?? "model") {

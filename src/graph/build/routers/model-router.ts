@@ -6,7 +6,11 @@ import type { Route } from "./route.js";
 const modelPath = /^\/v2\/models\/([^/]+)(?:\/versions\/([^/]+))?(?:\/(infer|predict|explain|ready))?\/?$/;
 
 /** Finds a route by OIP path: `name:version` when a version is given, else `name`. */
-export function modelRoute(routes: Map<string, Route>, name: string, version: string | undefined): Route | undefined {
+export function modelRoute(
+  routes: Map<string, Route>,
+  name: string,
+  version: string | undefined,
+): Route | undefined {
   if (version !== undefined) return routes.get(`${name}:${version}`);
   const exact = routes.get(name);
   if (exact) return exact;
@@ -34,7 +38,10 @@ export function modelRouter(name: string, routes: Route[]): Runner {
     const route = modelRoute(byKey, decodeURIComponent(model), version && decodeURIComponent(version));
     if (!route) {
       const wanted = version === undefined ? model : `${model}:${version}`;
-      throw new SluiceError("SLUICE_ERR_MODEL_NOT_FOUND", `model "${wanted}" not found; known models: ${known()}`);
+      throw new SluiceError(
+        "SLUICE_ERR_MODEL_NOT_FOUND",
+        `model "${wanted}" not found; known models: ${known()}`,
+      );
     }
     if (route.model) {
       if (op === "explain") return route.model.explain(input);

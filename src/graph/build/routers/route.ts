@@ -1,4 +1,4 @@
-import type { RouteStep, RouterStep } from "../../document.js";
+import type { RouterStep, RouteStep } from "../../document.js";
 import type { Runner } from "../../executor.js";
 import { toStepError } from "../../step-error.js";
 import type { BuildEnv } from "../env.js";
@@ -18,7 +18,12 @@ export interface Route {
   runtime: StepRuntime;
 }
 
-export async function buildRoutes(router: RouterStep, at: string, name: string, env: BuildEnv): Promise<Route[]> {
+export async function buildRoutes(
+  router: RouterStep,
+  at: string,
+  name: string,
+  env: BuildEnv,
+): Promise<Route[]> {
   const routes: Route[] = [];
   for (const [key, spec] of Object.entries(router.routes ?? {})) {
     const routeAt = `${at}/routes/${key.replaceAll("~", "~0").replaceAll("/", "~1")}`;
@@ -28,7 +33,13 @@ export async function buildRoutes(router: RouterStep, at: string, name: string, 
     if (spec.kind === "model") {
       model = await buildModelRunner(spec, routeAt, key, routeName, env);
       const m = model;
-      if (m) runtime = { run: (input) => m.infer(input), init: async () => {}, close: () => m.close(), models: [m] };
+      if (m)
+        runtime = {
+          run: (input) => m.infer(input),
+          init: async () => {},
+          close: () => m.close(),
+          models: [m],
+        };
     } else if (spec.kind === "remote") {
       runtime = buildRemote(spec, routeAt, routeName, env);
     } else {
@@ -39,7 +50,8 @@ export async function buildRoutes(router: RouterStep, at: string, name: string, 
     const run: Runner = (input, event) => {
       try {
         const result = inner(input, event);
-        if (result instanceof Promise) return result.catch((error) => Promise.reject(toStepError(routeName, error)));
+        if (result instanceof Promise)
+          return result.catch((error) => Promise.reject(toStepError(routeName, error)));
         return result;
       } catch (error) {
         throw toStepError(routeName, error);

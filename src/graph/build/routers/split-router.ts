@@ -17,17 +17,27 @@ function fnv1a(text: string): number {
  * Canary and A/B routing: picks a route by `weight` (the weights sum to 100), seeded by the
  * event id so a retried event takes the same route.
  */
-export function splitRouter(_spec: RouterStep, at: string, name: string, routes: Route[], env: BuildEnv): Runner {
+export function splitRouter(
+  _spec: RouterStep,
+  at: string,
+  name: string,
+  routes: Route[],
+  env: BuildEnv,
+): Runner {
   const weights = routes.map((r) => (r.spec as { weight?: number }).weight);
   routes.forEach((route, i) => {
-    if (weights[i] === undefined) reportProblem(env, `${route.at}`, "a split route needs a weight (0-100)", name);
+    if (weights[i] === undefined)
+      reportProblem(env, `${route.at}`, "a split route needs a weight (0-100)", name);
   });
   const total = weights.reduce<number>((sum, w) => sum + (w ?? 0), 0);
   if (total !== 100) reportProblem(env, `${at}/routes`, `split weights sum to ${total}, not 100`, name);
   // Cumulative bounds over 0..99; a route with weight 0 never matches.
   const bounds: number[] = [];
   let upTo = 0;
-  for (const w of weights) bounds.push((upTo += w ?? 0));
+  for (const w of weights) {
+    upTo += w ?? 0;
+    bounds.push(upTo);
+  }
   return (input, event) => {
     const slot = fnv1a(`${name}\u0000${event.id}`) % 100;
     const index = bounds.findIndex((bound) => slot < bound);

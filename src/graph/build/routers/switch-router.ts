@@ -21,12 +21,19 @@ function matches(test: CelProgram, vars: CelVars): boolean {
  * Takes the first route whose `when` (CEL over `body`, `headers`, `path`) is true, else the
  * router's `default` route, else answers 404. Expressions are compiled once, here.
  */
-export function switchRouter(spec: RouterStep, at: string, name: string, routes: Route[], env: BuildEnv): Runner {
+export function switchRouter(
+  spec: RouterStep,
+  at: string,
+  name: string,
+  routes: Route[],
+  env: BuildEnv,
+): Runner {
   const conditions: { route: Route; test: CelProgram }[] = [];
   for (const route of routes) {
     const when = route.spec.when;
     if (when === undefined) {
-      if (route.key !== spec.default) reportProblem(env, route.at, "a switch route needs `when` (or to be the default)", name);
+      if (route.key !== spec.default)
+        reportProblem(env, route.at, "a switch route needs `when` (or to be the default)", name);
       continue;
     }
     try {
@@ -45,6 +52,9 @@ export function switchRouter(spec: RouterStep, at: string, name: string, routes:
       if (matches(test, vars)) return route.run(input, event);
     }
     if (fallback) return fallback.run(input, event);
-    throw new SluiceError("SLUICE_ERR_ROUTE_NOT_FOUND", `no route of switch "${name}" matched and it has no default`);
+    throw new SluiceError(
+      "SLUICE_ERR_ROUTE_NOT_FOUND",
+      `no route of switch "${name}" matched and it has no default`,
+    );
   };
 }

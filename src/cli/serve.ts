@@ -1,0 +1,63 @@
+import { readFileSync } from "node:fs";
+import type { Command } from "commander";
+import type { ServeSettings } from "../gateway/serve.js";
+import { parseDurationFlag, parsePort, parsePositiveInt, parseSize } from "./options.js";
+
+interface ServeFlags {
+  port: string;
+  host: string;
+  adminPort: string;
+  adminHost: string;
+  adminToken?: string;
+  workers: string;
+  timeout: string;
+  maxTimeout: string;
+  bodyLimit: string;
+  mapping?: string;
+}
+
+const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+  version: string;
+};
+
+function settingsOf(files: string[], flags: ServeFlags): ServeSettings {
+  const timeoutMs = parseDurationFlag(flags.timeout, "--timeout");
+  return {
+    files,
+    port: parsePort(flags.port, "--port"),
+    host: flags.host,
+    adminPort: parsePort(flags.adminPort, "--admin-port"),
+    adminHost: flags.adminHost,
+    adminToken: flags.adminToken ?? process.env.SLUICE_ADMIN_TOKEN,
+    workers: parsePositiveInt(flags.workers, "--workers"),
+    timeoutMs,
+    maxTimeoutMs: Math.max(timeoutMs, parseDurationFlag(flags.maxTimeout, "--max-timeout")),
+    bodyLimit: parseSize(flags.bodyLimit, "--body-limit"),
+    mapping: flags.mapping,
+    version: pkg.version,
+  };
+}
+
+/** `sluice serve <graph>...`: the data plane, the admin plane, and the graphs' triggers. */
+export function registerServe(program: Command): void {
+  program
+    .command("serve")
+    .argument("<graph...>", "graph documents to serve (the first is also served at /)")
+    .description("load graphs, serve HTTP and start the graphs' stream triggers")
+    .option("--port <n>", "data plane port (0: any free port)", "8080")
+    .option("--host <addr>", "data plane address", "127.0.0.1")
+    .option("--admin-port <n>", "admin plane port (0: any free port)", "8081")
+    .option("--admin-host <addr>", "admin plane address", "127.0.0.1")
+    .option("--admin-token <token>", "bearer token the admin plane's writes need (or SLUICE_ADMIN_TOKEN)")
+    .option("--workers <n>", "processes sharing the data plane port", "1")
+    .option("--timeout <duration>", "per-request deadline", "60s")
+    .option("--max-timeout <duration>", "the most a caller may ask for with x-request-timeout", "300s")
+    .option("--body-limit <size>", "largest request body", "4mb")
+    .option("--mapping <file>", "class mapping for MLRun serving functions")
+    .action(async (files: string[], flags: ServeFlags) => {
+      const settings = settingsOf(files, flags);
+      // Loaded on demand, so `sluice --help` stays fast.
+      const { runServe } = await import("../gateway/serve.js");
+      process.exitCode = await runServe(settings);
+    });
+}

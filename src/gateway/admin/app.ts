@@ -1,0 +1,206 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+import { createServer, type Server } from "node:http";
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from "express";
+import { isSluiceError, SluiceError } from "../../errors.js";
+import { formatProblem, GraphInvalidError, type Logger } from "../../graph/index.js";
+import type { GraphControl, GraphFormat } from "./control.js";
+
+export interface AdminOptions {
+  control: GraphControl;
+  /** When set, changes (POST) need `Authorization: Bearer <token>`; reads stay open. */
+  token?: string | undefined;
+  logger: Logger;
+}
+
+/** Posted graph documents larger than this are refused with 413. */
+const bodyLimit = { bytes: 1024 * 1024, words: "1 MiB" };
+
+// A Map, not an object literal: a content type such as "constructor" must not find a prototype member.
+const formats = new Map<string, GraphFormat>([
+  ["application/yaml", "yaml"],
+  ["application/x-yaml", "yaml"],
+  ["text/yaml", "yaml"],
+  ["application/json", "json"],
+]);
+
+/**
+ * The admin plane of `sluice serve` (DESIGN.md section 5): metrics, the served graphs, and
+ * loading or replacing a graph without a restart. Every error answers `{error}`, never a stack.
+ */
+export function createAdminApp(options: AdminOptions): express.Express {
+  const { control, logger } = options;
+  const app = express();
+  app.disable("x-powered-by");
+  app.use(logChanges(logger));
+
+  app.get("/metrics", async (_req, res) => {
+    const { contentType, text } = await control.metrics();
+    res.type(contentType).send(text);
+  });
+
+  app
+    .route("/api/graphs")
+    .get(async (_req, res) => {
+      res.json(await control.list());
+    })
+    .post(
+      requireToken(options.token),
+      pickFormat,
+      express.text({ type: () => true, limit: bodyLimit.bytes }),
+      async (req, res) => {
+        const text: unknown = req.body;
+        if (typeof text !== "string" || text.trim() === "") {
+          throw new SluiceError("SLUICE_ERR_INPUT", "the request body is empty: send the graph document");
+        }
+        const { name, replaced } = await control.put(text, res.locals.format as GraphFormat);
+        res.locals.graph = name;
+        res.status(replaced ? 200 : 201).json({ name, replaced });
+      },
+    )
+    .all(methodNotAllowed("GET, POST"));
+
+  app
+    .route("/api/graphs/:name")
+    .get(async (req, res) => {
+      const name = req.params.name;
+      const described = await control.describe(name);
+      if (described) {
+        res.json(described);
+        return;
+      }
+      const known = (await control.list()).map((g) => g.name);
+      const listing = known.length > 0 ? `known graphs: ${known.join(", ")}` : "no graph is served";
+      res.status(404).json({ error: `no graph named "${name}" (${listing})` });
+    })
+    .all(methodNotAllowed("GET"));
+
+  app
+    .route("/api/functions")
+    .get((_req, res) => {
+      res.status(501).json({ error: "the function store is not built yet" });
+    })
+    .all(methodNotAllowed("GET"));
+
+  app.use((req, res) => {
+    res.status(404).json({ error: `no route ${req.method} ${req.path}` });
+  });
+  app.use(errorResponder(logger));
+  return app;
+}
+
+/** One info line per change request (whatever its outcome); reads are not logged. */
+function logChanges(logger: Logger): RequestHandler {
+  return (req, res, next) => {
+    if (req.method === "GET" || req.method === "HEAD") return next();
+    const started = performance.now();
+    res.on("finish", () => {
+      const { graph, error } = res.locals as { graph?: string; error?: string };
+      const ms = Math.round(performance.now() - started);
+      logger.info(
+        { method: req.method, path: req.path, status: res.statusCode, graph, error, ms },
+        "admin request",
+      );
+    });
+    next();
+  };
+}
+
+/** Bearer-token check; both sides are hashed first so the comparison leaks not even the length. */
+function requireToken(token: string | undefined): RequestHandler {
+  if (!token) return (_req, _res, next) => next();
+  const expected = digest(token);
+  return (req, res, next) => {
+    const presented = /^Bearer +(\S+) *$/i.exec(req.get("authorization") ?? "")?.[1];
+    if (presented !== undefined && timingSafeEqual(digest(presented), expected)) return next();
+    const error = presented === undefined ? "this change needs the admin token" : "the admin token is wrong";
+    res.locals.error = error;
+    res.status(401).set("WWW-Authenticate", "Bearer").json({ error });
+  };
+}
+
+function digest(text: string): Buffer {
+  return createHash("sha256").update(text).digest();
+}
+
+/** Chooses the parser from Content-Type before the body is read; anything else is 415. */
+function pickFormat(req: Request, res: Response, next: NextFunction): void {
+  const type = (req.get("content-type") ?? "").split(";", 1)[0]?.trim().toLowerCase() ?? "";
+  const format = formats.get(type);
+  if (format) {
+    res.locals.format = format;
+    next();
+    return;
+  }
+  const error = `${type ? `content type "${type}"` : "a body without a content type"} is not supported: send the graph as application/yaml or application/json`;
+  res.locals.error = error;
+  res.status(415).json({ error });
+}
+
+function methodNotAllowed(allow: string): RequestHandler {
+  return (req, res) => {
+    res
+      .status(405)
+      .set("Allow", allow)
+      .json({ error: `${req.method} is not allowed on ${req.path} (allowed: ${allow})` });
+  };
+}
+
+/** Turns what a handler threw into a status and `{error}`; only unexpected failures are 500. */
+function errorResponder(logger: Logger) {
+  return (error: unknown, req: Request, res: Response, _next: NextFunction): void => {
+    const { status, body } = errorBody(error);
+    if (status >= 500)
+      logger.error({ err: error, method: req.method, path: req.path }, "admin request failed");
+    res.locals.error = body.error;
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    res.status(status).json(body);
+  };
+}
+
+function errorBody(error: unknown): { status: number; body: { error: string; problems?: string[] } } {
+  if (error instanceof GraphInvalidError) {
+    return { status: 400, body: { error: error.message, problems: error.problems.map(formatProblem) } };
+  }
+  if (isSluiceError(error)) {
+    // The registry refuses a graph whose model another graph serves: a conflict with what is served.
+    const clash = error.code === "SLUICE_ERR_GRAPH_INVALID" && error.message.includes("is served by both");
+    return { status: clash ? 409 : error.status, body: { error: error.message } };
+  }
+  // body-parser and express's router give the errors a caller caused (an unreadable body, a
+  // badly escaped path) a 4xx status; their messages describe the request, not our internals.
+  const { status, type, message } = (error ?? {}) as { status?: unknown; type?: unknown; message?: unknown };
+  if (typeof status === "number" && status >= 400 && status < 500) {
+    const tooLarge = type === "entity.too.large";
+    const text = tooLarge ? `the graph document is larger than ${bodyLimit.words}` : String(message);
+    return { status, body: { error: text } };
+  }
+  return { status: 500, body: { error: "internal error in the admin plane (see the gateway's log)" } };
+}
+
+/**
+ * Serves the admin app on `host:port` (127.0.0.1 unless told otherwise: the admin plane can
+ * replace graphs, so it is not exposed by accident). Resolves once listening.
+ * @throws SluiceError naming the port when it is taken or not allowed.
+ */
+export function startAdmin(app: express.Express, port: number, host = "127.0.0.1"): Promise<Server> {
+  const server = createServer(app);
+  return new Promise((resolve, reject) => {
+    const failed = (error: NodeJS.ErrnoException) => {
+      if (error.code !== "EADDRINUSE" && error.code !== "EACCES") return reject(error);
+      const why = error.code === "EADDRINUSE" ? "is already in use" : "may not be used by this process";
+      const hint = "choose another with --admin-port";
+      reject(
+        new SluiceError("SLUICE_ERR_USAGE", `admin port ${port} on ${host} ${why}`, { cause: error, hint }),
+      );
+    };
+    server.once("error", failed);
+    server.listen(port, host, () => {
+      // Later errors belong to whoever owns the running server, not to this start.
+      server.off("error", failed);
+      resolve(server);
+    });
+  });
+}

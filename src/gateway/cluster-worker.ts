@@ -1,0 +1,54 @@
+/**
+ * A worker of `sluice serve --workers N`: it loads the graphs itself and serves the data
+ * plane on the port it shares with its siblings; the primary runs the admin plane and talks
+ * to it over IPC.
+ */
+import { AggregatorRegistry } from "prom-client";
+import { localControl } from "./admin/index.js";
+import {
+  type SerializedError,
+  serializeError,
+  type WorkerMessage,
+  type WorkerRequest,
+} from "./cluster-messages.js";
+import { type ServeSettings, serveLogger, startGateway } from "./serve.js";
+
+const settings = JSON.parse(process.env.SLUICE_SERVE_SETTINGS ?? "{}") as ServeSettings;
+const logger = serveLogger();
+const send = (message: WorkerMessage) => process.send?.(message);
+
+try {
+  const gateway = await startGateway(settings, logger, false);
+  // The primary's /metrics gathers every worker's registry through prom-client's cluster support.
+  AggregatorRegistry.setRegistries([gateway.metrics.registry]);
+  const control = localControl(gateway.registry, gateway.metrics, gateway.compile);
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    gateway.close().then(
+      () => process.exit(0),
+      () => process.exit(3),
+    );
+  };
+  // Ctrl-C reaches every process of the group; the primary decides, workers wait for its word.
+  process.on("SIGINT", () => {});
+  process.on("SIGTERM", stop);
+  process.on("message", (request: WorkerRequest) => {
+    if (request.type === "shutdown") return stop();
+    const answer = async (): Promise<unknown> => {
+      if (request.type === "put") return control.put(request.text, request.format);
+      if (request.type === "list") return control.list();
+      return control.describe(request.name);
+    };
+    answer().then(
+      (value) => send({ type: "reply", id: request.id, ok: true, value }),
+      (error: unknown) =>
+        send({ type: "reply", id: request.id, ok: false, error: serializeError(error) as SerializedError }),
+    );
+  });
+  send({ type: "ready", port: gateway.address.port, address: gateway.address.address });
+} catch (error) {
+  logger.error({ err: error }, "worker failed to start");
+  process.exit(3);
+}

@@ -1,0 +1,101 @@
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { CompiledGraph, Logger } from "../graph/index.js";
+import { createAdminApp, type GraphControl, localControl, startAdmin } from "./admin/index.js";
+import { DataPlane, type DataPlaneOptions } from "./data-plane.js";
+import { GatewayMetrics } from "./metrics.js";
+import { GraphRegistry } from "./registry.js";
+
+export interface GatewayOptions extends Omit<DataPlaneOptions, "metrics"> {
+  port: number;
+  host: string;
+  /** The admin plane's port; `false` for none (workers leave it to the primary). */
+  adminPort: number | false;
+  adminHost: string;
+  adminToken?: string;
+  /** Compiles a graph sent to the admin plane (YAML or JSON text). */
+  compile: (text: string, format: "yaml" | "json") => Promise<CompiledGraph>;
+  metrics?: GatewayMetrics;
+}
+
+/** What a lifecycle state a gateway is in; `drain()` and `close()` move it along. */
+export type GatewayState = "running" | "draining" | "stopped";
+
+/**
+ * A running gateway: the data plane, the admin plane and the graphs they serve. Graphs are
+ * started (and their models loading) before the data plane listens.
+ */
+export class Gateway {
+  #state: GatewayState = "running";
+
+  private constructor(
+    readonly registry: GraphRegistry,
+    readonly dataPlane: DataPlane,
+    readonly admin: Server | undefined,
+    readonly metrics: GatewayMetrics,
+    readonly address: AddressInfo,
+    readonly adminAddress: AddressInfo | undefined,
+    readonly logger: Logger,
+    /** How documents posted to the admin plane are compiled (workers reuse it). */
+    readonly compile: GatewayOptions["compile"],
+  ) {}
+
+  static async start(graphs: CompiledGraph[], options: GatewayOptions): Promise<Gateway> {
+    const registry = GraphRegistry.of(graphs);
+    for (const graph of graphs) await graph.start();
+    const metrics = options.metrics ?? new GatewayMetrics();
+    const dataPlane = new DataPlane(registry, { ...options, metrics });
+    const address = await dataPlane.listen(options.port, options.host);
+    let admin: Server | undefined;
+    if (options.adminPort !== false) {
+      const control: GraphControl = localControl(registry, metrics, options.compile);
+      const app = createAdminApp({
+        control,
+        logger: options.logger,
+        ...(options.adminToken ? { token: options.adminToken } : {}),
+      });
+      try {
+        admin = await startAdmin(app, options.adminPort, options.adminHost);
+      } catch (error) {
+        await dataPlane.drain();
+        throw error;
+      }
+    }
+    const adminAddress = admin?.address() as AddressInfo | undefined;
+    return new Gateway(
+      registry,
+      dataPlane,
+      admin,
+      metrics,
+      address,
+      adminAddress,
+      options.logger,
+      options.compile,
+    );
+  }
+
+  get state(): GatewayState {
+    return this.#state;
+  }
+
+  /**
+   * The graceful stop: no new connections, late requests answered 503 with
+   * `Connection: close`, in-flight requests finished, then every graph drained and closed.
+   */
+  async close(): Promise<void> {
+    if (this.#state !== "running") return;
+    this.#state = "draining";
+    await this.dataPlane.drain();
+    await new Promise<void>((resolve) => (this.admin ? this.admin.close(() => resolve()) : resolve()));
+    this.admin?.closeAllConnections();
+    await this.registry.close();
+    this.#state = "stopped";
+  }
+
+  /** The forced stop, for a second signal: connections dropped, nothing awaited. */
+  forceClose(): void {
+    this.dataPlane.forceClose();
+    this.admin?.closeAllConnections();
+    this.#state = "stopped";
+  }
+}

@@ -1,0 +1,28 @@
+import type { ServerResponse } from "node:http";
+import { isSluiceError } from "../../errors.js";
+
+/** Sends a JSON body with the request id echoed. */
+export function sendJson(res: ServerResponse, status: number, body: unknown, requestId?: string): void {
+  const payload = JSON.stringify(body);
+  const headers: Record<string, string | number> = {
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(payload),
+  };
+  if (requestId !== undefined) headers["x-request-id"] = requestId;
+  res.writeHead(status, headers);
+  res.end(payload);
+}
+
+/** The HTTP status of any error: ours carry one; anything else is our own failure (500). */
+export function statusOf(error: unknown): number {
+  if (isSluiceError(error)) return error.status;
+  return 500;
+}
+
+/** Sends `{"error": "..."}` with the error's status; never a stack trace. */
+export function sendError(res: ServerResponse, error: unknown, requestId?: string): void {
+  const status = statusOf(error);
+  const message = error instanceof Error ? error.message : String(error);
+  if (status === 503 || status === 429) res.setHeader("retry-after", "1");
+  sendJson(res, status, { error: message }, requestId);
+}

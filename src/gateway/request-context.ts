@@ -1,0 +1,32 @@
+import { randomBytes, randomUUID } from "node:crypto";
+import type { IncomingHttpHeaders } from "node:http";
+import { parseDuration } from "../graph/duration.js";
+
+/** The request's id: the caller's `x-request-id` when given, else a new UUID. */
+export function requestIdOf(headers: IncomingHttpHeaders): string {
+  const given = headers["x-request-id"];
+  return typeof given === "string" && given.length > 0 && given.length <= 200 ? given : randomUUID();
+}
+
+const traceparentPattern = /^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
+
+/**
+ * The W3C `traceparent` steps pass on to remote calls: the caller's, when it is well formed,
+ * else a new trace (sampled), so every request can be followed across step functions.
+ */
+export function traceparentOf(headers: IncomingHttpHeaders): string {
+  const given = headers.traceparent;
+  if (typeof given === "string" && traceparentPattern.test(given)) return given;
+  return `00-${randomBytes(16).toString("hex")}-${randomBytes(8).toString("hex")}-01`;
+}
+
+/**
+ * How long this request may take: `x-request-timeout` (`500ms`, `2s` or milliseconds) when
+ * the caller sets it, never more than the server's cap; else the server's default.
+ */
+export function deadlineMsOf(headers: IncomingHttpHeaders, defaultMs: number, maxMs: number): number {
+  const asked = headers["x-request-timeout"];
+  if (typeof asked !== "string") return defaultMs;
+  const ms = parseDuration(/^\d+(\.\d+)?$/.test(asked) ? Number(asked) : asked);
+  return ms === undefined ? defaultMs : Math.min(ms, maxMs);
+}

@@ -1,0 +1,96 @@
+import pino from "pino";
+import { type CompiledGraph, type Logger, loadGraph } from "../graph/index.js";
+import { compilerIn } from "./admin/index.js";
+import { Gateway } from "./gateway.js";
+import { GatewayMetrics } from "./metrics.js";
+
+/** What `sluice serve` was asked to do, already checked. */
+export interface ServeSettings {
+  files: string[];
+  port: number;
+  host: string;
+  adminPort: number;
+  adminHost: string;
+  adminToken: string | undefined;
+  workers: number;
+  timeoutMs: number;
+  maxTimeoutMs: number;
+  bodyLimit: number;
+  mapping: string | undefined;
+  version: string;
+}
+
+export function serveLogger(): Logger {
+  return pino(
+    { level: process.env.SLUICE_LOG_LEVEL ?? "info", base: { pid: process.pid } },
+    pino.destination(2),
+  );
+}
+
+/** Loads and starts the graphs, then the gateway; resolves once it is listening. */
+export async function startGateway(
+  settings: ServeSettings,
+  logger: Logger,
+  adminPort: number | false = settings.adminPort,
+): Promise<Gateway> {
+  const metrics = new GatewayMetrics();
+  const observeStep = metrics.stepRecorder.bind(metrics);
+  const options = { logger, observeStep, ...(settings.mapping ? { mapping: settings.mapping } : {}) };
+  const graphs: CompiledGraph[] = [];
+  for (const file of settings.files) graphs.push(await loadGraph(file, options));
+  for (const graph of graphs) await graph.start();
+  return Gateway.start(graphs, {
+    ...settings,
+    adminPort,
+    logger,
+    metrics,
+    ...(settings.adminToken ? { adminToken: settings.adminToken } : {}),
+    // Module paths in posted documents resolve from where `sluice serve` was started.
+    compile: compilerIn(process.cwd(), options),
+  });
+}
+
+/**
+ * Serves until SIGTERM or SIGINT: the first signal drains (late requests get 503, in-flight
+ * ones finish, graphs close) and exits 0; a second signal forces an exit 1 at once.
+ */
+export async function runServe(settings: ServeSettings): Promise<number> {
+  if (settings.workers > 1) {
+    const { runCluster } = await import("./cluster.js");
+    return runCluster(settings);
+  }
+  const logger = serveLogger();
+  const gateway = await startGateway(settings, logger);
+  announce(gateway, settings);
+  return new Promise<number>((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      if (gateway.state !== "running") {
+        logger.warn({ signal }, "second signal: stopping now");
+        gateway.forceClose();
+        resolve(1);
+        return;
+      }
+      logger.info({ signal }, "draining: finishing in-flight requests");
+      gateway.close().then(
+        () => resolve(0),
+        (error: unknown) => {
+          logger.error({ err: error }, "shutdown failed");
+          resolve(3);
+        },
+      );
+    };
+    process.on("SIGTERM", stop);
+    process.on("SIGINT", stop);
+  });
+}
+
+/** One line on stdout that says where to call (tests and scripts read it). */
+export function announce(gateway: Gateway, settings: ServeSettings): void {
+  const url = `http://${gateway.address.address}:${gateway.address.port}`;
+  const admin = gateway.adminAddress
+    ? ` admin http://${gateway.adminAddress.address}:${gateway.adminAddress.port}`
+    : "";
+  process.stdout.write(
+    `sluice: serving ${gateway.registry.names.join(", ")} on ${url}${admin} (${settings.workers} worker${settings.workers > 1 ? "s" : ""})\n`,
+  );
+}

@@ -1,0 +1,390 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it, onTestFinished } from "vitest";
+import { isSluiceError } from "../../src/errors.js";
+import { compilerIn, createAdminApp, localControl, startAdmin } from "../../src/gateway/admin/index.js";
+import { GatewayMetrics } from "../../src/gateway/metrics.js";
+import { GraphRegistry } from "../../src/gateway/registry.js";
+import { flow, graphFixtures, graphOf, memoryLogger } from "../helpers/graphs.js";
+
+/** A graph document named `name` around some steps (flow() names every graph "test"). */
+function named(name: string, steps: string, extra = ""): string {
+  return flow(steps, extra).replace("metadata: {name: test}", `metadata: {name: ${name}}`);
+}
+
+const alpha = named(
+  "alpha",
+  `
+  tag: {handler: builtin:set, args: {fields: {graph: alpha}}}
+  double: {kind: model, class: ./steps.mjs#Model, args: {factor: 2}, after: [tag]}
+  `,
+);
+const beta = (version: number) =>
+  named("beta", `stamp: {handler: builtin:set, args: {fields: {version: ${version}}}}`);
+
+/** A real admin plane on a random port, over a real registry of started graphs. */
+async function adminOf(options: { graphs?: string[]; token?: string; modules?: string } = {}) {
+  const logger = memoryLogger();
+  const graphs = await Promise.all((options.graphs ?? [alpha]).map((yaml) => graphOf(yaml, logger)));
+  const registry = GraphRegistry.of(graphs);
+  // Graphs posted during the test live in the registry only: it closes them.
+  onTestFinished(() => registry.close());
+  const metrics = new GatewayMetrics({ processMetrics: false });
+  const control = localControl(registry, metrics, compilerIn(options.modules ?? graphFixtures, { logger }));
+  const app = createAdminApp({ control, logger, ...(options.token ? { token: options.token } : {}) });
+  const server = await startAdmin(app, 0);
+  onTestFinished(() => close(server));
+  const { port } = server.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
+  const post = (body: string, type = "application/yaml", headers: Record<string, string> = {}) =>
+    fetch(`${url}/api/graphs`, { method: "POST", body, headers: { "content-type": type, ...headers } });
+  return { url, post, registry, metrics, logger, server };
+}
+
+function close(server: Server): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()));
+}
+
+async function json(response: Response): Promise<Record<string, unknown>> {
+  return (await response.json()) as Record<string, unknown>;
+}
+
+describe("admin plane: reading", () => {
+  it("GET /metrics gives the gateway's counters in Prometheus text format", async () => {
+    const { url, metrics } = await adminOf();
+    metrics.requests.labels("alpha", "ok").inc(3);
+    metrics.latency.labels("alpha").observe(0.002);
+
+    const response = await fetch(`${url}/metrics`);
+
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toMatch(/^text\/plain; version=0\.0\.4/);
+    const text = await response.text();
+    expect(text).toContain("# TYPE sluice_requests_total counter");
+    expect(text).toContain('sluice_requests_total{graph="alpha",outcome="ok"} 3');
+    expect(text).toContain("# TYPE sluice_request_duration_seconds histogram");
+    expect(text).toContain('sluice_request_duration_seconds_count{graph="alpha"} 1');
+  });
+
+  it("GET /api/graphs lists every served graph, marking the default one", async () => {
+    const { url } = await adminOf({ graphs: [alpha, beta(1)] });
+
+    const response = await fetch(`${url}/api/graphs`);
+
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual([
+      {
+        name: "alpha",
+        file: expect.stringMatching(/inline\.yaml$/),
+        ready: true,
+        default: true,
+        models: ["double"],
+        steps: 2,
+      },
+      {
+        name: "beta",
+        file: expect.stringMatching(/inline\.yaml$/),
+        ready: true,
+        default: false,
+        models: [],
+        steps: 1,
+      },
+    ]);
+  });
+
+  it("GET /api/graphs/<name> describes the compiled graph: steps, links, models", async () => {
+    const { url } = await adminOf();
+
+    const response = await fetch(`${url}/api/graphs/alpha`);
+
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({
+      name: "alpha",
+      state: "running",
+      ready: true,
+      steps: [
+        { name: "tag", after: [] },
+        { name: "double", kind: "model", after: ["tag"] },
+      ],
+      models: [{ key: "double", ready: true }],
+    });
+  });
+
+  it("GET /api/graphs/<unknown> is a 404 that names the graph and lists the known ones", async () => {
+    const { url } = await adminOf({ graphs: [alpha, beta(1)] });
+
+    const response = await fetch(`${url}/api/graphs/gamma`);
+
+    expect(response.status).toBe(404);
+    expect(await response.json()).toEqual({ error: 'no graph named "gamma" (known graphs: alpha, beta)' });
+  });
+
+  it("GET /api/functions is a 501 until the function store is built", async () => {
+    const { url } = await adminOf();
+
+    const response = await fetch(`${url}/api/functions`);
+
+    expect(response.status).toBe(501);
+    expect(await response.json()).toEqual({ error: "the function store is not built yet" });
+  });
+
+  it("a badly escaped graph name is a 400, not a 500", async () => {
+    const { url } = await adminOf();
+
+    const response = await fetch(`${url}/api/graphs/%E0%A4%A`);
+
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ error: expect.stringContaining("Failed to decode param") });
+  });
+
+  it("an unknown route is a 404 with an {error} body, and a wrong method a 405", async () => {
+    const { url } = await adminOf();
+
+    const unknown = await fetch(`${url}/api/nothing`);
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toEqual({ error: "no route GET /api/nothing" });
+
+    const wrongMethod = await fetch(`${url}/api/graphs/alpha`, { method: "DELETE" });
+    expect(wrongMethod.status).toBe(405);
+    expect(wrongMethod.headers.get("allow")).toBe("GET");
+    expect(await wrongMethod.json()).toEqual({ error: expect.stringContaining("DELETE is not allowed") });
+  });
+});
+
+describe("admin plane: loading graphs", () => {
+  it("POST of a new YAML graph serves it at once and answers 201", async () => {
+    const { post, registry } = await adminOf();
+
+    const response = await post(beta(1));
+
+    expect(response.status).toBe(201);
+    expect(await response.json()).toEqual({ name: "beta", replaced: false });
+    expect(registry.names).toEqual(["alpha", "beta"]);
+    expect(await registry.get("beta")?.invoke({ body: { a: 1 } })).toEqual({ a: 1, version: 1 });
+  });
+
+  it("POST of a graph with a served name replaces it (200): new requests get the new version", async () => {
+    const { post, registry } = await adminOf({ graphs: [alpha, beta(1)] });
+    const old = registry.get("beta");
+
+    const response = await post(beta(2));
+
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ name: "beta", replaced: true });
+    expect(await registry.get("beta")?.invoke({ body: {} })).toEqual({ version: 2 });
+    // Nothing was inside the old version, so it closed right away.
+    expect(old?.state).toBe("closed");
+  });
+
+  it("POST accepts the graph as JSON (application/json)", async () => {
+    const { post, registry } = await adminOf();
+    const document = {
+      apiVersion: "sluice/v1",
+      kind: "Graph",
+      metadata: { name: "fromjson" },
+      spec: { steps: { echo: { handler: "builtin:echo" } } },
+    };
+
+    const response = await post(JSON.stringify(document), "application/json; charset=utf-8");
+
+    expect(response.status).toBe(201);
+    expect(await registry.get("fromjson")?.invoke({ body: { x: 1 } })).toEqual({ x: 1 });
+  });
+
+  it.each(["application/x-yaml", "text/yaml"])("POST accepts YAML sent as %s", async (type) => {
+    const { post } = await adminOf();
+
+    const response = await post(beta(1), type);
+
+    expect(response.status).toBe(201);
+  });
+
+  it("POST of an invalid graph is a 400 with one line per problem, and serves nothing new", async () => {
+    const { post, registry } = await adminOf();
+    const invalid = named(
+      "broken",
+      `
+      a: {handler: builtin:echo, after: [nowhere]}
+      b: {handler: builtin:nosuch, after: [a]}
+      `,
+    );
+
+    const response = await post(invalid);
+
+    expect(response.status).toBe(400);
+    const body = await json(response);
+    expect(body.error).toEqual(expect.stringContaining("posted-graph.yaml"));
+    expect(body.problems).toEqual([
+      expect.stringMatching(/posted-graph\.yaml:\d+: step "a": .*nowhere/),
+      expect.stringMatching(/posted-graph\.yaml:\d+: step "b": .*nosuch/),
+    ]);
+    expect(registry.names).toEqual(["alpha"]);
+  });
+
+  it("POST of a graph whose step fails to start is a 400, and the served version keeps serving", async () => {
+    const modules = await mkdtemp(join(tmpdir(), "sluice-admin-"));
+    onTestFinished(() => rm(modules, { recursive: true, force: true }));
+    await writeFile(
+      join(modules, "steps.mjs"),
+      'export class NoDb { init() { throw new Error("no database"); } do(x) { return x; } }',
+    );
+    const { post, registry } = await adminOf({ graphs: [beta(1)], modules });
+
+    const response = await post(named("beta", "s: {class: ./steps.mjs#NoDb}"));
+
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ error: 'graph "beta" failed to start: no database' });
+    expect(await registry.get("beta")?.invoke({ body: {} })).toEqual({ version: 1 });
+  });
+
+  it("POST of malformed YAML or JSON is a 400 that says where", async () => {
+    const { post } = await adminOf();
+
+    const yaml = await post("metadata: [unclosed\n");
+    expect(yaml.status).toBe(400);
+    expect((await json(yaml)).problems).toEqual([
+      expect.stringMatching(/posted-graph\.yaml:\d+: \/: invalid YAML/),
+    ]);
+
+    const jsonBody = await post('{"kind": ', "application/json");
+    expect(jsonBody.status).toBe(400);
+    expect((await json(jsonBody)).problems).toEqual([
+      expect.stringMatching(/posted-graph\.json:1: \/: invalid JSON/),
+    ]);
+  });
+
+  it("POST with an empty body is a 400", async () => {
+    const { post } = await adminOf();
+
+    const response = await post("");
+
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ error: expect.stringContaining("body is empty") });
+  });
+
+  it("POST with another content type is a 415 naming the ones accepted", async () => {
+    const { post } = await adminOf();
+
+    const response = await post(beta(1), "text/plain");
+    const odd = await post(beta(1), "constructor");
+
+    expect(odd.status).toBe(415);
+    expect(response.status).toBe(415);
+    expect(await response.json()).toEqual({
+      error:
+        'content type "text/plain" is not supported: send the graph as application/yaml or application/json',
+    });
+  });
+
+  it("POST of a document over 1 MiB is a 413", async () => {
+    const { post } = await adminOf();
+
+    const response = await post(`${beta(1)}# ${"x".repeat(1024 * 1024)}\n`);
+
+    expect(response.status).toBe(413);
+    expect(await response.json()).toEqual({ error: "the graph document is larger than 1 MiB" });
+  });
+
+  it("POST of a graph serving a model another graph serves is a 409 and changes nothing", async () => {
+    const { post, registry } = await adminOf();
+    const clash = named("other", "double: {kind: model, class: ./steps.mjs#Model}");
+
+    const response = await post(clash);
+
+    expect(response.status).toBe(409);
+    expect(await response.json()).toEqual({
+      error: 'model "double" is served by both graph "alpha" and graph "other"',
+    });
+    expect(registry.names).toEqual(["alpha"]);
+    expect(registry.models.get("double")?.graph.name).toBe("alpha");
+  });
+
+  it("each POST logs one info line with its outcome; reads log nothing", async () => {
+    const { url, post, logger } = await adminOf();
+    await fetch(`${url}/api/graphs`);
+    await fetch(`${url}/metrics`);
+
+    await post(beta(1));
+    await post(beta(1), "text/plain");
+
+    expect(logger.lines.map((l) => [l.level, l.msg, l.obj])).toEqual([
+      ["info", "admin request", expect.objectContaining({ method: "POST", status: 201, graph: "beta" })],
+      [
+        "info",
+        "admin request",
+        expect.objectContaining({ method: "POST", status: 415, error: expect.any(String) }),
+      ],
+    ]);
+  });
+});
+
+describe("admin plane: the admin token", () => {
+  const token = "s3cret-token";
+
+  it("POST without the token is a 401 asking for a Bearer token", async () => {
+    const { post, registry } = await adminOf({ token });
+
+    const response = await post(beta(1));
+
+    expect(response.status).toBe(401);
+    expect(response.headers.get("www-authenticate")).toBe("Bearer");
+    expect(await response.json()).toEqual({ error: "this change needs the admin token" });
+    expect(registry.names).toEqual(["alpha"]);
+  });
+
+  it("POST with a wrong token is a 401", async () => {
+    const { post } = await adminOf({ token });
+
+    for (const wrong of ["Bearer s3cret-tokem", "Bearer s3cret", `Basic ${token}`]) {
+      const response = await post(beta(1), "application/yaml", { authorization: wrong });
+      expect(response.status, wrong).toBe(401);
+      expect(response.headers.get("www-authenticate")).toBe("Bearer");
+    }
+  });
+
+  it("POST with the right token loads the graph (201)", async () => {
+    const { post, registry } = await adminOf({ token });
+
+    const response = await post(beta(1), "application/yaml", { authorization: `Bearer ${token}` });
+
+    expect(response.status).toBe(201);
+    expect(registry.names).toEqual(["alpha", "beta"]);
+  });
+
+  it("reads stay open without the token", async () => {
+    const { url } = await adminOf({ token });
+
+    for (const path of ["/metrics", "/api/graphs", "/api/graphs/alpha"]) {
+      expect((await fetch(`${url}${path}`)).status, path).toBe(200);
+    }
+  });
+});
+
+describe("startAdmin", () => {
+  it("listens on 127.0.0.1 by default", async () => {
+    const { server } = await adminOf();
+
+    expect((server.address() as AddressInfo).address).toBe("127.0.0.1");
+  });
+
+  it("rejects with an error naming the port when it is taken", async () => {
+    const { server } = await adminOf();
+    const { port } = server.address() as AddressInfo;
+    const app = createAdminApp({
+      control: localControl(
+        GraphRegistry.of([]),
+        new GatewayMetrics({ processMetrics: false }),
+        compilerIn(graphFixtures),
+      ),
+      logger: memoryLogger(),
+    });
+
+    const error: unknown = await startAdmin(app, port).catch((e: unknown) => e);
+
+    expect(isSluiceError(error)).toBe(true);
+    expect((error as Error).message).toBe(`admin port ${port} on 127.0.0.1 is already in use`);
+  });
+});
