@@ -14,6 +14,7 @@ interface ServeFlags {
   maxTimeout: string;
   bodyLimit: string;
   mapping?: string;
+  grace: string;
 }
 
 const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
@@ -35,6 +36,7 @@ function settingsOf(files: string[], flags: ServeFlags): ServeSettings {
     bodyLimit: parseSize(flags.bodyLimit, "--body-limit"),
     mapping: flags.mapping,
     version: pkg.version,
+    graceMs: parseDurationFlag(flags.grace, "--grace"),
   };
 }
 
@@ -54,10 +56,12 @@ export function registerServe(program: Command): void {
     .option("--max-timeout <duration>", "the most a caller may ask for with x-request-timeout", "300s")
     .option("--body-limit <size>", "largest request body", "4mb")
     .option("--mapping <file>", "class mapping for MLRun serving functions")
+    .option("--grace <duration>", "how long a graceful stop may take before it is forced", "30s")
     .action(async (files: string[], flags: ServeFlags) => {
       const settings = settingsOf(files, flags);
       // Loaded on demand, so `sluice --help` stays fast.
       const { runServe } = await import("../gateway/serve.js");
-      process.exitCode = await runServe(settings);
+      // Exit explicitly: after a forced stop, steps still running must not hold the process.
+      process.exit(await runServe(settings));
     });
 }

@@ -20,6 +20,8 @@ const send = (message: WorkerMessage) => process.send?.(message);
 try {
   const gateway = await startGateway(settings, logger, false);
   // The primary's /metrics gathers every worker's registry through prom-client's cluster support.
+  // Constructing one installs prom-client's IPC listener that answers the primary.
+  new AggregatorRegistry();
   AggregatorRegistry.setRegistries([gateway.metrics.registry]);
   const control = localControl(gateway.registry, gateway.metrics, gateway.compile);
   let stopping = false;
@@ -36,6 +38,8 @@ try {
   process.on("SIGTERM", stop);
   process.on("message", (request: WorkerRequest) => {
     if (request.type === "shutdown") return stop();
+    // prom-client's metrics requests share this channel; they are not ours to answer.
+    if (request.type !== "put" && request.type !== "list" && request.type !== "describe") return;
     const answer = async (): Promise<unknown> => {
       if (request.type === "put") return control.put(request.text, request.format);
       if (request.type === "list") return control.list();

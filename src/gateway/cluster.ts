@@ -52,7 +52,8 @@ export async function runCluster(settings: ServeSettings): Promise<number> {
     fork().catch((error: unknown) => logger.error({ err: error }, "replacement worker failed to start"));
   });
 
-  const workers = () => Object.values(cluster.workers ?? {}).filter((w): w is Worker => w?.isConnected() === true);
+  const workers = () =>
+    Object.values(cluster.workers ?? {}).filter((w): w is Worker => w?.isConnected() === true);
   const ask = (worker: Worker, request: WorkerRequest & { id: number }) =>
     new Promise<unknown>((resolve, reject) => {
       pending.set(request.id, { resolve, reject });

@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, Server as NetServer } from "node:net";
 import FindMyWay, { type HTTPVersion } from "find-my-way";
 import { SluiceError } from "../errors.js";
 import type { CompiledGraph, GraphEvent, Logger } from "../graph/index.js";
@@ -60,11 +60,15 @@ export class DataPlane {
   #idle: (() => void)[] = [];
   readonly #router;
   readonly #meters = new Map<string, GraphMeters>();
+  /** One log line per request, only when the logger is at debug (decided once). */
+  readonly #logRequests: boolean;
 
   constructor(
     readonly registry: GraphRegistry,
     readonly options: DataPlaneOptions,
   ) {
+    this.#logRequests =
+      (options.logger as { isLevelEnabled?: (l: string) => boolean }).isLevelEnabled?.("debug") ?? false;
     this.#router = FindMyWay<HTTPVersion.V1>({
       ignoreTrailingSlash: true,
       defaultRoute: (req, res) => this.#defaultGraph(req, res),
@@ -94,10 +98,15 @@ export class DataPlane {
   drain(): Promise<void> {
     if (this.#state === "serving") {
       this.#state = "draining";
-      this.server.close();
-      this.server.closeIdleConnections();
+      // New connections are refused; open keep-alive ones stay until the in-flight requests
+      // are done, so a request already on its way gets a clear 503 rather than a reset.
+      // (http.Server#close would also drop idle keep-alive connections at once.)
+      NetServer.prototype.close.call(this.server);
     }
-    if (this.#active === 0) return Promise.resolve();
+    if (this.#active === 0) {
+      this.server.closeIdleConnections();
+      return Promise.resolve();
+    }
     return new Promise((resolve) => this.#idle.push(resolve));
   }
 
@@ -358,7 +367,14 @@ export class DataPlane {
       answered = true;
       clearTimeout(timer);
       meters?.inFlight.dec();
-      meters?.latency.observe((performance.now() - started) / 1000);
+      const seconds = (performance.now() - started) / 1000;
+      meters?.latency.observe(seconds);
+      if (this.#logRequests) {
+        this.options.logger.debug(
+          { requestId, graph: graph.name, path, status: res.statusCode, ms: seconds * 1000 },
+          "request",
+        );
+      }
     }
   }
 

@@ -18,6 +18,8 @@ export interface ServeSettings {
   bodyLimit: number;
   mapping: string | undefined;
   version: string;
+  /** How long a graceful stop may take before it is forced. */
+  graceMs: number;
 }
 
 export function serveLogger(): Logger {
@@ -71,6 +73,12 @@ export async function runServe(settings: ServeSettings): Promise<number> {
         return;
       }
       logger.info({ signal }, "draining: finishing in-flight requests");
+      const grace = setTimeout(() => {
+        logger.warn({ graceMs: settings.graceMs }, "grace period over: stopping now");
+        gateway.forceClose();
+        resolve(1);
+      }, settings.graceMs);
+      grace.unref();
       gateway.close().then(
         () => resolve(0),
         (error: unknown) => {

@@ -25,6 +25,7 @@ export async function testGateway(
     bodyLimit: 64 * 1024,
     mapping: undefined,
     version: "0.0.0-test",
+    graceMs: 10_000,
     ...overrides,
   };
   const gateway = await startGateway(settings, memoryLogger());

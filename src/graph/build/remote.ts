@@ -1,5 +1,6 @@
 import { request } from "undici";
 import { SluiceError } from "../../errors.js";
+import type { GraphEvent } from "../contract.js";
 import type { RemoteStep } from "../document.js";
 import type { BuildEnv } from "./env.js";
 import { noLifecycle, type StepRuntime } from "./runtime.js";
@@ -19,10 +20,11 @@ export function buildRemote(spec: RemoteStep, _at: string, name: string, _env: B
     | "HEAD";
   const hasBody = method !== "GET" && method !== "HEAD";
   const headers = { "content-type": "application/json", ...spec.headers };
-  const run = async (input: unknown) => {
+  const run = async (input: unknown, event: GraphEvent) => {
     const response = await request(spec.url, {
       method,
-      headers,
+      // The request id and W3C trace context follow the event to every remote step.
+      headers: withTrace(headers, event),
       body: hasBody ? JSON.stringify(input) : null,
     });
     const type = String(response.headers["content-type"] ?? "");
@@ -42,4 +44,18 @@ export function buildRemote(spec: RemoteStep, _at: string, name: string, _env: B
     return payload;
   };
   return { ...noLifecycle, run };
+}
+
+const traced = ["x-request-id", "traceparent", "tracestate"] as const;
+
+function withTrace(headers: Record<string, string>, event: GraphEvent): Record<string, string> {
+  let out = headers;
+  for (const name of traced) {
+    const value = event.headers[name];
+    if (value !== undefined) {
+      if (out === headers) out = { ...headers };
+      out[name] = value;
+    }
+  }
+  return out;
 }

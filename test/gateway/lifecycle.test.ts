@@ -1,0 +1,133 @@
+import { Agent, request as httpRequest } from "node:http";
+import { describe, expect, it } from "vitest";
+import { postJson, testGateway } from "../helpers/gateway.js";
+import { serveProcess } from "../helpers/serve-process.js";
+
+/** A POST on a given agent (so a test controls which connection it uses). */
+function post(
+  url: string,
+  body: unknown,
+  agent?: Agent,
+): Promise<{ status: number; connection?: string; body: string }> {
+  return new Promise((resolve, reject) => {
+    const payload = JSON.stringify(body);
+    const req = httpRequest(
+      url,
+      {
+        method: "POST",
+        agent,
+        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(payload) },
+      },
+      (res) => {
+        let text = "";
+        res.on("data", (d: Buffer) => {
+          text += d.toString();
+        });
+        res.on("end", () =>
+          resolve({ status: res.statusCode ?? 0, connection: res.headers.connection, body: text }),
+        );
+      },
+    );
+    req.on("error", reject);
+    req.end(payload);
+  });
+}
+
+describe("graceful shutdown of sluice serve", () => {
+  it("finishes every accepted request on SIGTERM, answers late ones 503 with Connection: close, and exits 0", async () => {
+    const server = await serveProcess(["test/fixtures/gateway/slow.yaml"]);
+    const keepAlive = new Agent({ keepAlive: true, maxSockets: 1 });
+    expect((await post(`${server.url}/`, { ms: 1 }, keepAlive)).status).toBe(200); // the connection is open now
+
+    const accepted = Array.from({ length: 40 }, () => post(`${server.url}/`, { ms: 400 }));
+    await new Promise((resolve) => setTimeout(resolve, 150)); // all 40 are inside the graph
+    server.child.kill("SIGTERM");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const late = await post(`${server.url}/`, { ms: 1 }, keepAlive);
+
+    const results = await Promise.all(accepted);
+    expect(results.map((r) => r.status)).toEqual(Array(40).fill(200));
+    expect(late).toMatchObject({ status: 503, connection: "close" });
+    expect(await server.exited).toBe(0);
+    keepAlive.destroy();
+  });
+
+  it("stops at once with exit 1 on a second signal", async () => {
+    const server = await serveProcess(["test/fixtures/gateway/slow.yaml"]);
+    const stuck = post(`${server.url}/`, { ms: 20_000 }).catch(() => "dropped");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    server.child.kill("SIGTERM");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const second = Date.now();
+    server.child.kill("SIGTERM");
+    expect(await server.exited).toBe(1);
+    expect(await stuck).toBe("dropped");
+    expect(Date.now() - second).toBeLessThan(5000); // not the 20 s the step would take
+  });
+});
+
+describe("hot reload", () => {
+  it("replaces a graph under load without a failed request", async () => {
+    const gw = await testGateway(["versioned.yaml"]);
+    const versions = new Set<number>();
+    const failures: number[] = [];
+    let loading = true;
+    const lane = async () => {
+      while (loading) {
+        const { status, body } = await postJson(`${gw.url}/`, {});
+        if (status !== 200) failures.push(status);
+        else versions.add((body as { version: number }).version);
+      }
+    };
+    const lanes = Array.from({ length: 16 }, lane);
+    for (const version of [2, 3, 4]) {
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      const document = `apiVersion: sluice/v1\nkind: Graph\nmetadata: {name: versioned}\nspec:\n  steps:\n    stamp: {handler: builtin:set, args: {fields: {version: ${version}}}}\n`;
+      const reply = await fetch(`${gw.adminUrl}/api/graphs`, {
+        method: "POST",
+        headers: { "content-type": "application/yaml" },
+        body: document,
+      });
+      expect(reply.status).toBe(200);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    loading = false;
+    await Promise.all(lanes);
+    expect(failures).toEqual([]);
+    expect([...versions].sort()).toEqual([1, 2, 3, 4]);
+    expect(await postJson(`${gw.url}/`, {})).toMatchObject({ body: { version: 4 } });
+  });
+});
+
+describe("sluice serve --workers 2", () => {
+  it("serves from two processes on one port, gathers their metrics, reloads both, and drains both on SIGTERM", async () => {
+    const server = await serveProcess(["--workers", "2", "test/fixtures/gateway/slow.yaml"]);
+    const pids = new Set<number>();
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        for (let i = 0; i < 15; i++) {
+          const { body } = await postJson(`${server.url}/`, { ms: 2 });
+          pids.add((body as { pid: number }).pid);
+        }
+      }),
+    );
+    expect(pids.size).toBe(2);
+    expect(pids.has(server.child.pid as number)).toBe(false);
+
+    const metrics = await (await fetch(`${server.adminUrl}/metrics`)).text();
+    expect(metrics).toContain('sluice_requests_total{graph="slow",outcome="ok"} 120');
+
+    const document = `apiVersion: sluice/v1\nkind: Graph\nmetadata: {name: slow}\nspec:\n  steps:\n    stamp: {handler: builtin:set, args: {fields: {reloaded: true}}}\n`;
+    const reply = await fetch(`${server.adminUrl}/api/graphs`, {
+      method: "POST",
+      headers: { "content-type": "application/yaml" },
+      body: document,
+    });
+    expect(reply.status).toBe(200);
+    for (let i = 0; i < 10; i++)
+      expect((await postJson(`${server.url}/`, {})).body).toEqual({ reloaded: true });
+
+    server.child.kill("SIGTERM");
+    expect(await server.exited).toBe(0);
+  });
+});
