@@ -77,6 +77,25 @@ describe("the Open Inference Protocol over HTTP", () => {
     expect(body).toMatchObject({ model_version: "v2", outputs: [{ data: [40] }] });
   });
 
+  it("explains with the model's explain()", async () => {
+    const gw = await testGateway(["models.yaml"]);
+    const { status, body } = await postJson(`${gw.url}/v2/models/double/versions/v2/explain`, request([1]));
+    expect(status).toBe(200);
+    expect(body).toEqual({ explanation: "factor 20", inputs: 1 });
+  });
+
+  it("counts requests per graph and runs per step in the metrics", async () => {
+    const gw = await testGateway(["models.yaml"]);
+    await postJson(`${gw.url}/v2/models/double/infer`, request([1]));
+    await postJson(`${gw.url}/v2/models/nope/infer`, request([1]));
+    await postJson(`${gw.url}/v2/models/double/infer`, { inputs: [] });
+    const text = await gw.metrics.registry.metrics();
+    expect(text).toContain('sluice_requests_total{graph="models",outcome="ok"} 1');
+    expect(text).toContain('sluice_requests_total{graph="models",outcome="client_error"} 1');
+    expect(text).toContain('sluice_step_runs_total{graph="models",step="models",outcome="ok"} 1');
+    expect(text).toMatch(/sluice_request_duration_seconds_count\{graph="models"\} 2/);
+  });
+
   it("takes binary tensor data and answers binary outputs when asked", async () => {
     const gw = await testGateway(["models.yaml"]);
     const { body, headerLength } = encodeBinaryRequest(
