@@ -5,6 +5,7 @@ import { createAdminApp, type GraphControl, localControl, startAdmin } from "./a
 import { DataPlane, type DataPlaneOptions } from "./data-plane.js";
 import { GatewayMetrics } from "./metrics.js";
 import { GraphRegistry } from "./registry.js";
+import { StreamHost } from "./streams.js";
 
 export interface GatewayOptions extends Omit<DataPlaneOptions, "metrics"> {
   port: number;
@@ -16,6 +17,8 @@ export interface GatewayOptions extends Omit<DataPlaneOptions, "metrics"> {
   /** Compiles a graph sent to the admin plane (YAML or JSON text). */
   compile: (text: string, format: "yaml" | "json") => Promise<CompiledGraph>;
   metrics?: GatewayMetrics;
+  /** The producers of broker-backed queue steps; closed last, after every event finished. */
+  queueWriters?: { close(): Promise<void> };
 }
 
 /** What a lifecycle state a gateway is in; `drain()` and `close()` move it along. */
@@ -38,6 +41,8 @@ export class Gateway {
     readonly logger: Logger,
     /** How documents posted to the admin plane are compiled (workers reuse it). */
     readonly compile: GatewayOptions["compile"],
+    readonly streams: StreamHost,
+    readonly queueWriters: GatewayOptions["queueWriters"],
   ) {}
 
   static async start(graphs: CompiledGraph[], options: GatewayOptions): Promise<Gateway> {
@@ -62,6 +67,8 @@ export class Gateway {
       }
     }
     const adminAddress = admin?.address() as AddressInfo | undefined;
+    // Stream triggers start last: by now every graph is started and HTTP is served.
+    const streams = await StreamHost.start(registry, metrics, options.logger);
     return new Gateway(
       registry,
       dataPlane,
@@ -71,6 +78,8 @@ export class Gateway {
       adminAddress,
       options.logger,
       options.compile,
+      streams,
+      options.queueWriters,
     );
   }
 
@@ -79,16 +88,20 @@ export class Gateway {
   }
 
   /**
-   * The graceful stop: no new connections, late requests answered 503 with
-   * `Connection: close`, in-flight requests finished, then every graph drained and closed.
+   * The graceful stop: triggers stop taking events and finish (and commit) those in flight;
+   * the data plane refuses new connections, answers late requests 503 with
+   * `Connection: close` and finishes in-flight ones; then graphs drain their in-process queues
+   * and close, and the stream connections go last.
    */
   async close(): Promise<void> {
     if (this.#state !== "running") return;
     this.#state = "draining";
-    await this.dataPlane.drain();
+    await Promise.all([this.streams.drain(), this.dataPlane.drain()]);
     await new Promise<void>((resolve) => (this.admin ? this.admin.close(() => resolve()) : resolve()));
     this.admin?.closeAllConnections();
     await this.registry.close();
+    await this.streams.close();
+    await this.queueWriters?.close();
     this.#state = "stopped";
   }
 

@@ -1,5 +1,6 @@
 import pino from "pino";
-import { type CompiledGraph, type Logger, loadGraph } from "../graph/index.js";
+import { type CompiledGraph, type Logger, loadGraph, type QueueWriterFactory } from "../graph/index.js";
+import { QueueWriters } from "../triggers/index.js";
 import { compilerIn } from "./admin/index.js";
 import { Gateway } from "./gateway.js";
 import { GatewayMetrics } from "./metrics.js";
@@ -37,7 +38,14 @@ export async function startGateway(
 ): Promise<Gateway> {
   const metrics = new GatewayMetrics();
   const observeStep = metrics.stepRecorder.bind(metrics);
-  const options = { logger, observeStep, ...(settings.mapping ? { mapping: settings.mapping } : {}) };
+  const queueWriters = new QueueWriters(logger);
+  const queueWriter: QueueWriterFactory = (stream, doc) => queueWriters.writerFor(stream, doc);
+  const options = {
+    logger,
+    observeStep,
+    queueWriter,
+    ...(settings.mapping ? { mapping: settings.mapping } : {}),
+  };
   const graphs: CompiledGraph[] = [];
   for (const file of settings.files) graphs.push(await loadGraph(file, options));
   for (const graph of graphs) await graph.start();
@@ -46,6 +54,7 @@ export async function startGateway(
     adminPort,
     logger,
     metrics,
+    queueWriters,
     ...(settings.adminToken ? { adminToken: settings.adminToken } : {}),
     // Module paths in posted documents resolve from where `sluice serve` was started.
     compile: compilerIn(process.cwd(), options),

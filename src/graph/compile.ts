@@ -9,7 +9,7 @@ import {
 } from "./build/index.js";
 import { CompiledGraph } from "./compiled-graph.js";
 import type { GraphEvent, Logger } from "./contract.js";
-import type { GraphDocument } from "./document.js";
+import type { GraphDocument, QueueStep } from "./document.js";
 import { type ExecHandler, type ExecNode, Executor, type Runner } from "./executor.js";
 import { GraphInvalidError, stepOfPointer } from "./problems.js";
 import { planTopology } from "./topology.js";
@@ -22,7 +22,20 @@ export interface CompileOptions {
   logger?: Logger;
   /** Called once per step at compile time; the recorder it returns is told each run's outcome. */
   observeStep?: StepObserver;
+  /**
+   * Where queue steps write when a broker is configured (`kafka://`, `nats://`); a queue step
+   * it has no writer for keeps the in-process queue.
+   */
+  queueWriter?: QueueWriterFactory;
 }
+
+/** Writes one event to a queue step's stream; resolves once the broker has it. */
+export type QueueWriter = (body: unknown, event: GraphEvent) => Promise<void>;
+export type QueueWriterFactory = (
+  stream: string,
+  graph: GraphDocument,
+  step: string,
+) => QueueWriter | undefined;
 
 /** Metrics hook: a recorder per step, bound at compile time so nothing is looked up per event. */
 export type StepObserver = (graph: string, step: string) => (seconds: number, ok: boolean) => void;
@@ -44,11 +57,20 @@ export async function compileDocument(doc: GraphDocument, options: CompileOption
   env.problems.push(...problems);
 
   const runtimes = new Map<string, StepRuntime>();
+  const brokerQueues = new Map<string, string>();
   for (const step of topology.order) {
     const runtime = await buildStep(step, env);
     if (!runtime) continue;
     const record = options.observeStep?.(doc.metadata.name, step.name);
-    runtimes.set(step.name, record ? { ...runtime, run: withRecorder(runtime.run, record) } : runtime);
+    let run = runtime.run;
+    const writer =
+      step.kind === "queue" ? brokerWriter(step.spec as QueueStep, doc, step.name, options) : undefined;
+    if (writer) {
+      // The event is handed on only once the broker holds it: at least once across the queue.
+      run = (input, event) => writer(input, event).then(() => input);
+      brokerQueues.set(step.name, (step.spec as QueueStep).stream as string);
+    }
+    runtimes.set(step.name, { ...runtime, run: record ? withRecorder(run, record) : run });
   }
   const handlerRuntimes = new Map<string, Awaited<ReturnType<typeof buildHandler>>>();
   for (const handler of topology.handlers.values())
@@ -74,7 +96,7 @@ export async function compileDocument(doc: GraphDocument, options: CompileOption
     const downstream = topology.downstream.get(step.name) ?? [];
     const onError = step.spec.on_error ?? topology.graphOnError;
     let queue: ExecNode["queue"];
-    if (step.kind === "queue") {
+    if (step.kind === "queue" && !brokerQueues.has(step.name)) {
       // Without a broker, the steps behind a queue run from an in-process queue.
       const inProcess = new InProcessQueue(step.name, logger);
       queues.push(inProcess);
@@ -106,7 +128,18 @@ export async function compileDocument(doc: GraphDocument, options: CompileOption
   const lifecycles = new Map<string, { init(): Promise<void>; close(): Promise<void> }>(runtimes);
   for (const [name, runtime] of handlerRuntimes) if (runtime) lifecycles.set(name, runtime);
   const models: ModelRunner[] = [...runtimes.values()].flatMap((r) => r.models);
-  return new CompiledGraph(doc, options.file, topology, executor, lifecycles, queues, models, logger);
+  // Where the steps behind each queue step start: a broker's consumer runs them from there.
+  const segments = new Map(
+    topology.order
+      .filter((s) => s.kind === "queue")
+      .map(
+        (s) => [s.name, (topology.downstream.get(s.name) ?? []).map((d) => index.get(d) as number)] as const,
+      ),
+  );
+  return new CompiledGraph(doc, options.file, topology, executor, lifecycles, queues, models, logger, {
+    segments,
+    brokerQueues,
+  });
 }
 
 /** Times a step and tells the recorder whether it succeeded; async steps are timed to settlement. */
@@ -139,4 +172,13 @@ function withRecorder(run: Runner, record: (seconds: number, ok: boolean) => voi
     record((performance.now() - started) / 1000, true);
     return result;
   };
+}
+
+function brokerWriter(
+  spec: QueueStep,
+  doc: GraphDocument,
+  step: string,
+  options: CompileOptions,
+): QueueWriter | undefined {
+  return spec.stream === undefined ? undefined : options.queueWriter?.(spec.stream, doc, step);
 }

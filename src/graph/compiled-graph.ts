@@ -26,6 +26,12 @@ export class CompiledGraph {
     readonly queues: readonly InProcessQueue[],
     models: ModelRunner[],
     readonly logger: Logger,
+    readonly streams: {
+      /** For each queue step, the nodes its segment starts at. */
+      segments: ReadonlyMap<string, readonly number[]>;
+      /** Queue steps that write to a broker (step → stream URL); their segments run in a consumer. */
+      brokerQueues: ReadonlyMap<string, string>;
+    } = { segments: new Map(), brokerQueues: new Map() },
   ) {
     this.models = new Map(models.map((m) => [m.key, m]));
   }
@@ -61,6 +67,17 @@ export class CompiledGraph {
   /** Runs one event; resolves to the response body (undefined when the event was dropped). */
   run(event: GraphEvent): Promise<unknown> {
     return this.executor.run(event);
+  }
+
+  /**
+   * Runs the steps behind a queue step for an event read back from its stream (what the
+   * queue's consumer does). Resolves with the segment's last output.
+   */
+  runAfterQueue(queueStep: string, event: GraphEvent): Promise<unknown> {
+    const entries = this.streams.segments.get(queueStep);
+    if (!entries)
+      return Promise.reject(new Error(`"${queueStep}" is not a queue step of graph "${this.name}"`));
+    return this.executor.runSegment(entries, event.body, event);
   }
 
   /** `run` for callers that only know part of the event. */

@@ -1,7 +1,14 @@
 /** src/graph: the graph document, its validation and compilation, and the executor. */
 
 export type { ModelRunner } from "./build/index.js";
-export { type CompileOptions, compileDocument, defaultLogger, type StepObserver } from "./compile.js";
+export {
+  type CompileOptions,
+  compileDocument,
+  defaultLogger,
+  type QueueWriter,
+  type QueueWriterFactory,
+  type StepObserver,
+} from "./compile.js";
 export { CompiledGraph, type GraphState } from "./compiled-graph.js";
 export {
   DROP,
@@ -13,7 +20,15 @@ export {
   type StepErrorInfo,
   type StepInstance,
 } from "./contract.js";
-export type { GraphDocument, StepSpec } from "./document.js";
+export type {
+  CronTrigger,
+  GraphDocument,
+  KafkaTrigger,
+  NatsTrigger,
+  StepSpec,
+  TriggerSpec,
+} from "./document.js";
+export { parseDuration } from "./duration.js";
 export { type EventInit, makeEvent } from "./event.js";
 export {
   checkGraphFile,
@@ -25,4 +40,4 @@ export {
 } from "./load.js";
 export { type ClassMapping, importMlrunServing, readClassMapping } from "./mlrun-import.js";
 export { formatProblem, GraphInvalidError, type Problem } from "./problems.js";
-export { StepError } from "./step-error.js";
+export { StepError, toStepError } from "./step-error.js";

@@ -13,7 +13,7 @@ import { validateDocument } from "./schema.js";
 /** Where an MLRun function's class mapping is looked for when none is given. */
 export const defaultMappingFile = "mlrun-mapping.yaml";
 
-export interface LoadOptions extends Partial<Pick<CompileOptions, "logger" | "observeStep">> {
+export interface LoadOptions extends Partial<Pick<CompileOptions, "logger" | "observeStep" | "queueWriter">> {
   /** For MLRun serving functions: the file mapping class names to sluice modules. */
   mapping?: string;
 }

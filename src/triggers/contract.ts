@@ -1,0 +1,33 @@
+import type { GraphEvent, Logger } from "../graph/index.js";
+
+/**
+ * What a trigger hands each event to: the graph (or a segment of it). It resolves with the
+ * response (the responder's output) once the event finished, or rejects with the step's error.
+ */
+export type EventHandler = (event: GraphEvent) => Promise<unknown>;
+
+/** Lifecycle of a trigger, as a named state. */
+export type TriggerState = "created" | "running" | "draining" | "closed";
+
+/**
+ * An event source. Tiny on purpose: the trigger connects, reads, acknowledges and stops; the
+ * engine (the handler it is given) runs the graph. `drain()` finishes the events in flight and
+ * commits their offsets or acks; `close()` lets go of connections.
+ */
+export interface Trigger {
+  readonly kind: string;
+  /** A name for logs and metrics, e.g. `kafka:tx` or `nats:tx.in`. */
+  readonly name: string;
+  readonly state: TriggerState;
+  start(handler: EventHandler): Promise<void>;
+  drain(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface TriggerContext {
+  /** The graph's name: default consumer group names and client ids derive from it. */
+  graph: string;
+  logger: Logger;
+  /** Counts events by outcome; optional. */
+  onEvent?: (trigger: string, outcome: "ok" | "retried" | "dead_lettered" | "failed") => void;
+}

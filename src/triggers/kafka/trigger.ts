@@ -1,0 +1,228 @@
+import type { Batch, Consumer, EachBatchPayload, IHeaders, KafkaMessage, Message, Producer } from "kafkajs";
+import type { GraphEvent, KafkaTrigger as KafkaTriggerSpec } from "../../graph/index.js";
+import { decodeBody, encodeBody, errorInfoOf, headerNames, headerString } from "../codec.js";
+import type { EventHandler, Trigger, TriggerContext, TriggerState } from "../contract.js";
+import { backoffMs, isRetryable, waitWithTicks } from "../retry.js";
+import { type KafkaConnection, kafkaClient } from "./client.js";
+
+/** A Kafka trigger's settings, with defaults applied once. */
+interface Settings {
+  topics: (string | RegExp)[];
+  group: string;
+  fromBeginning: boolean;
+  concurrency: number;
+  outputTopic: string | undefined;
+  dlqTopic: string | undefined;
+  maxAttempts: number;
+  commitEveryEvents: number;
+  commitEveryMs: number;
+}
+
+function settingsOf(spec: KafkaTriggerSpec): Settings {
+  const topics = spec.topics.map((t) =>
+    t.startsWith("/") && t.endsWith("/") && t.length > 2 ? new RegExp(t.slice(1, -1)) : t,
+  );
+  const commit = (spec.commit ?? {}) as { everyEvents?: number; everyMs?: number };
+  return {
+    topics,
+    group: spec.group,
+    fromBeginning: spec.fromBeginning === true,
+    concurrency: typeof spec.concurrency === "number" ? spec.concurrency : 64,
+    outputTopic: spec.output?.topic,
+    dlqTopic: spec.dlq?.topic,
+    maxAttempts: spec.dlq?.maxAttempts ?? (typeof spec.maxAttempts === "number" ? spec.maxAttempts : 3),
+    commitEveryEvents: commit.everyEvents ?? 1000,
+    commitEveryMs: commit.everyMs ?? 1000,
+  };
+}
+
+/** What became of one message: its output (if any), or the dead letter to write instead. */
+type Outcome = { output?: Message; deadLetter?: Message };
+
+/**
+ * Consumes Kafka topics with a consumer group, at least once: an offset is committed only
+ * after its event, and every earlier event of the partition, has finished, including the
+ * write of its output or dead letter. Events of one partition run in order; partitions run
+ * concurrently. A failing event is retried with backoff (the partition waits, heartbeating),
+ * then dead-lettered with headers that say where and why, and the stream goes on.
+ */
+export class KafkaTrigger implements Trigger {
+  readonly kind = "kafka";
+  readonly name: string;
+  #state: TriggerState = "created";
+  readonly #settings: Settings;
+  readonly #consumer: Consumer;
+  readonly #producer: Producer;
+  #handler: EventHandler | undefined;
+
+  constructor(
+    spec: KafkaTriggerSpec,
+    readonly context: TriggerContext,
+  ) {
+    this.#settings = settingsOf(spec);
+    this.name = `kafka:${spec.topics.join(",")}`;
+    const kafka = kafkaClient(spec as KafkaConnection, `sluice-${context.graph}`, context.logger);
+    this.#consumer = kafka.consumer({
+      groupId: this.#settings.group,
+      // Long retries heartbeat by hand; the session only has to outlive one slice of them.
+      sessionTimeout: 30_000,
+      heartbeatInterval: 3_000,
+    });
+    this.#producer = kafka.producer({ allowAutoTopicCreation: true });
+  }
+
+  get state(): TriggerState {
+    return this.#state;
+  }
+
+  async start(handler: EventHandler): Promise<void> {
+    this.#handler = handler;
+    const needsProducer = this.#settings.outputTopic !== undefined || this.#settings.dlqTopic !== undefined;
+    if (needsProducer) await this.#producer.connect();
+    await this.#consumer.connect();
+    await this.#consumer.subscribe({
+      topics: this.#settings.topics,
+      fromBeginning: this.#settings.fromBeginning,
+    });
+    await this.#consumer.run({
+      autoCommit: true,
+      autoCommitInterval: this.#settings.commitEveryMs,
+      autoCommitThreshold: this.#settings.commitEveryEvents,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.#settings.concurrency,
+      eachBatch: (payload) => this.#eachBatch(payload),
+    });
+    this.#state = "running";
+  }
+
+  async #eachBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary } = payload;
+    const pending: Outcome[] = [];
+    let lastDone: string | undefined;
+    let lastResolved: string | undefined;
+    const flush = async () => {
+      if (lastDone === undefined || lastDone === lastResolved) return;
+      await this.#write(pending.splice(0));
+      // Only now, with outputs and dead letters acknowledged by the broker, is the offset done.
+      resolveOffset(lastDone);
+      lastResolved = lastDone;
+    };
+    for (const message of batch.messages) {
+      if (!isRunning() || isStale()) break;
+      pending.push(await this.#process(message, batch, heartbeat));
+      lastDone = message.offset;
+      if (pending.length >= 500) await flush();
+    }
+    await flush();
+    if (lastResolved !== undefined && !isRunning() && !isStale()) {
+      // Stopping: commit what is done now, so a restart neither loses nor repeats it.
+      const offset = (BigInt(lastResolved) + 1n).toString();
+      await commitOffsetsIfNecessary({
+        topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset }] }],
+      });
+    }
+    await heartbeat();
+  }
+
+  async #write(outcomes: Outcome[]): Promise<void> {
+    const outputs = outcomes.flatMap((o) => (o.output ? [o.output] : []));
+    const letters = outcomes.flatMap((o) => (o.deadLetter ? [o.deadLetter] : []));
+    const topicMessages = [];
+    if (outputs.length > 0 && this.#settings.outputTopic)
+      topicMessages.push({ topic: this.#settings.outputTopic, messages: outputs });
+    if (letters.length > 0 && this.#settings.dlqTopic)
+      topicMessages.push({ topic: this.#settings.dlqTopic, messages: letters });
+    if (topicMessages.length > 0) await this.#producer.sendBatch({ topicMessages });
+  }
+
+  /** Runs one message through the graph, with retries; resolves with what to write. */
+  async #process(message: KafkaMessage, batch: Batch, heartbeat: () => Promise<void>): Promise<Outcome> {
+    let attempt = 0;
+    for (;;) {
+      attempt++;
+      try {
+        const event = this.#eventOf(message, batch);
+        const result = await (this.#handler as EventHandler)(event);
+        this.context.onEvent?.(this.name, "ok");
+        return this.#settings.outputTopic && result !== undefined
+          ? { output: this.#outputOf(message, event, result) }
+          : {};
+      } catch (error) {
+        const retryable = isRetryable(error);
+        if (retryable && attempt < this.#settings.maxAttempts) {
+          this.context.onEvent?.(this.name, "retried");
+          await waitWithTicks(backoffMs(attempt), heartbeat);
+          continue;
+        }
+        if (this.#settings.dlqTopic) {
+          this.context.onEvent?.(this.name, "dead_lettered");
+          return { deadLetter: this.#deadLetterOf(message, batch, error, attempt) };
+        }
+        // No dead-letter topic: nothing may be lost, so the partition waits and tries again.
+        this.context.onEvent?.(this.name, "failed");
+        this.context.logger.error(
+          { err: error, topic: batch.topic, partition: batch.partition, offset: message.offset, attempt },
+          "event failed and there is no dlq topic; retrying",
+        );
+        await waitWithTicks(backoffMs(attempt, 1000, 30_000), heartbeat);
+      }
+    }
+  }
+
+  #eventOf(message: KafkaMessage, batch: Batch): GraphEvent {
+    const headers: Record<string, string | undefined> = {};
+    for (const [name, value] of Object.entries(message.headers ?? {}))
+      headers[name.toLowerCase()] = headerString(value);
+    return {
+      // Stable across redeliveries, so a split router sends a retried event the same way.
+      id: `${batch.topic}/${batch.partition}/${message.offset}`,
+      body: decodeBody(message.value, headers["content-type"]),
+      path: `/${batch.topic}`,
+      method: "POST",
+      headers,
+      key: message.key?.toString("utf8"),
+      time: Number(message.timestamp),
+      trigger: { kind: "kafka", name: batch.topic },
+    };
+  }
+
+  #outputOf(message: KafkaMessage, event: GraphEvent, result: unknown): Message {
+    const headers: IHeaders = { [headerNames.eventId]: event.id };
+    const traceparent = event.headers.traceparent;
+    if (traceparent) headers[headerNames.traceparent] = traceparent;
+    return { key: message.key, value: encodeBody(result), headers };
+  }
+
+  #deadLetterOf(message: KafkaMessage, batch: Batch, error: unknown, attempts: number): Message {
+    const info = errorInfoOf(error);
+    return {
+      key: message.key,
+      value: message.value,
+      headers: {
+        ...message.headers,
+        [headerNames.errorStep]: info.step,
+        [headerNames.errorCode]: info.code,
+        [headerNames.errorMessage]: info.message.slice(0, 1000),
+        [headerNames.attempts]: String(attempts),
+        [headerNames.sourceTopic]: batch.topic,
+        [headerNames.sourcePartition]: String(batch.partition),
+        [headerNames.sourceOffset]: message.offset,
+      },
+    };
+  }
+
+  /** Finishes the batches in flight, commits their offsets, and leaves the group. */
+  async drain(): Promise<void> {
+    if (this.#state !== "running") return;
+    this.#state = "draining";
+    await this.#consumer.stop();
+  }
+
+  async close(): Promise<void> {
+    if (this.#state === "closed") return;
+    await this.drain();
+    await this.#consumer.disconnect();
+    await this.#producer.disconnect();
+    this.#state = "closed";
+  }
+}

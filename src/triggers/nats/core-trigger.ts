@@ -1,0 +1,101 @@
+import { randomUUID } from "node:crypto";
+import { connect, type Msg, type NatsConnection, type Subscription } from "@nats-io/transport-node";
+import type { GraphEvent, NatsTrigger as NatsTriggerSpec } from "../../graph/index.js";
+import { decodeBody, encodeBody } from "../codec.js";
+import type { EventHandler, Trigger, TriggerContext, TriggerState } from "../contract.js";
+import { headersOf, outputHeaders } from "./message.js";
+
+/**
+ * Core NATS: a subscription (with a queue group, so replicas share the subject). Core NATS
+ * has no acknowledgements, so this is at most once: a message that fails, or that arrives
+ * while no process listens, is gone. Use `jetstream:` when events must not be lost.
+ * Requests (messages with a reply subject) are answered with the graph's response.
+ */
+export class NatsCoreTrigger implements Trigger {
+  readonly kind = "nats";
+  readonly name: string;
+  #state: TriggerState = "created";
+  #connection: NatsConnection | undefined;
+  #subscription: Subscription | undefined;
+  #loop: Promise<void> | undefined;
+  readonly #inFlight = new Set<Promise<void>>();
+
+  constructor(
+    readonly spec: NatsTriggerSpec,
+    readonly context: TriggerContext,
+  ) {
+    this.name = `nats:${spec.subject}`;
+  }
+
+  get state(): TriggerState {
+    return this.#state;
+  }
+
+  async start(handler: EventHandler): Promise<void> {
+    const nc = await connect({
+      servers: this.spec.url,
+      name: `sluice-${this.context.graph}`,
+      maxReconnectAttempts: -1,
+    });
+    this.#connection = nc;
+    this.#subscription = nc.subscribe(this.spec.subject, this.spec.queue ? { queue: this.spec.queue } : {});
+    const concurrency = typeof this.spec.concurrency === "number" ? this.spec.concurrency : 64;
+    this.#loop = (async () => {
+      for await (const msg of this.#subscription as Subscription) {
+        const work = this.#handle(nc, msg, handler).finally(() => this.#inFlight.delete(work));
+        this.#inFlight.add(work);
+        // Bounded in flight: the subscription's own buffer absorbs bursts meanwhile.
+        if (this.#inFlight.size >= concurrency) await Promise.race(this.#inFlight);
+      }
+    })();
+    this.#state = "running";
+  }
+
+  async #handle(nc: NatsConnection, msg: Msg, handler: EventHandler): Promise<void> {
+    const headers = headersOf(msg.headers);
+    let event: GraphEvent | undefined;
+    try {
+      event = {
+        id: headers["nats-msg-id"] ?? randomUUID(),
+        body: decodeBody(Buffer.from(msg.data), headers["content-type"]),
+        path: `/${msg.subject}`,
+        method: "POST",
+        headers,
+        key: undefined,
+        time: Date.now(),
+        trigger: { kind: "nats", name: msg.subject },
+      };
+      const result = await handler(event);
+      this.context.onEvent?.(this.name, "ok");
+      const output = (this.spec.output as { subject?: string } | undefined)?.subject;
+      if (output && result !== undefined)
+        nc.publish(output, encodeBody(result), { headers: outputHeaders(event.id, headers.traceparent) });
+      if (msg.reply) msg.respond(encodeBody(result));
+    } catch (error) {
+      this.context.onEvent?.(this.name, "failed");
+      this.context.logger.warn(
+        { err: error, subject: msg.subject, event: event?.id },
+        "event failed (core NATS: not redelivered)",
+      );
+      if (msg.reply)
+        msg.respond(encodeBody({ error: error instanceof Error ? error.message : String(error) }));
+    }
+  }
+
+  async drain(): Promise<void> {
+    if (this.#state !== "running") return;
+    this.#state = "draining";
+    // Stop taking messages, let those already taken finish, then flush their outputs.
+    await this.#subscription?.drain();
+    await this.#loop;
+    await Promise.all(this.#inFlight);
+    await this.#connection?.flush();
+  }
+
+  async close(): Promise<void> {
+    if (this.#state === "closed") return;
+    await this.drain();
+    await this.#connection?.close();
+    this.#state = "closed";
+  }
+}

@@ -1,0 +1,207 @@
+import {
+  AckPolicy,
+  type ConsumerMessages,
+  DeliverPolicy,
+  type JetStreamClient,
+  type JsMsg,
+  jetstream,
+  jetstreamManager,
+} from "@nats-io/jetstream";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { SluiceError } from "../../errors.js";
+import type { GraphEvent, NatsTrigger as NatsTriggerSpec } from "../../graph/index.js";
+import { decodeBody, encodeBody, errorInfoOf, headerNames } from "../codec.js";
+import type { EventHandler, Trigger, TriggerContext, TriggerState } from "../contract.js";
+import { backoffMs, isRetryable } from "../retry.js";
+import { headersOf, outputHeaders } from "./message.js";
+
+interface JetStreamSettings {
+  stream: string;
+  durable: string;
+  maxDeliver: number;
+  ackWaitMs: number;
+  concurrency: number;
+  outputSubject: string | undefined;
+  dlqSubject: string | undefined;
+}
+
+function settingsOf(spec: NatsTriggerSpec): JetStreamSettings {
+  const js = spec.jetstream as NonNullable<NatsTriggerSpec["jetstream"]>;
+  return {
+    stream: js.stream,
+    durable: js.durable,
+    maxDeliver: js.maxDeliver ?? 5,
+    ackWaitMs: typeof js.ackWait === "number" ? js.ackWait : 30_000,
+    concurrency: typeof spec.concurrency === "number" ? spec.concurrency : 1,
+    outputSubject: (spec.output as { subject?: string } | undefined)?.subject,
+    dlqSubject: (spec.dlq as { subject?: string } | undefined)?.subject,
+  };
+}
+
+/**
+ * JetStream: a durable pull consumer, at least once. A message is acked only after its event
+ * finished and its output was published; a failure is `nak`ed with a growing delay, and after
+ * `maxDeliver` deliveries it is published to the DLQ subject (with headers saying where and
+ * why) and `term`inated. Long events keep their message with `working()`.
+ */
+export class JetStreamTrigger implements Trigger {
+  readonly kind = "nats";
+  readonly name: string;
+  #state: TriggerState = "created";
+  readonly #settings: JetStreamSettings;
+  #connection: NatsConnection | undefined;
+  #js: JetStreamClient | undefined;
+  #messages: ConsumerMessages | undefined;
+  #loop: Promise<void> | undefined;
+  readonly #inFlight = new Set<Promise<void>>();
+  /** Whether the output and DLQ subjects are captured by a stream (then publishes wait for its ack). */
+  #outputIsStream = false;
+  #dlqIsStream = false;
+
+  constructor(
+    readonly spec: NatsTriggerSpec,
+    readonly context: TriggerContext,
+  ) {
+    this.#settings = settingsOf(spec);
+    this.name = `jetstream:${this.#settings.stream}/${this.#settings.durable}`;
+  }
+
+  get state(): TriggerState {
+    return this.#state;
+  }
+
+  async start(handler: EventHandler): Promise<void> {
+    const nc = await connect({
+      servers: this.spec.url,
+      name: `sluice-${this.context.graph}`,
+      maxReconnectAttempts: -1,
+    });
+    this.#connection = nc;
+    const jsm = await jetstreamManager(nc);
+    const s = this.#settings;
+    await jsm.streams.info(s.stream).catch((error: unknown) => {
+      throw new SluiceError(
+        "SLUICE_ERR_INTERNAL",
+        `JetStream stream "${s.stream}" is not there: ${(error as Error).message}`,
+      );
+    });
+    // The durable consumer is created on first start and reused (with its position) after.
+    await jsm.consumers.add(s.stream, {
+      durable_name: s.durable,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      filter_subject: this.spec.subject,
+      max_deliver: s.maxDeliver,
+      ack_wait: s.ackWaitMs * 1_000_000,
+    });
+    const captured = (subject: string | undefined) =>
+      subject
+        ? jsm.streams.find(subject).then(
+            () => true,
+            () => false,
+          )
+        : Promise.resolve(false);
+    this.#outputIsStream = await captured(s.outputSubject);
+    this.#dlqIsStream = await captured(s.dlqSubject);
+    const js = jetstream(nc);
+    this.#js = js;
+    const consumer = await js.consumers.get(s.stream, s.durable);
+    this.#messages = await consumer.consume({ max_messages: Math.max(64, s.concurrency * 2) });
+    this.#loop = (async () => {
+      for await (const msg of this.#messages as ConsumerMessages) {
+        const work = this.#handle(msg, handler).finally(() => this.#inFlight.delete(work));
+        this.#inFlight.add(work);
+        if (this.#inFlight.size >= s.concurrency) await Promise.race(this.#inFlight);
+      }
+    })();
+    this.#state = "running";
+  }
+
+  async #handle(msg: JsMsg, handler: EventHandler): Promise<void> {
+    const s = this.#settings;
+    // Long events keep their message: tell the server we are still working on it.
+    const keepAlive = setInterval(() => msg.working(), Math.max(100, s.ackWaitMs / 2));
+    const headers = headersOf(msg.headers);
+    try {
+      const event: GraphEvent = {
+        // Stable across redeliveries, so a split router sends a retried event the same way.
+        id: `${msg.info.stream}/${msg.seq}`,
+        body: decodeBody(Buffer.from(msg.data), headers["content-type"]),
+        path: `/${msg.subject}`,
+        method: "POST",
+        headers,
+        key: undefined,
+        time: Math.floor(msg.info.timestampNanos / 1_000_000),
+        trigger: { kind: "nats", name: msg.subject },
+      };
+      const result = await handler(event);
+      if (s.outputSubject && result !== undefined)
+        await this.#publish(
+          s.outputSubject,
+          encodeBody(result),
+          outputHeaders(event.id, headers.traceparent),
+        );
+      msg.ack();
+      this.context.onEvent?.(this.name, "ok");
+    } catch (error) {
+      const deliveries = msg.info.deliveryCount;
+      if (isRetryable(error) && deliveries < s.maxDeliver) {
+        this.context.onEvent?.(this.name, "retried");
+        msg.nak(backoffMs(deliveries));
+      } else {
+        await this.#deadLetter(msg, error, deliveries);
+      }
+    } finally {
+      clearInterval(keepAlive);
+    }
+  }
+
+  async #publish(
+    subject: string,
+    data: Uint8Array,
+    headers: ReturnType<typeof outputHeaders>,
+  ): Promise<void> {
+    if (this.#outputIsStream) await (this.#js as JetStreamClient).publish(subject, data, { headers });
+    else (this.#connection as NatsConnection).publish(subject, data, { headers });
+  }
+
+  async #deadLetter(msg: JsMsg, error: unknown, deliveries: number): Promise<void> {
+    const s = this.#settings;
+    const info = errorInfoOf(error);
+    if (s.dlqSubject) {
+      const h = outputHeaders(`${msg.info.stream}/${msg.seq}`, undefined);
+      h.set(headerNames.errorStep, info.step);
+      h.set(headerNames.errorCode, info.code);
+      h.set(headerNames.errorMessage, info.message.slice(0, 1000).replace(/[\r\n]+/g, " "));
+      h.set(headerNames.attempts, String(deliveries));
+      h.set(headerNames.sourceSubject, msg.subject);
+      h.set(headerNames.sourceSequence, String(msg.seq));
+      if (this.#dlqIsStream)
+        await (this.#js as JetStreamClient).publish(s.dlqSubject, msg.data, { headers: h });
+      else (this.#connection as NatsConnection).publish(s.dlqSubject, msg.data, { headers: h });
+    }
+    this.context.onEvent?.(this.name, "dead_lettered");
+    this.context.logger.warn(
+      { subject: msg.subject, seq: msg.seq, deliveries, error: info },
+      "event dead-lettered",
+    );
+    msg.term(info.message.slice(0, 200));
+  }
+
+  async drain(): Promise<void> {
+    if (this.#state !== "running") return;
+    this.#state = "draining";
+    // Stop pulling; messages already taken finish and are acked; the rest stay on the server.
+    await this.#messages?.close();
+    await this.#loop;
+    await Promise.all(this.#inFlight);
+    await this.#connection?.flush();
+  }
+
+  async close(): Promise<void> {
+    if (this.#state === "closed") return;
+    await this.drain();
+    await this.#connection?.close();
+    this.#state = "closed";
+  }
+}

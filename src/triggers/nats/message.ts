@@ -1,0 +1,19 @@
+import type { MsgHdrs } from "@nats-io/transport-node";
+import { headers as natsHeaders } from "@nats-io/transport-node";
+import { headerNames } from "../codec.js";
+
+/** A NATS message's headers as the plain lower-case map events carry. */
+export function headersOf(hdrs: MsgHdrs | undefined): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  if (!hdrs) return out;
+  for (const [name, values] of hdrs) out[name.toLowerCase()] = values[0];
+  return out;
+}
+
+/** Headers for an output message: the event id and its trace context travel on. */
+export function outputHeaders(eventId: string, traceparent: string | undefined): MsgHdrs {
+  const h = natsHeaders();
+  h.set(headerNames.eventId, eventId);
+  if (traceparent) h.set(headerNames.traceparent, traceparent);
+  return h;
+}
