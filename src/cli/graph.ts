@@ -3,11 +3,13 @@ import type { Command } from "commander";
 import { SluiceError } from "../errors.js";
 import type { GraphDocument } from "../graph/document.js";
 import { drawFormats, drawGraph, isDrawFormat } from "../graph/draw/index.js";
+import { readGraphDocument } from "../graph/load.js";
 import { readGraphFile } from "../graph/loader.js";
 
 interface GraphOptions {
   format: string;
   output?: string;
+  mapping?: string;
 }
 
 /**
@@ -21,6 +23,7 @@ export function registerGraph(program: Command): void {
     .description("draw a graph's DAG")
     .option("--format <format>", drawFormats.join(" | "), "mermaid")
     .option("-o, --output <file>", "write the drawing to a file instead of stdout")
+    .option("--mapping <file>", "class mapping for MLRun serving functions")
     .action(async (file: string, options: GraphOptions) => {
       // Checked before reading, so a typo costs nothing and says what would work.
       if (!isDrawFormat(options.format)) {
@@ -29,7 +32,12 @@ export function registerGraph(program: Command): void {
         });
       }
       const { raw } = await readGraphFile(file);
-      const drawing = drawGraph(asGraph(raw, file), options.format);
+      // An MLRun serving function is drawn as the sluice graph it imports to.
+      const document =
+        (raw as { kind?: unknown } | null)?.kind === "serving"
+          ? (await readGraphDocument(file, options.mapping ? { mapping: options.mapping } : {})).document
+          : asGraph(raw, file);
+      const drawing = drawGraph(document, options.format);
       if (options.output === undefined) process.stdout.write(drawing);
       else await writeFile(options.output, drawing);
     });
