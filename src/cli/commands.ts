@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { registerBench } from "./bench.js";
 import { registerGraph } from "./graph.js";
 import { registerImport } from "./import.js";
 import { registerInvoke } from "./invoke.js";
@@ -39,17 +40,5 @@ export function registerCommands(program: Command): void {
       .argument("[args...]")
       .description("the versioned function store"),
   );
-  notBuilt(
-    program
-      .command("bench")
-      .argument("<graph|url>", "graph document or URL")
-      .description("load-test a graph or endpoint, with a progress bar and a report")
-      .option("--connections <n>", "concurrent connections", "50")
-      .option("--duration <d>", "how long, e.g. 10s", "10s")
-      .option("--body <json>", "request body")
-      .option("--path <path>", "request path", "/")
-      .option("--baseline", "also load a bare node:http server and print the ratio")
-      .option("--json <file>", "write the full result as JSON")
-      .option("--report <file>", "write a self-contained HTML report"),
-  );
+  registerBench(program);
 }

@@ -5,7 +5,7 @@ import type { Command } from "commander";
 import { type Document, isNode, LineCounter, parseDocument, stringify } from "yaml";
 import { SluiceError } from "../errors.js";
 import { defaultMappingFile, GraphInvalidError } from "../graph/index.js";
-import { type ClassMapping, importMlrunServing, readClassMapping } from "../graph/mlrun-import.js";
+import { type ClassMapping, importMlrunServing, readClassMapping } from "../graph/mlrun/index.js";
 
 interface ImportOptions {
   mapping?: string;

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { parse } from "yaml";
 import { registerImport } from "../../src/cli/import.js";
 import { SluiceError } from "../../src/errors.js";
-import { type ClassMapping, importMlrunServing, readClassMapping } from "../../src/graph/mlrun-import.js";
+import { type ClassMapping, importMlrunServing, readClassMapping } from "../../src/graph/mlrun/index.js";
 import { GraphInvalidError, type Problem } from "../../src/graph/problems.js";
 import { validateDocument } from "../../src/graph/schema.js";
 

@@ -16,18 +16,11 @@ import type {
   RouteStep,
   StepBase,
   StepSpec,
-} from "./document.js";
-import { GraphInvalidError, type Problem, pointer } from "./problems.js";
-
-/** How MLRun's Python classes and handlers become sluice step modules (read from a mapping file). */
-export interface ClassMapping {
-  /** The mapping file, named in messages; absent when none was given. */
-  file?: string;
-  /** MLRun `class_name` → `./module.mjs#Export` or `builtin:<name>`. */
-  classes: ReadonlyMap<string, string>;
-  /** MLRun `handler` (a Python function) → `./module.mjs#export` or `builtin:<name>`. */
-  handlers: ReadonlyMap<string, string>;
-}
+} from "../document.js";
+import { GraphInvalidError } from "../problems.js";
+import { Context, Fields, isEmpty, isRecord, ordered, type Raw, show, words } from "./fields.js";
+import type { ClassMapping } from "./mapping.js";
+import { type Node, Shape } from "./shape.js";
 
 /** The imported graph, and what its user should know about how it differs from MLRun's. */
 export interface MlrunImport {
@@ -35,45 +28,9 @@ export interface MlrunImport {
   notes: string[];
 }
 
-type Raw = Record<string, unknown>;
-type Path = (string | number)[];
-
-const MODULE_REF = /^(?:builtin:[\w.-]+|[^#\s]+#[A-Za-z_$][\w$]*)$/;
 const K8S_NAME = /^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?$/;
 const STEP_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.:-]*$/;
 const STEP_NAME_RULE = "sluice allows letters, digits, '_', '.', ':' and '-', not first '.', ':' or '-'";
-
-/**
- * Reads a mapping file's content: `{classes: {<class_name>: <ref>}, handlers: {<handler>: <ref>}}`,
- * both optional (an empty file is an empty mapping), where a ref is `./module.mjs#Export` or
- * `builtin:<name>`, copied into the graph as written. Throws GraphInvalidError with every problem.
- */
-export function readClassMapping(raw: unknown, file: string): ClassMapping {
-  const problems: Problem[] = [];
-  const refuse = (path: Path, message: string) => problems.push({ file, pointer: pointer(...path), message });
-  const sections = { classes: new Map<string, string>(), handlers: new Map<string, string>() };
-  if (raw !== null && raw !== undefined && !isRecord(raw))
-    refuse([], "a mapping file is a map of classes and handlers");
-  for (const [key, section] of Object.entries(isRecord(raw) ? raw : {})) {
-    const into = key === "classes" || key === "handlers" ? sections[key] : undefined;
-    if (into === undefined) {
-      refuse([key], `unknown section "${key}": a mapping file has classes and handlers`);
-    } else if (isRecord(section)) {
-      for (const [name, ref] of Object.entries(section)) {
-        if (typeof ref === "string" && MODULE_REF.test(ref)) into.set(name, ref);
-        else
-          refuse(
-            [key, name],
-            `${show(ref)} is not a module reference: write ./module.mjs#Export or builtin:<name>`,
-          );
-      }
-    } else if (section !== null) {
-      refuse([key], `${key} must map MLRun names to modules`);
-    }
-  }
-  if (problems.length > 0) throw new GraphInvalidError(problems);
-  return { file, ...sections };
-}
 
 /**
  * Converts a parsed MLRun serving function into a sluice graph; `file` names the MLRun document
@@ -106,85 +63,6 @@ export function importMlrunServing(
     document: { apiVersion: "sluice/v1", kind: "Graph", metadata, spec: graphSpec },
     notes: ctx.notes,
   };
-}
-
-/** What one import collects: problems and notes; and what every step needs: the mapping. */
-class Context {
-  readonly problems: Problem[] = [];
-  readonly notes: string[] = [];
-  /** spec.default_class: the class of routes that name none. */
-  defaultClass: string | undefined;
-  constructor(
-    readonly file: string,
-    readonly mapping: ClassMapping,
-  ) {}
-}
-
-/** One object of the MLRun document (a step, a route, class_args) and where it lies in it. */
-class Fields {
-  constructor(
-    readonly ctx: Context,
-    readonly raw: Raw,
-    readonly path: Path,
-    readonly step?: string,
-  ) {}
-
-  /** Records a problem at `key` (or at the object); returns undefined for `return f.refuse(...)`. */
-  refuse(key: string | number | undefined, message: string): undefined {
-    const at = pointer(...this.path, ...(key === undefined ? [] : [key]));
-    this.ctx.problems.push({
-      file: this.ctx.file,
-      pointer: at,
-      ...(this.step ? { step: this.step } : {}),
-      message,
-    });
-    return undefined;
-  }
-
-  note(message: string): void {
-    this.ctx.notes.push(message);
-  }
-
-  /** A map field as Fields (empty when unset); a value of another type is refused. */
-  child(key: string, step = this.step): Fields {
-    const value = this.raw[key];
-    const child = new Fields(this.ctx, isRecord(value) ? value : {}, [...this.path, key], step);
-    if (value !== undefined && value !== null && !isRecord(value))
-      child.refuse(undefined, `must be a map, not ${show(value)}`);
-    return child;
-  }
-
-  /** A string field; MLRun writes '' and null for unset ones. */
-  text(key: string): string | undefined {
-    const value = this.raw[key];
-    if (value === undefined || value === null || value === "") return undefined;
-    return typeof value === "string" ? value : this.refuse(key, `must be a string, not ${show(value)}`);
-  }
-
-  flag(key: string): boolean | undefined {
-    const value = this.raw[key];
-    if (value === undefined || value === null || typeof value === "boolean") return value ?? undefined;
-    return this.refuse(key, `must be true or false, not ${show(value)}`);
-  }
-
-  /** A list of step names; MLRun accepts a single name too. */
-  names(key: string): string[] {
-    const value = this.raw[key];
-    const list: unknown[] = Array.isArray(value)
-      ? value
-      : value === undefined || value === null
-        ? []
-        : [value];
-    if (list.every((v): v is string => typeof v === "string")) return [...new Set(list)];
-    this.refuse(key, "must be a step name or a list of step names");
-    return [];
-  }
-
-  /** The keys set (not empty) beside the `known` ones. */
-  others(known: Iterable<string>): string[] {
-    const skip = new Set(known);
-    return Object.keys(this.raw).filter((k) => !skip.has(k) && !isEmpty(this.raw[k]));
-  }
 }
 
 function importMetadata(metadata: Fields): GraphDocument["metadata"] {
@@ -461,15 +339,6 @@ function importRouterTopology(graph: Fields): GraphSpec {
   return router ? { topology: "router", router: ordered({ ...common, ...router }) } : {};
 }
 
-/** What the flow's shape needs to know of a step, whether or not the step converts. */
-interface Node {
-  kind: string;
-  after: string[];
-  before: string[];
-  onError: string | undefined;
-  responder: boolean;
-}
-
 function importFlow(graph: Fields): GraphSpec {
   const engine = graph.text("engine") ?? "async";
   if (engine !== "async" && engine !== "sync")
@@ -532,206 +401,4 @@ function importStep(f: Fields, kind: string): StepSpec | undefined {
       : f.refuse("class_name", "an error step cannot call out");
   }
   return { ...(kind === "error_step" ? { kind: "error" as const } : {}), ...importCommon(f), ...code };
-}
-
-/**
- * The flow's shape: references, cycles, the sync engine's single chain, and MLRun's
- * once-per-upstream runs, which sluice reproduces by copying a step per upstream.
- */
-class Shape {
-  readonly responder: string | undefined;
-  /** Step → the upstreams it is copied for, and the copied region it belongs to. */
-  private readonly copies = new Map<string, { join: string; upstreams: string[]; region: Set<string> }>();
-
-  constructor(
-    private readonly graph: Fields,
-    private readonly nodes: Map<string, Node>,
-    onError: string | undefined,
-  ) {
-    this.normaliseErrorEdges();
-    for (const [name, node] of nodes) {
-      for (const field of ["after", "before"] as const) {
-        const list = this.step(name, field);
-        node[field].forEach((other, i) => {
-          if (!nodes.has(other)) list.refuse(i, `"${other}" is not a step of this graph`);
-        });
-      }
-      if (node.onError !== undefined) this.checkErrorStep(this.step(name), "on_error", node.onError);
-    }
-    if (onError !== undefined) this.checkErrorStep(graph, "on_error", onError);
-    const responders = [...nodes].filter(([, n]) => n.responder).map(([name]) => name);
-    this.responder = responders[0];
-    if (responders.length > 1) {
-      this.step(responders[1] ?? "").refuse(
-        "responder",
-        `only one step responds; ${responders.join(", ")} all do`,
-      );
-    }
-    if (graph.ctx.problems.length > 0 || this.hasCycle()) return;
-    if (graph.raw.engine === "sync") this.checkSingleChain();
-    else {
-      for (const [name, node] of nodes)
-        if (node.after.length > 1 && node.kind !== "error_step") this.planCopies(name);
-      if (this.responder === undefined) {
-        graph.note(
-          'no step responds: MLRun\'s async engine answered {"id": ...} at once and went on in the background; ' +
-            "sluice answers with the only terminal step's output (with several, HTTP needs a responder)",
-        );
-      }
-    }
-  }
-
-  /** Where a step (or one of its fields) lies, to refuse things at. */
-  private step(name: string, ...field: string[]): Fields {
-    return new Fields(this.graph.ctx, {}, [...this.graph.path, "steps", name, ...field], name);
-  }
-
-  private refuseAt(name: string, field: string, message: string): void {
-    this.step(name).refuse(field, message);
-  }
-
-  /** Once deployed, MLRun lists an error step in the `after` of its `before` steps; sluice needs only `before`. */
-  private normaliseErrorEdges(): void {
-    for (const [name, node] of this.nodes) {
-      for (const up of node.after) {
-        const upstream = this.nodes.get(up);
-        if (upstream?.kind === "error_step" && !upstream.before.includes(name)) upstream.before.push(name);
-      }
-      node.after = node.after.filter((up) => this.nodes.get(up)?.kind !== "error_step");
-    }
-  }
-
-  private checkErrorStep(f: Fields, field: string, name: string): void {
-    const kind = this.nodes.get(name)?.kind;
-    if (kind === undefined) f.refuse(field, `"${name}" is not a step of this graph`);
-    else if (kind !== "error_step") f.refuse(field, `"${name}" is a ${kind} step, not an error_step`);
-  }
-
-  private children(name: string): string[] {
-    return [...this.nodes].filter(([, n]) => n.after.includes(name)).map(([child]) => child);
-  }
-
-  private hasCycle(): boolean {
-    const state = new Map<string, "open" | "done">();
-    const visit = (name: string): string | undefined => {
-      if (state.get(name) !== undefined) return state.get(name) === "open" ? name : undefined;
-      state.set(name, "open");
-      const found = this.nodes
-        .get(name)
-        ?.after.map(visit)
-        .find((n) => n !== undefined);
-      state.set(name, "done");
-      return found;
-    };
-    const found = [...this.nodes.keys()].map(visit).find((n) => n !== undefined);
-    if (found !== undefined)
-      this.refuseAt(found, "after", `"${found}" is its own upstream; a graph must be acyclic`);
-    return found !== undefined;
-  }
-
-  /** MLRun's sync engine walks one chain and fails at a branch, so such a graph never ran. */
-  private checkSingleChain(): void {
-    const starts = [...this.nodes].filter(([, n]) => n.kind !== "error_step" && n.after.length === 0);
-    const fork = [...this.nodes.keys()].find((name) => this.children(name).length > 1);
-    const why =
-      starts.length > 1
-        ? `${starts.map(([name]) => name).join(", ")} all start it`
-        : fork && `"${fork}" branches to ${this.children(fork).join(", ")}`;
-    if (why) this.graph.refuse("engine", `engine sync runs one chain of steps, but ${why}; use engine async`);
-  }
-
-  /**
-   * `join` has several upstreams: MLRun runs it once per upstream, sluice would run it once for
-   * all. Copy it, and everything below it, per upstream; refuse what cannot be copied faithfully.
-   */
-  private planCopies(join: string): void {
-    const upstreams = this.nodes.get(join)?.after ?? [];
-    const region = new Set([join]);
-    // A Set's iteration visits what is added during it: this walks everything below `join`.
-    for (const name of region) for (const child of this.children(name)) region.add(child);
-    const problems = this.graph.ctx.problems.length;
-    const refuse = (name: string, field: string, why: string) =>
-      this.refuseAt(
-        name,
-        field,
-        `"${join}" runs once per upstream (${upstreams.join(", ")}) in MLRun; sluice would copy it per upstream, ` +
-          `but ${why}. Make "${join}" a join by hand if one run over all upstreams is what you meant`,
-      );
-    const beforeTargets = new Set([...this.nodes.values()].flatMap((n) => n.before));
-    for (const name of region) {
-      const node = this.nodes.get(name);
-      const what = name === join ? "it" : `"${name}" below it`;
-      if (node?.responder) refuse(name, "responder", `${what} is the responder, and a graph answers once`);
-      else if (node?.kind === "queue")
-        refuse(name, "path", `${what} is a queue, whose stream copies would share`);
-      else if (node?.kind === "error_step")
-        refuse(name, "after", `${what} is an error step, which on_error names once`);
-      else if (beforeTargets.has(name))
-        refuse(name, "after", `an error step continues into ${what}, not into copies`);
-      else if (name !== join && (node?.after.length ?? 0) > 1)
-        refuse(name, "after", `${what} has other upstreams`);
-      const clash = upstreams.find((up) => this.nodes.has(`${name}.${up}`));
-      if (clash !== undefined) refuse(name, "after", `a step "${name}.${clash}" exists already`);
-    }
-    if (this.graph.ctx.problems.length > problems) return;
-    for (const name of region) this.copies.set(name, { join, upstreams, region });
-    const copied = [...region]
-      .map((n) => `${n} → ${upstreams.map((up) => `${n}.${up}`).join(", ")}`)
-      .join("; ");
-    this.graph.note(
-      `"${join}" has upstreams ${upstreams.join(", ")}: MLRun's async engine runs it once per upstream where sluice ` +
-        `would join them, so it was copied per upstream (${copied}). For one run over all of them, make it a join`,
-    );
-  }
-
-  /** The converted steps with their edges, copies in place of the steps they copy. */
-  expand(steps: Map<string, StepSpec>): Record<string, StepSpec> {
-    const out: Record<string, StepSpec> = {};
-    for (const [name, step] of steps) {
-      const { after = [], before = [] } = this.nodes.get(name) ?? {};
-      const edges = { ...(after.length > 0 ? { after } : {}), ...(before.length > 0 ? { before } : {}) };
-      const copy = this.copies.get(name);
-      if (copy === undefined) out[name] = ordered({ ...step, ...edges });
-      for (const up of copy?.upstreams ?? []) {
-        const upstreams =
-          name === copy?.join ? [up] : after.map((a) => (copy?.region.has(a) ? `${a}.${up}` : a));
-        out[`${name}.${up}`] = ordered({ ...structuredClone(step), ...edges, after: upstreams });
-      }
-    }
-    return out;
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-
-function isRecord(value: unknown): value is Raw {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-/** MLRun exports unset fields as '', [], {}, false or null. */
-function isEmpty(value: unknown): boolean {
-  if (value === undefined || value === null || value === "" || value === false) return true;
-  if (Array.isArray(value)) return value.length === 0;
-  return isRecord(value) && Object.keys(value).length === 0;
-}
-
-function show(value: unknown): string {
-  if (typeof value === "string") return `"${value}"`;
-  if (value === undefined) return "nothing";
-  return Array.isArray(value) ? "a list" : isRecord(value) ? "a map" : String(value);
-}
-
-/** The order in which DESIGN.md writes a step's fields: what it is, what it runs, its edges, then the rest. */
-const FIELD_ORDER = words(
-  "kind type handler class args url method headers retries timeout stream after before input_path " +
-    "result_path full_event on_error function vote weights routes",
-);
-
-function ordered<T extends object>(step: T): T {
-  const rank = (key: string) => (FIELD_ORDER.includes(key) ? FIELD_ORDER.indexOf(key) : FIELD_ORDER.length);
-  return Object.fromEntries(Object.entries(step).sort(([a], [b]) => rank(a) - rank(b))) as T;
-}
-
-function words(text: string): string[] {
-  return text.split(/\s+/);
 }
