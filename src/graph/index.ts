@@ -38,6 +38,6 @@ export {
   loadGraphText,
   readGraphDocument,
 } from "./load.js";
-export { type ClassMapping, importMlrunServing, readClassMapping } from "./mlrun-import.js";
+export { type ClassMapping, importMlrunServing, readClassMapping } from "./mlrun/index.js";
 export { formatProblem, GraphInvalidError, type Problem } from "./problems.js";
 export { StepError, toStepError } from "./step-error.js";

@@ -6,7 +6,7 @@ import { type CompileOptions, compileDocument } from "./compile.js";
 import type { CompiledGraph } from "./compiled-graph.js";
 import type { GraphDocument } from "./document.js";
 import { type LoadedDocument, readGraphFile, readGraphText } from "./loader.js";
-import { importMlrunServing, readClassMapping } from "./mlrun-import.js";
+import { importMlrunServing, readClassMapping } from "./mlrun/index.js";
 import { GraphInvalidError, type Problem } from "./problems.js";
 import { validateDocument } from "./schema.js";
 
@@ -78,12 +78,13 @@ function compilePrepared(
   { document, file, lineOf }: PreparedDocument,
   options: LoadOptions,
 ): Promise<CompiledGraph> {
-  const { logger, observeStep } = options;
+  const { logger, observeStep, queueWriter } = options;
   return compileDocument(document, {
     file,
     lineOf,
     ...(logger ? { logger } : {}),
     ...(observeStep ? { observeStep } : {}),
+    ...(queueWriter ? { queueWriter } : {}),
   });
 }
 
