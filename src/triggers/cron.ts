@@ -33,7 +33,9 @@ export class CronTrigger implements Trigger {
       if (this.#running || this.#state !== "running") return;
       this.#running = handler({
         id: randomUUID(),
-        body: this.spec.event?.body,
+        // A copy per tick: steps may change their input in place, and the next tick must
+        // still get the spec's body.
+        body: structuredClone(this.spec.event?.body),
         path: "/",
         method: "POST",
         headers: { ...this.spec.event?.headers },

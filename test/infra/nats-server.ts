@@ -1,4 +1,4 @@
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -27,15 +27,65 @@ export async function startNats(workDir: string): Promise<RunningNats> {
   ensureNatsServer();
   const port = await freePort();
   const storeDir = await mkdtemp(join(tmpdir(), "sluice-nats-"));
+  const service = await launch(port, storeDir, join(workDir, "nats-server.log"));
+  return { url: `nats://127.0.0.1:${port}`, port, storeDir, service };
+}
+
+/**
+ * A nats-server of a test's own, for outages: `stop()` takes it down (SIGTERM, as an operator
+ * would) and `restart()` brings it back on the same port with the same JetStream store, so
+ * streams, consumers and their positions survive. `close()` stops it and removes its files.
+ */
+export interface RestartableNats {
+  readonly url: string;
+  readonly port: number;
+  readonly storeDir: string;
+  readonly running: boolean;
+  stop(): Promise<void>;
+  restart(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startRestartableNats(): Promise<RestartableNats> {
+  ensureNatsServer();
+  const port = await freePort();
+  const dir = await mkdtemp(join(tmpdir(), "sluice-nats-own-"));
+  const storeDir = join(dir, "store");
+  const logFile = join(dir, "nats-server.log");
+  let service: Service | undefined = await launch(port, storeDir, logFile);
+  return {
+    url: `nats://127.0.0.1:${port}`,
+    port,
+    storeDir,
+    get running() {
+      return service !== undefined;
+    },
+    async stop() {
+      await service?.stop();
+      service = undefined;
+    },
+    async restart() {
+      if (service) return;
+      service = await launch(port, storeDir, logFile);
+    },
+    async close() {
+      await service?.stop(2_000);
+      service = undefined;
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function launch(port: number, storeDir: string, logFile: string): Promise<Service> {
   const service = startService(
     "nats-server",
     "nats-server",
     ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", storeDir, "-n", "sluice-test"],
-    join(workDir, "nats-server.log"),
+    logFile,
   );
   // The server is ready once it greets a client with its INFO line.
   await waitUntilReady(service, () => natsGreets(port), 15_000);
-  return { url: `nats://127.0.0.1:${port}`, port, storeDir, service };
+  return service;
 }
 
 function natsGreets(port: number): Promise<boolean> {

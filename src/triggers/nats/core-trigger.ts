@@ -39,6 +39,8 @@ export class NatsCoreTrigger implements Trigger {
     });
     this.#connection = nc;
     this.#subscription = nc.subscribe(this.spec.subject, this.spec.queue ? { queue: this.spec.queue } : {});
+    // Round-trip once so the server knows the subscription before start() resolves.
+    await nc.flush();
     const concurrency = typeof this.spec.concurrency === "number" ? this.spec.concurrency : 64;
     this.#loop = (async () => {
       for await (const msg of this.#subscription as Subscription) {

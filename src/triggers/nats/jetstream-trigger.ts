@@ -91,7 +91,9 @@ export class JetStreamTrigger implements Trigger {
       ack_policy: AckPolicy.Explicit,
       deliver_policy: DeliverPolicy.All,
       filter_subject: this.spec.subject,
-      max_deliver: s.maxDeliver,
+      // The server never gives a message up on its own: `maxDeliver` is applied here, to the
+      // graph's failures only, so a broker or DLQ outage cannot lose an event.
+      max_deliver: -1,
       ack_wait: s.ackWaitMs * 1_000_000,
     });
     const captured = (subject: string | undefined) =>
@@ -135,12 +137,26 @@ export class JetStreamTrigger implements Trigger {
         trigger: { kind: "nats", name: msg.subject },
       };
       const result = await handler(event);
-      if (s.outputSubject && result !== undefined)
-        await this.#publish(
+      if (s.outputSubject && result !== undefined) {
+        const published = await this.#publish(
           s.outputSubject,
           encodeBody(result),
           outputHeaders(event.id, headers.traceparent),
+        ).then(
+          () => true,
+          (failure: unknown) => {
+            // The broker, not the event, failed: try again later however many deliveries it
+            // took, so an outage never sends good events to the DLQ.
+            this.context.logger.warn(
+              { err: failure, subject: msg.subject, seq: msg.seq },
+              "output not published; redelivering",
+            );
+            msg.nak(backoffMs(msg.info.deliveryCount));
+            return false;
+          },
         );
+        if (!published) return;
+      }
       msg.ack();
       this.context.onEvent?.(this.name, "ok");
     } catch (error) {
@@ -149,7 +165,16 @@ export class JetStreamTrigger implements Trigger {
         this.context.onEvent?.(this.name, "retried");
         msg.nak(backoffMs(deliveries));
       } else {
-        await this.#deadLetter(msg, error, deliveries);
+        await this.#deadLetter(msg, error, deliveries).catch((failure: unknown) => {
+          // The DLQ did not take it (its stream gone, the broker away). Not terminated: while
+          // deliveries are left the server hands the message out again and we try again.
+          // (A rejection here would be unhandled and take the whole process down.)
+          this.context.logger.error(
+            { err: failure, subject: msg.subject, seq: msg.seq, deliveries },
+            "dead letter not written; the message stays on the stream",
+          );
+          msg.nak(backoffMs(deliveries));
+        });
       }
     } finally {
       clearInterval(keepAlive);
@@ -185,7 +210,10 @@ export class JetStreamTrigger implements Trigger {
       { subject: msg.subject, seq: msg.seq, deliveries, error: info },
       "event dead-lettered",
     );
-    msg.term(info.message.slice(0, 200));
+    // No reason on the +TERM: servers before 2.10.4 only know a bare "+TERM" and take
+    // "+TERM <reason>" for nothing at all, so the message would come back after ackWait.
+    // The reason is in the DLQ headers and the log above.
+    msg.term();
   }
 
   async drain(): Promise<void> {
