@@ -68,7 +68,18 @@ export class Gateway {
     }
     const adminAddress = admin?.address() as AddressInfo | undefined;
     // Stream triggers start last: by now every graph is started and HTTP is served.
-    const streams = await StreamHost.start(registry, metrics, options.logger);
+    let streams: StreamHost;
+    try {
+      streams = await StreamHost.start(registry, metrics, options.logger);
+    } catch (error) {
+      // Close what listens, or the process would live on without serving anything.
+      await dataPlane.drain();
+      await new Promise<void>((resolve) => (admin ? admin.close(() => resolve()) : resolve()));
+      admin?.closeAllConnections();
+      await registry.close();
+      await options.queueWriters?.close();
+      throw error;
+    }
     return new Gateway(
       registry,
       dataPlane,

@@ -28,28 +28,38 @@ export class StreamHost {
       labelNames: ["graph", "trigger", "outcome"],
       registers: [metrics.registry],
     });
+    try {
+      await host.#startAll(registry, events);
+    } catch (error) {
+      // One trigger that cannot start fails the whole start: let go of those already running.
+      await host.close();
+      throw error;
+    }
+    return host;
+  }
+
+  async #startAll(registry: GraphRegistry, events: Counter<"graph" | "trigger" | "outcome">): Promise<void> {
     for (const graph of registry.graphs) {
       const name = graph.name;
       const context: TriggerContext = {
         graph: name,
-        logger,
+        logger: this.logger,
         onEvent: (trigger, outcome) => events.labels(name, trigger, outcome).inc(),
       };
       const current = (): CompiledGraph => registry.get(name) ?? graph;
       for (const trigger of graphTriggers(graph, context)) {
-        await host.#start(trigger, (event) => {
+        await this.#start(trigger, (event) => {
           const g = current();
           return registry.enter(g, () => g.run(event));
         });
       }
       for (const { step, trigger } of await queueConsumers(graph, context)) {
-        await host.#start(trigger, (event) => {
+        await this.#start(trigger, (event) => {
           const g = current();
           return registry.enter(g, () => g.runAfterQueue(step, unwrap(event)));
         });
       }
     }
-    return host;
   }
 
   async #start(trigger: Trigger, handler: (event: GraphEvent) => Promise<unknown>): Promise<void> {

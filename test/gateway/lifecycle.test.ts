@@ -42,7 +42,8 @@ describe("graceful shutdown of sluice serve", () => {
     const accepted = Array.from({ length: 40 }, () => post(`${server.url}/`, { ms: 400 }));
     await new Promise((resolve) => setTimeout(resolve, 150)); // all 40 are inside the graph
     server.child.kill("SIGTERM");
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Send the late request only once the server says it is draining (machines here are busy).
+    while (!server.stderr().includes("draining")) await new Promise((resolve) => setTimeout(resolve, 10));
     const late = await post(`${server.url}/`, { ms: 1 }, keepAlive);
 
     const results = await Promise.all(accepted);

@@ -24,12 +24,29 @@ export function kafkaClient(clientId = uniqueName("client")): Kafka {
   return new Kafka({ clientId, brokers: kafkaBrokers(), logLevel: logLevel.ERROR });
 }
 
-/** Creates a topic with `partitions` partitions and waits for its leaders. */
-export async function createTopic(partitions = 1, name = uniqueName("topic")): Promise<string> {
-  const admin = kafkaClient().admin();
+/**
+ * Creates a topic with `partitions` partitions (on the test bed's broker unless told otherwise)
+ * and waits for its leaders. kafkajs's own `waitForLeaders` gives up when a busy broker answers
+ * "does not host this topic-partition" for a moment, so the metadata is polled here instead.
+ */
+export async function createTopic(
+  partitions = 1,
+  name = uniqueName("topic"),
+  brokers: string[] = kafkaBrokers(),
+): Promise<string> {
+  const admin = new Kafka({ clientId: uniqueName("client"), brokers, logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   try {
-    await admin.createTopics({ topics: [{ topic: name, numPartitions: partitions }], waitForLeaders: true });
+    await admin.createTopics({ topics: [{ topic: name, numPartitions: partitions }] });
+    for (let waited = 0; ; waited += 100) {
+      const found = await admin
+        .fetchTopicMetadata({ topics: [name] })
+        .then(({ topics }) => topics[0]?.partitions ?? [])
+        .catch(() => []);
+      if (found.length === partitions && found.every((p) => p.leader >= 0)) break;
+      if (waited > 30_000) throw new Error(`topic ${name} has no leaders after 30 s`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
   } finally {
     await admin.disconnect();
   }

@@ -11,10 +11,20 @@ const infraDir = dirname(fileURLToPath(import.meta.url));
 const pom = join(infraDir, "pom.xml");
 const libsDir = join(infraDir, ".kafka", "libs");
 
+/**
+ * A single-node broker. `stop()` takes it down (SIGTERM, as an operator would) and `start()`
+ * brings it back with the same config, ports and data directory, so topics, committed offsets
+ * and groups survive: what an outage looks like to clients.
+ */
 export interface RunningKafka {
-  brokers: string[];
-  service: Service;
-  dataDir: string;
+  readonly brokers: string[];
+  /** The running process (the latest one after a restart). */
+  readonly service: Service;
+  readonly dataDir: string;
+  readonly running: boolean;
+  stop(): Promise<void>;
+  /** Starts the stopped broker again and waits until it serves groups. */
+  start(): Promise<void>;
 }
 
 function kafkaVersion(): string {
@@ -90,16 +100,39 @@ export async function startKafka(workDir: string): Promise<RunningKafka> {
     [...jvm, "-cp", classpath, "kafka.tools.StorageTool", "format", "-t", clusterId(), "-c", config],
     "formatting the KRaft storage (kafka.tools.StorageTool)",
   );
-  const service = startService(
-    "kafka",
-    "java",
-    [...jvm, "-cp", classpath, "kafka.Kafka", config],
-    join(workDir, "kafka.log"),
-  );
   const brokers = [`127.0.0.1:${port}`];
-  await waitUntilReady(service, () => acceptsMetadataRequests(brokers), 60_000);
-  await waitUntilReady(service, () => hasGroupCoordinator(brokers), 30_000);
-  return { brokers, service, dataDir };
+  const launch = async (): Promise<Service> => {
+    const service = startService(
+      "kafka",
+      "java",
+      [...jvm, "-cp", classpath, "kafka.Kafka", config],
+      join(workDir, "kafka.log"),
+    );
+    await waitUntilReady(service, () => acceptsMetadataRequests(brokers), 60_000);
+    await waitUntilReady(service, () => hasGroupCoordinator(brokers), 30_000);
+    return service;
+  };
+  let service = await launch();
+  let running = true;
+  return {
+    brokers,
+    dataDir,
+    get service() {
+      return service;
+    },
+    get running() {
+      return running;
+    },
+    async stop() {
+      running = false;
+      await service.stop();
+    },
+    async start() {
+      if (running) return;
+      service = await launch();
+      running = true;
+    },
+  };
 }
 
 async function acceptsMetadataRequests(brokers: string[]): Promise<boolean> {

@@ -21,8 +21,12 @@ function logCreator(logger: Logger) {
     };
 }
 
-export function kafkaClient(connection: KafkaConnection, clientId: string, logger: Logger): Kafka {
-  return new Kafka({
+/**
+ * The kafkajs settings for a connection: its brokers, client id, SASL and TLS options as they
+ * are, with sluice's logging and retries.
+ */
+export function kafkaConfig(connection: KafkaConnection, clientId: string, logger: Logger): KafkaConfig {
+  return {
     clientId: connection.clientId ?? clientId,
     brokers: connection.brokers,
     ...(connection.sasl ? { sasl: connection.sasl } : {}),
@@ -31,5 +35,9 @@ export function kafkaClient(connection: KafkaConnection, clientId: string, logge
     logCreator: logCreator(logger),
     // Reconnect patiently: a broker outage should pause the stream, not end the process.
     retry: { retries: 20, initialRetryTime: 200, maxRetryTime: 5_000 },
-  });
+  };
+}
+
+export function kafkaClient(connection: KafkaConnection, clientId: string, logger: Logger): Kafka {
+  return new Kafka(kafkaConfig(connection, clientId, logger));
 }

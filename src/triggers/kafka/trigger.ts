@@ -1,8 +1,9 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Batch, Consumer, EachBatchPayload, IHeaders, KafkaMessage, Message, Producer } from "kafkajs";
 import type { GraphEvent, KafkaTrigger as KafkaTriggerSpec } from "../../graph/index.js";
 import { decodeBody, encodeBody, errorInfoOf, headerNames, headerString } from "../codec.js";
 import type { EventHandler, Trigger, TriggerContext, TriggerState } from "../contract.js";
-import { backoffMs, isRetryable, waitWithTicks } from "../retry.js";
+import { backoffMs, isRetryable } from "../retry.js";
 import { type KafkaConnection, kafkaClient } from "./client.js";
 
 /** A Kafka trigger's settings, with defaults applied once. */
@@ -35,6 +36,12 @@ function settingsOf(spec: KafkaTriggerSpec): Settings {
     commitEveryMs: commit.everyMs ?? 1000,
   };
 }
+
+/** Outputs are written (and offsets resolved) at least this often within a batch. */
+const flushEvery = 500;
+const flushEveryMs = 1_000;
+/** A wait to retry heartbeats (and looks for a stop) at least this often. */
+const retrySliceMs = 500;
 
 /** What became of one message: its output (if any), or the dead letter to write instead. */
 type Outcome = { output?: Message; deadLetter?: Message };
@@ -80,10 +87,7 @@ export class KafkaTrigger implements Trigger {
     const needsProducer = this.#settings.outputTopic !== undefined || this.#settings.dlqTopic !== undefined;
     if (needsProducer) await this.#producer.connect();
     await this.#consumer.connect();
-    await this.#consumer.subscribe({
-      topics: this.#settings.topics,
-      fromBeginning: this.#settings.fromBeginning,
-    });
+    await this.#subscribe();
     await this.#consumer.run({
       autoCommit: true,
       autoCommitInterval: this.#settings.commitEveryMs,
@@ -95,23 +99,66 @@ export class KafkaTrigger implements Trigger {
     this.#state = "running";
   }
 
+  /**
+   * Subscribes, waiting out a topic that is being created: a broker that auto-creates topics
+   * answers the first metadata request for a new one with a retriable error, not the topic.
+   */
+  async #subscribe(): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.#consumer.subscribe({
+          topics: this.#settings.topics,
+          fromBeginning: this.#settings.fromBeginning,
+        });
+        return;
+      } catch (error) {
+        if (attempt >= 10 || (error as { retriable?: unknown }).retriable !== true) throw error;
+        await sleep(backoffMs(attempt, 200, 2_000));
+      }
+    }
+  }
+
   async #eachBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary } = payload;
     const pending: Outcome[] = [];
     let lastDone: string | undefined;
     let lastResolved: string | undefined;
+    let flushedAt = Date.now();
     const flush = async () => {
+      flushedAt = Date.now();
       if (lastDone === undefined || lastDone === lastResolved) return;
       await this.#write(pending.splice(0));
       // Only now, with outputs and dead letters acknowledged by the broker, is the offset done.
       resolveOffset(lastDone);
       lastResolved = lastDone;
+      // A batch can hold thousands of events: commit by the policy (every N events or T ms)
+      // inside it too, or a crash repeats the whole batch; and keep the session alive (a
+      // heartbeat that finds a rebalance throws, and the rest of the batch goes to the new owner).
+      await commitOffsetsIfNecessary();
+      await heartbeat();
+    };
+    const stopping = () => !isRunning() || isStale();
+    /**
+     * The wait before a retry: what finished before the failing event is written and
+     * committed first (it is not held back behind it), and the wait ends early, with false,
+     * once the consumer stops: a failing event must not hold up a graceful stop.
+     */
+    const waitToRetry = async (ms: number): Promise<boolean> => {
+      await flush();
+      for (let left = ms; left > 0 && !stopping(); left -= retrySliceMs) {
+        await sleep(Math.min(left, retrySliceMs));
+        await heartbeat();
+      }
+      return !stopping();
     };
     for (const message of batch.messages) {
-      if (!isRunning() || isStale()) break;
-      pending.push(await this.#process(message, batch, heartbeat));
+      if (stopping()) break;
+      const outcome = await this.#process(message, batch, waitToRetry);
+      // Stopped while it was being retried: left uncommitted, for the next start.
+      if (outcome === undefined) break;
+      pending.push(outcome);
       lastDone = message.offset;
-      if (pending.length >= 500) await flush();
+      if (pending.length >= flushEvery || Date.now() - flushedAt >= flushEveryMs) await flush();
     }
     await flush();
     if (lastResolved !== undefined && !isRunning() && !isStale()) {
@@ -135,8 +182,15 @@ export class KafkaTrigger implements Trigger {
     if (topicMessages.length > 0) await this.#producer.sendBatch({ topicMessages });
   }
 
-  /** Runs one message through the graph, with retries; resolves with what to write. */
-  async #process(message: KafkaMessage, batch: Batch, heartbeat: () => Promise<void>): Promise<Outcome> {
+  /**
+   * Runs one message through the graph, with retries; resolves with what to write, or with
+   * undefined when the consumer stopped during a wait to retry.
+   */
+  async #process(
+    message: KafkaMessage,
+    batch: Batch,
+    waitToRetry: (ms: number) => Promise<boolean>,
+  ): Promise<Outcome | undefined> {
     let attempt = 0;
     for (;;) {
       attempt++;
@@ -151,7 +205,7 @@ export class KafkaTrigger implements Trigger {
         const retryable = isRetryable(error);
         if (retryable && attempt < this.#settings.maxAttempts) {
           this.context.onEvent?.(this.name, "retried");
-          await waitWithTicks(backoffMs(attempt), heartbeat);
+          if (!(await waitToRetry(backoffMs(attempt)))) return undefined;
           continue;
         }
         if (this.#settings.dlqTopic) {
@@ -164,7 +218,7 @@ export class KafkaTrigger implements Trigger {
           { err: error, topic: batch.topic, partition: batch.partition, offset: message.offset, attempt },
           "event failed and there is no dlq topic; retrying",
         );
-        await waitWithTicks(backoffMs(attempt, 1000, 30_000), heartbeat);
+        if (!(await waitToRetry(backoffMs(attempt, 1000, 30_000)))) return undefined;
       }
     }
   }

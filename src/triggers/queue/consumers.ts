@@ -2,10 +2,11 @@ import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import type { CompiledGraph, KafkaTrigger as KafkaSpec, NatsTrigger as NatsSpec } from "../../graph/index.js";
 import type { Trigger, TriggerContext } from "../contract.js";
+import { kafkaClient } from "../kafka/client.js";
 import { KafkaTrigger } from "../kafka/trigger.js";
 import { NatsCoreTrigger } from "../nats/core-trigger.js";
 import { JetStreamTrigger } from "../nats/jetstream-trigger.js";
-import { resolveStream } from "./stream-url.js";
+import { resolveStream, type StreamTarget } from "./stream-url.js";
 
 /** A consumer of one queue step's stream, and the step whose segment it runs. */
 export interface QueueConsumer {
@@ -27,12 +28,15 @@ export async function queueConsumers(
     if (!target) continue;
     const group = `${graph.name}-${step}`.replace(/[^A-Za-z0-9_-]/g, "_");
     if (target.kind === "kafka") {
+      await ensureTopic(target, context);
       const spec: KafkaSpec = {
         kind: "kafka",
         brokers: target.brokers,
         topics: [target.topic],
         group,
         fromBeginning: true,
+        ...(target.sasl ? { sasl: target.sasl } : {}),
+        ...(target.ssl !== undefined ? { ssl: target.ssl } : {}),
       };
       consumers.push({ step, trigger: new KafkaTrigger(spec, context) });
       continue;
@@ -61,5 +65,25 @@ async function streamCapturing(url: string, subject: string): Promise<string | u
     return await jsm.streams.find(subject).catch(() => undefined);
   } finally {
     await nc.close();
+  }
+}
+
+/**
+ * A queue's topic is sluice's own: it is created when missing, before its consumer subscribes
+ * (subscribing to a topic that does not exist fails, and many clusters refuse auto-creation).
+ */
+async function ensureTopic(
+  target: Extract<StreamTarget, { kind: "kafka" }>,
+  context: TriggerContext,
+): Promise<void> {
+  const admin = kafkaClient(target, `sluice-${context.graph}`, context.logger).admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({ topics: [{ topic: target.topic }], waitForLeaders: true });
+  } catch (error) {
+    // Not allowed to create topics, say: the consumer will find out whether it exists.
+    context.logger.warn({ err: error, topic: target.topic }, "could not create the queue's topic");
+  } finally {
+    await admin.disconnect();
   }
 }

@@ -27,11 +27,11 @@ export class QueueWriters {
   }
 
   #kafkaWriter(target: Extract<StreamTarget, { kind: "kafka" }>): QueueWriter {
-    const key = target.brokers.join(",");
+    const key = connectionKey(target);
     return async (body, event) => {
       let producer = this.#kafka.get(key);
       if (!producer) {
-        const created = kafkaClient({ brokers: target.brokers }, "sluice-queue", this.logger).producer({
+        const created = kafkaClient(target, "sluice-queue", this.logger).producer({
           allowAutoTopicCreation: true,
         });
         producer = created.connect().then(() => created);
@@ -86,4 +86,10 @@ export class QueueWriters {
       ...clients.map((c) => (c.status === "fulfilled" ? c.value.nc.close() : undefined)),
     ]);
   }
+}
+
+/** One producer per cluster and identity: queues that connect differently never share one. */
+function connectionKey(target: Extract<StreamTarget, { kind: "kafka" }>): string {
+  const sasl = target.sasl as { mechanism: string; username?: string } | undefined;
+  return [target.brokers.join(","), sasl?.mechanism, sasl?.username, target.ssl ? "tls" : ""].join("|");
 }

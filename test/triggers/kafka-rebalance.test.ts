@@ -1,0 +1,71 @@
+import { describe, expect, it } from "vitest";
+import type { Gateway } from "../../src/gateway/gateway.js";
+import { createTopic, kafkaBrokers, uniqueName } from "../helpers/brokers.js";
+import { testGateway } from "../helpers/gateway.js";
+import {
+  kafkaGraphFile,
+  messageCount,
+  readAll,
+  steadyStream,
+  summary,
+  tally,
+  waitForGroupDone,
+  waitUntil,
+} from "../helpers/kafka-streams.js";
+
+function pipeline(input: string, output: string, group: string): Promise<string> {
+  return kafkaGraphFile(`apiVersion: sluice/v1
+kind: Graph
+metadata: {name: rebalance}
+spec:
+  steps:
+    validate: {handler: ./kafka-steps.mjs#validate}
+    enrich: {handler: ./kafka-steps.mjs#enrich, after: [validate]}
+    finish: {handler: ./kafka-steps.mjs#finish, after: [enrich]}
+  triggers:
+    - kind: kafka
+      brokers: [${kafkaBrokers().join(", ")}]
+      topics: [${input}]
+      group: ${group}
+      fromBeginning: true
+      output: {topic: ${output}}
+`);
+}
+
+/** Events a gateway's Kafka trigger finished, from its own metrics. */
+async function finishedBy(gateway: Gateway): Promise<number> {
+  const metric = await gateway.metrics.registry.getSingleMetric("sluice_stream_events_total")?.get();
+  return (metric?.values ?? []).filter((v) => v.labels.outcome === "ok").reduce((sum, v) => sum + v.value, 0);
+}
+
+describe("two gateways in one consumer group", () => {
+  it("lose no event while partitions move between them (a second joins, the first leaves)", async () => {
+    const [input, output] = [await createTopic(6), await createTopic(6)];
+    const group = uniqueName("rebalance");
+    const graph = await pipeline(input, output, group);
+    const stream = steadyStream(input);
+
+    const first = await testGateway([graph]);
+    await waitUntil(async () => (await messageCount(output)) >= 1_000, "the first gateway is consuming");
+
+    const second = await testGateway([graph]);
+    await waitUntil(async () => (await finishedBy(second)) >= 500, "partitions moved to the second gateway");
+    const movedAt = await messageCount(output);
+
+    await first.close();
+    await waitUntil(
+      async () => (await messageCount(output)) >= movedAt + 1_000,
+      "the second gateway goes on alone",
+    );
+    const events = await stream.stop();
+    await waitForGroupDone(group, input);
+
+    const result = tally(await readAll(output), events);
+    console.log(
+      `${summary("rebalance", events, result)}; first gateway finished ${await finishedBy(first)}, second ${await finishedBy(second)}`,
+    );
+    expect(result.missing.slice(0, 20)).toEqual([]);
+    expect(result.distinct).toBe(events);
+    expect(await finishedBy(first)).toBeGreaterThan(0);
+  }, 90_000);
+});

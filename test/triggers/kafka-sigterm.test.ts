@@ -1,0 +1,95 @@
+import { describe, expect, it } from "vitest";
+import { createTopic, kafkaBrokers, uniqueName } from "../helpers/brokers.js";
+import {
+  groupLag,
+  kafkaGraphFile,
+  messageCount,
+  produceRange,
+  produceRaw,
+  readAll,
+  summary,
+  tally,
+  waitForGroupDone,
+  waitUntil,
+} from "../helpers/kafka-streams.js";
+import { serveProcess } from "../helpers/serve-process.js";
+
+function pipeline(input: string, output: string, group: string): Promise<string> {
+  return kafkaGraphFile(`apiVersion: sluice/v1
+kind: Graph
+metadata: {name: sigterm}
+spec:
+  steps:
+    validate: {handler: ./kafka-steps.mjs#validate}
+    # Async, like a step doing I/O: the SIGTERM lands between events, not only between batches.
+    enrich: {handler: ./kafka-steps.mjs#enrichAsync, after: [validate]}
+    finish: {handler: ./kafka-steps.mjs#finish, after: [enrich]}
+  triggers:
+    - kind: kafka
+      brokers: [${kafkaBrokers().join(", ")}]
+      topics: [${input}]
+      group: ${group}
+      fromBeginning: true
+      output: {topic: ${output}}
+`);
+}
+
+describe("sluice serve on a Kafka stream", () => {
+  it("on SIGTERM mid-stream finishes and commits what it began, exits 0, and a restart does the rest exactly once", async () => {
+    const events = 40_000;
+    const [input, output] = [await createTopic(6), await createTopic(6)];
+    const group = uniqueName("sigterm");
+    const graph = await pipeline(input, output, group);
+    await produceRange(input, 0, events);
+
+    const first = await serveProcess([graph], { SLUICE_LOG_LEVEL: "warn" });
+    await waitUntil(
+      async () => (await messageCount(output)) >= events * 0.3,
+      "30% of the outputs exist",
+      60_000,
+      50,
+    );
+    first.child.kill("SIGTERM");
+    expect(await first.exited).toBe(0);
+    // Whatever the first process wrote, it also committed: nothing is left half done.
+    const written = await messageCount(output);
+    expect(written).toBeLessThan(events);
+    expect(await groupLag(group, input)).toBe(events - written);
+
+    const second = await serveProcess([graph], { SLUICE_LOG_LEVEL: "warn" });
+    await waitForGroupDone(group, input);
+    second.child.kill("SIGTERM");
+    expect(await second.exited).toBe(0);
+
+    const result = tally(await readAll(output), events);
+    console.log(`${summary("sigterm", events, result)}; ${written} written before the SIGTERM`);
+    expect(result.missing.slice(0, 20)).toEqual([]);
+    expect(result.repeated).toEqual([]);
+    expect(result.outputs).toBe(events);
+  }, 120_000);
+});
+
+describe("sluice serve stuck on a failing Kafka event", () => {
+  it("still stops promptly on SIGTERM with exit 0, and leaves the failing event uncommitted for the next start", async () => {
+    const [input, output] = [await createTopic(1), await createTopic(1)];
+    const group = uniqueName("stuck");
+    // No dlq: an event that keeps failing is retried until it succeeds, holding its partition.
+    const graph = await pipeline(input, output, group);
+    await produceRange(input, 0, 5);
+    await produceRaw(input, [{ key: "poison", value: JSON.stringify({ poison: true }) }]);
+    await produceRange(input, 5, 10);
+
+    const server = await serveProcess([graph], { SLUICE_LOG_LEVEL: "warn" });
+    await waitUntil(
+      () => /no dlq topic; retrying/.test(server.stderr()),
+      "the poison event is being retried",
+    );
+    expect(await messageCount(output)).toBe(5);
+    const stopping = Date.now();
+    server.child.kill("SIGTERM");
+    expect(await server.exited).toBe(0);
+    expect(Date.now() - stopping).toBeLessThan(5_000);
+    // The five events before it are committed; it and those behind it wait for the next start.
+    expect(await groupLag(group, input)).toBe(6);
+  });
+});
