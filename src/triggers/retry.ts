@@ -1,24 +1,7 @@
-import { setTimeout as sleep } from "node:timers/promises";
-
 /** Exponential backoff with full jitter: attempt 1 waits up to `baseMs`, doubling to `maxMs`. */
 export function backoffMs(attempt: number, baseMs = 100, maxMs = 5_000): number {
   const ceiling = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
   return Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
-}
-
-/** Sleeps in slices, calling `tick` between them (a Kafka heartbeat, a JetStream `working()`). */
-export async function waitWithTicks(
-  ms: number,
-  tick: () => Promise<unknown> | unknown,
-  sliceMs = 1000,
-): Promise<void> {
-  let left = ms;
-  while (left > 0) {
-    const slice = Math.min(left, sliceMs);
-    await sleep(slice);
-    left -= slice;
-    await tick();
-  }
 }
 
 /**
