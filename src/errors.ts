@@ -13,7 +13,27 @@ export const errorCodes = {
   SLUICE_ERR_MODEL_NOT_FOUND: { status: 404, exitCode: 1 },
   SLUICE_ERR_MODEL_NOT_READY: { status: 503, exitCode: 3 },
   SLUICE_ERR_ROUTE_NOT_FOUND: { status: 404, exitCode: 1 },
+  /** A remote step's target failed (an error answer, a refused or reset connection). */
+  SLUICE_ERR_REMOTE_FAILED: { status: 502, exitCode: 3 },
+  /** A remote target's circuit breaker is open: the call fails fast, the target is spared. */
+  SLUICE_ERR_CIRCUIT_OPEN: { status: 503, exitCode: 3 },
+  /** A bulkhead and its queue are full: the event is refused rather than held in memory. */
+  SLUICE_ERR_OVERLOADED: { status: 503, exitCode: 3 },
   SLUICE_ERR_INTERNAL: { status: 500, exitCode: 3 },
+
+  // Functions (src/runtimes): documents, the store, the hub and local runs.
+  /** A function document (or a fluent call on one) breaks its kind's schema. */
+  SLUICE_ERR_FUNCTION_INVALID: { status: 400, exitCode: 1 },
+  /** No such function, tag or version in the store or the hub. */
+  SLUICE_ERR_FUNCTION_NOT_FOUND: { status: 404, exitCode: 1 },
+  /** The function store cannot be opened, or stayed locked past its busy timeout. */
+  SLUICE_ERR_STORE: { status: 500, exitCode: 3 },
+  /** The hub could not be read (a missing index, an HTTP error, a network failure). */
+  SLUICE_ERR_HUB: { status: 502, exitCode: 3 },
+  /** A run of a function failed: its handler threw, or its process exited non-zero. */
+  SLUICE_ERR_RUN_FAILED: { status: 500, exitCode: 3 },
+  /** A run of a function outlived its --timeout and was stopped. */
+  SLUICE_ERR_RUN_TIMEOUT: { status: 504, exitCode: 3 },
 } as const;
 
 export type ErrorCode = keyof typeof errorCodes;

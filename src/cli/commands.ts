@@ -1,9 +1,11 @@
 import type { Command } from "commander";
 import { registerBench } from "./bench.js";
+import { registerFunctions } from "./functions.js";
 import { registerGraph } from "./graph.js";
 import { registerImport } from "./import.js";
 import { registerInvoke } from "./invoke.js";
 import { notBuilt } from "./not-built.js";
+import { registerRun } from "./run.js";
 import { registerServe } from "./serve.js";
 import { registerValidate } from "./validate.js";
 
@@ -25,20 +27,7 @@ export function registerCommands(program: Command): void {
       .option("--image <image>", "container image")
       .option("--wait", "wait until the objects are ready"),
   );
-  notBuilt(
-    program
-      .command("run")
-      .argument("<function>", "function document, name or hub:// reference")
-      .description("run a batch function (a local process, or a Kubernetes Job / CRD)")
-      .option("--local", "run on this machine")
-      .option("--param <k=v...>", "a parameter (repeatable)"),
-  );
-  notBuilt(
-    program
-      .command("functions")
-      .argument("<action>", "list | get | tag | export | import")
-      .argument("[args...]")
-      .description("the versioned function store"),
-  );
+  registerRun(program);
+  registerFunctions(program);
   registerBench(program);
 }
