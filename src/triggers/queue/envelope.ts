@@ -38,7 +38,7 @@ export function wrap(body: unknown, event: GraphEvent): Buffer {
 /** The event behind a queue, rebuilt from the envelope a consumer read. */
 export function unwrap(read: GraphEvent): GraphEvent {
   const envelope = read.body as Partial<Envelope> | undefined;
-  if (!envelope || envelope.full_event_wrapper !== true || typeof envelope.id !== "string") {
+  if (envelope?.full_event_wrapper !== true || typeof envelope.id !== "string") {
     throw new SluiceError(
       "SLUICE_ERR_INPUT",
       `message on ${read.trigger.name} is not a sluice queue envelope`,
