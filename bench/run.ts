@@ -1,34 +1,64 @@
 /**
- * The bench suite: `npm run bench [-- <filter>]`. Every scenario measures sluice and a bare
+ * The bench suite: `npm run bench [-- <filter>]`. Every scenario measures sluice and a
  * baseline side by side in one run and prints medians and their ratio as a markdown table,
- * ready for bench/README.md. Results also go to bench/results/latest.json.
+ * ready for bench/README.md. Results are merged into bench/results/latest.json by name.
  */
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { cpus } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { fmt } from "./lib/measure.js";
+import { show } from "./lib/measure.js";
 import { judge, type Scenario, type ScenarioResult } from "./lib/scenario.js";
 import { executorScenarios } from "./scenarios/executor.js";
+import { functionScenarios } from "./scenarios/functions.js";
+import { gatewayScenarios } from "./scenarios/gateway.js";
+import { memoryScenarios } from "./scenarios/memory.js";
+import { remoteScenarios } from "./scenarios/remote.js";
+import { remoteSoakScenarios } from "./scenarios/remote-soak.js";
+import { streamScenarios } from "./scenarios/streams.js";
 
-const scenarios: Scenario[] = [...executorScenarios];
+const scenarios: Scenario[] = [
+  ...executorScenarios,
+  ...gatewayScenarios,
+  ...memoryScenarios,
+  ...remoteScenarios,
+  ...remoteSoakScenarios,
+  ...streamScenarios,
+  ...functionScenarios,
+];
 const filter = process.argv[2];
-const selected = scenarios.filter((s) => !filter || s.name.includes(filter));
+const selected = scenarios.filter((s) => (filter ? s.name.includes(filter) : !s.onlyWhenAsked));
+if (selected.length === 0) throw new Error(`no scenario's name contains "${filter}"`);
 
-const machine = `${cpus().length} cores (${cpus()[0]?.model.trim()}), Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`;
+const date = new Date().toISOString().slice(0, 10);
+const machine = `${cpus().length} cores (${cpus()[0]?.model.trim()}), Node ${process.version}, ${date}`;
 console.log(`machine: ${machine}\n`);
-console.log("| scenario | sluice | bare baseline | ratio | bar | |");
+console.log("| scenario | sluice | baseline | ratio | bar | |");
 console.log("|---|---:|---:|---:|---|---|");
-const results: ScenarioResult[] = [];
+const verdict = (pass: boolean | undefined) => (pass === undefined ? "" : pass ? "ok" : "**misses the bar**");
+const results: (ScenarioResult & { date: string })[] = [];
 for (const scenario of selected) {
-  const result = judge(scenario, await scenario.run());
-  results.push(result);
-  const verdict = result.pass ? "ok" : "**below the bar**";
-  console.log(
-    `| ${result.name} | ${fmt(result.subject)} ${result.unit} | ${fmt(result.baseline)} ${result.unit} | ${result.ratio.toFixed(2)} | ${result.bar} | ${verdict} |`,
-  );
+  // Progress on stderr, so stdout stays the table.
+  process.stderr.write(`running ${scenario.name}\n`);
+  for (const r of judge(scenario, await scenario.run())) {
+    results.push({ ...r, date });
+    const ratio = Number.isNaN(r.ratio) ? "—" : r.ratio.toFixed(2);
+    console.log(
+      `| ${r.name} | ${show(r.subject, r.unit)} | ${show(r.baseline, r.unit)} | ${ratio} | ${r.bar} | ${verdict(r.pass)} |`,
+    );
+  }
 }
+
+// A filtered run (say, the memory soak) replaces only its own rows in the saved results.
 const out = join(dirname(fileURLToPath(import.meta.url)), "results", "latest.json");
+const saved = await readFile(out, "utf8").then(
+  (text) => (JSON.parse(text) as { results?: ScenarioResult[] }).results ?? [],
+  () => [],
+);
+const fresh = new Set(results.map((r) => r.name));
 await mkdir(dirname(out), { recursive: true });
-await writeFile(out, JSON.stringify({ machine, results }, null, 2));
-if (results.some((r) => !r.pass)) console.log("\nsome scenarios are below their bar");
+await writeFile(
+  out,
+  JSON.stringify({ machine, results: [...saved.filter((r) => !fresh.has(r.name)), ...results] }, null, 2),
+);
+if (results.some((r) => r.pass === false)) console.log("\nsome figures miss their bar");

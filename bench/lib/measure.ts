@@ -56,3 +56,9 @@ export async function sideBySide(
 export function fmt(n: number): string {
   return Math.round(n).toLocaleString("en-US");
 }
+
+/** A figure with its unit for the table: small ones (ms, MB) keep one decimal; none is "—". */
+export function show(n: number, unit: string): string {
+  if (Number.isNaN(n)) return "—";
+  return `${Math.abs(n) < 100 ? n.toFixed(1) : fmt(n)} ${unit}`;
+}

@@ -338,6 +338,7 @@ export class DataPlane {
       key: undefined,
       time: Date.now(),
       trigger: { kind: "http" },
+      deadline: Date.now() + deadlineMs,
     };
     const meters = this.#metersOf(graph.name);
     meters?.inFlight.inc();

@@ -1,9 +1,13 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import type { BreakerState } from "../graph/resilience/index.js";
 
 /** Latency buckets in seconds: from 100 µs (a trivial in-process step) to 10 s. */
 const buckets = [
   0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
 ];
+
+/** The breaker gauge's values: 0 lets calls through, 2 refuses them, 1 lets one probe through. */
+const breakerValues: Record<BreakerState, number> = { closed: 0, "half-open": 1, open: 2 };
 
 /**
  * The gateway's Prometheus metrics, per graph and per step: a request counter by outcome,
@@ -17,6 +21,7 @@ export class GatewayMetrics {
   readonly inFlight: Gauge<"graph">;
   readonly steps: Counter<"graph" | "step" | "outcome">;
   readonly stepLatency: Histogram<"graph" | "step">;
+  readonly breakers: Gauge<"graph" | "target">;
 
   constructor(options: { processMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -52,6 +57,12 @@ export class GatewayMetrics {
       buckets,
       registers,
     });
+    this.breakers = new Gauge({
+      name: "sluice_breaker_state",
+      help: "Circuit breaker of each remote target: 0 closed, 1 half-open, 2 open",
+      labelNames: ["graph", "target"],
+      registers,
+    });
     if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
   }
 
@@ -64,5 +75,11 @@ export class GatewayMetrics {
       (succeeded ? ok : failed).inc();
       latency.observe(seconds);
     };
+  }
+
+  /** A listener for one remote target's breaker, setting its gauge on every state change. */
+  breakerRecorder(graph: string, target: string): (state: BreakerState) => void {
+    const gauge = this.breakers.labels(graph, target);
+    return (state) => gauge.set(breakerValues[state]);
   }
 }

@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomFillSync, randomUUID } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
 import { parseDuration } from "../graph/duration.js";
 
@@ -11,13 +11,29 @@ export function requestIdOf(headers: IncomingHttpHeaders): string {
 const traceparentPattern = /^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/;
 
 /**
+ * Random hex from a pool refilled 4 KiB at a time: one getrandom call serves 170 trace ids,
+ * where two randomBytes calls per request cost a tenth of the data plane's CPU.
+ */
+const pool = Buffer.alloc(4096);
+let poolOffset = pool.length;
+function randomHex(bytes: number): string {
+  if (poolOffset + bytes > pool.length) {
+    randomFillSync(pool);
+    poolOffset = 0;
+  }
+  const hex = pool.toString("hex", poolOffset, poolOffset + bytes);
+  poolOffset += bytes;
+  return hex;
+}
+
+/**
  * The W3C `traceparent` steps pass on to remote calls: the caller's, when it is well formed,
  * else a new trace (sampled), so every request can be followed across step functions.
  */
 export function traceparentOf(headers: IncomingHttpHeaders): string {
   const given = headers.traceparent;
   if (typeof given === "string" && traceparentPattern.test(given)) return given;
-  return `00-${randomBytes(16).toString("hex")}-${randomBytes(8).toString("hex")}-01`;
+  return `00-${randomHex(16)}-${randomHex(8)}-01`;
 }
 
 /**

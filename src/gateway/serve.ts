@@ -43,6 +43,7 @@ export async function startGateway(
   const options = {
     logger,
     observeStep,
+    observeBreaker: metrics.breakerRecorder.bind(metrics),
     queueWriter,
     ...(settings.mapping ? { mapping: settings.mapping } : {}),
   };

@@ -12,6 +12,7 @@ import type { GraphEvent, Logger } from "./contract.js";
 import type { GraphDocument, QueueStep } from "./document.js";
 import { type ExecHandler, type ExecNode, Executor, type Runner } from "./executor.js";
 import { GraphInvalidError, stepOfPointer } from "./problems.js";
+import { type BreakerObserver, guardStep, RemoteTargets, remoteTargetsKey } from "./resilience/index.js";
 import { planTopology } from "./topology.js";
 
 export interface CompileOptions {
@@ -22,6 +23,8 @@ export interface CompileOptions {
   logger?: Logger;
   /** Called once per step at compile time; the recorder it returns is told each run's outcome. */
   observeStep?: StepObserver;
+  /** Called once per remote target; the listener it returns is told the breaker's states. */
+  observeBreaker?: BreakerObserver;
   /**
    * Where queue steps write when a broker is configured (`kafka://`, `nats://`); a queue step
    * it has no writer for keeps the in-process queue.
@@ -52,17 +55,28 @@ export function defaultLogger(): Logger {
  */
 export async function compileDocument(doc: GraphDocument, options: CompileOptions): Promise<CompiledGraph> {
   const logger = options.logger ?? defaultLogger();
-  const env: BuildEnv = { file: options.file, graph: doc.metadata.name, logger, problems: [] };
+  const graph = doc.metadata.name;
+  const remotes = new RemoteTargets(graph, options.observeBreaker);
+  const env: BuildEnv = { file: options.file, graph, logger, problems: [], remotes };
   const { topology, problems } = planTopology(doc, options.file);
   env.problems.push(...problems);
 
   const runtimes = new Map<string, StepRuntime>();
+  const handlerRuntimes = new Map<string, Awaited<ReturnType<typeof buildHandler>>>();
+  // A fallback names an error-kind step, built after the flow steps: looked up when it runs.
+  const fallbackSteps = {
+    handler: (name: string) =>
+      topology.handlers.has(name)
+        ? (...args: Parameters<ExecHandler["run"]>) => handlerRuntimes.get(name)?.run(...args)
+        : undefined,
+    isFlowStep: (name: string) => topology.order.some((s) => s.name === name),
+  };
   const brokerQueues = new Map<string, string>();
   for (const step of topology.order) {
     const runtime = await buildStep(step, env);
     if (!runtime) continue;
     const record = options.observeStep?.(doc.metadata.name, step.name);
-    let run = runtime.run;
+    let run = guardStep(runtime.run, step.spec, step.at, step.name, env, fallbackSteps);
     const writer =
       step.kind === "queue" ? brokerWriter(step.spec as QueueStep, doc, step.name, options) : undefined;
     if (writer) {
@@ -72,7 +86,6 @@ export async function compileDocument(doc: GraphDocument, options: CompileOption
     }
     runtimes.set(step.name, { ...runtime, run: record ? withRecorder(run, record) : run });
   }
-  const handlerRuntimes = new Map<string, Awaited<ReturnType<typeof buildHandler>>>();
   for (const handler of topology.handlers.values())
     handlerRuntimes.set(handler.name, await buildHandler(handler, env));
 
@@ -101,8 +114,11 @@ export async function compileDocument(doc: GraphDocument, options: CompileOption
       const inProcess = new InProcessQueue(step.name, logger);
       queues.push(inProcess);
       const entries = downstream.map((d) => index.get(d) as number);
+      // Nobody waits behind a queue: the caller's deadline stays with the caller.
       queue = (output: unknown, event: GraphEvent) =>
-        inProcess.push(() => (executor as Executor).runSegment(entries, output, { ...event, body: output }));
+        inProcess.push(() =>
+          (executor as Executor).runSegment(entries, output, { ...event, body: output, deadline: undefined }),
+        );
     }
     return {
       name: step.name,
@@ -127,6 +143,8 @@ export async function compileDocument(doc: GraphDocument, options: CompileOption
 
   const lifecycles = new Map<string, { init(): Promise<void>; close(): Promise<void> }>(runtimes);
   for (const [name, runtime] of handlerRuntimes) if (runtime) lifecycles.set(name, runtime);
+  // Closed last, after every step: their pools and breakers outlive the steps' own close().
+  lifecycles.set(remoteTargetsKey, remotes);
   const models: ModelRunner[] = [...runtimes.values()].flatMap((r) => r.models);
   // Where the steps behind each queue step start: a broker's consumer runs them from there.
   const segments = new Map(

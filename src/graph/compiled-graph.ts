@@ -3,6 +3,7 @@ import type { GraphEvent, Logger } from "./contract.js";
 import type { GraphDocument } from "./document.js";
 import { type EventInit, makeEvent } from "./event.js";
 import type { Executor } from "./executor.js";
+import { RemoteTargets, remoteTargetsKey } from "./resilience/index.js";
 import type { Topology } from "./topology.js";
 
 /** Lifecycle of a compiled graph, as a named state. */
@@ -101,9 +102,14 @@ export class CompiledGraph {
     this.#state = "closed";
   }
 
-  /** The compiled graph as JSON: steps in order, their links, the responder and segments. */
+  /**
+   * The compiled graph as JSON: steps in order, their links, the responder and segments, and
+   * each remote target with its circuit breaker's state (also per step that calls one).
+   */
   describe(): Record<string, unknown> {
     const t = this.topology;
+    const remotes = this.runtimes.get(remoteTargetsKey);
+    const targets = remotes instanceof RemoteTargets ? remotes : undefined;
     return {
       name: this.name,
       file: this.file,
@@ -116,11 +122,19 @@ export class CompiledGraph {
         kind: s.kind,
         after: s.after,
         segment: t.segmentOf.get(s.name) ?? 0,
+        ...breakerOf(targets, s.name),
       })),
       handlers: [...t.handlers.keys()],
       models: [...this.models.values()].map((m) => ({ key: m.key, ready: m.ready })),
+      targets: targets?.describe() ?? [],
     };
   }
+}
+
+/** `{breaker: state}` for a step that calls a remote target with a breaker, else nothing. */
+function breakerOf(targets: RemoteTargets | undefined, step: string): { breaker?: string } {
+  const state = targets?.breakerOf(step);
+  return state === undefined ? {} : { breaker: state };
 }
 
 export type { StepRuntime };

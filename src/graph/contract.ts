@@ -30,6 +30,11 @@ export interface GraphEvent {
   /** Milliseconds since the epoch when the event entered sluice. */
   time: number;
   trigger: { kind: string; name?: string };
+  /**
+   * Milliseconds since the epoch by which the caller wants an answer (the gateway sets it
+   * from the request's timeout). Remote steps never retry, nor wait in a queue, past it.
+   */
+  deadline?: number;
   /** Set for error handlers. */
   error?: StepErrorInfo;
 }

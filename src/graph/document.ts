@@ -37,11 +37,54 @@ export interface CodeRef {
   args?: Record<string, unknown>;
 }
 
-export interface TaskStep extends StepBase, CodeRef {
-  kind?: "task";
+/**
+ * What a flow step (not a route) may add around its run: a bulkhead and a fallback
+ * (src/graph/resilience).
+ */
+export interface StepGuards {
+  /** The most events the step runs at once; more wait in a queue of `maxQueue`. */
+  maxConcurrency?: number;
+  /** Events that may wait for a turn (default: `maxConcurrency`); beyond, 503 OVERLOADED. */
+  maxQueue?: number;
+  /** Answers in the step's place when it fails with a 5xx: a step of kind error, or a value. */
+  fallback?: string | { value: unknown };
 }
 
-export interface ModelStep extends StepBase, CodeRef {
+/** A remote target's circuit breaker (opossum); durations as in `timeout`. */
+export interface BreakerSpec {
+  errorThresholdPercentage?: number;
+  volumeThreshold?: number;
+  resetTimeout?: string | number;
+  rollingCountTimeout?: string | number;
+  rollingCountBuckets?: number;
+}
+
+/** How calls to a remote target are made resilient: retries, backoff, breaker, limits. */
+export interface RemoteCall {
+  /** Retries of idempotent failures (connect errors, 502, 503, 504). */
+  retries?: number;
+  backoff?: { initial?: string | number; max?: string | number };
+  /** `false`: no breaker for this target. */
+  breaker?: BreakerSpec | boolean;
+  /** Limits of the target (its origin), shared by every step of the graph that calls it. */
+  target?: { maxConcurrency?: number; maxQueue?: number; connections?: number };
+}
+
+export interface TaskStep extends StepBase, CodeRef, StepGuards {
+  kind?: "task";
+  /** With `placement: nuclio`: where the step's function answers, and how it is called. */
+  nuclio?: NuclioCall;
+}
+
+export interface NuclioCall extends RemoteCall {
+  /** Default: `http://nuclio-<graph>-<function>:8080/`. */
+  url?: string;
+}
+
+export interface ModelStep extends ModelRoute, StepGuards {}
+
+/** A model as a step or as a router's route. */
+export interface ModelRoute extends StepBase, CodeRef {
   kind: "model";
   /** Used by `split` routers. */
   weight?: number;
@@ -49,13 +92,17 @@ export interface ModelStep extends StepBase, CodeRef {
   when?: string;
 }
 
-export interface RemoteStep extends StepBase {
+export interface RemoteStep extends RemoteRoute, StepGuards {}
+
+/** An HTTP call, as a step or as a router's route. */
+export interface RemoteRoute extends StepBase, RemoteCall {
   kind: "remote";
+  /** May hold `{path}` and `{model}` after the host. */
   url: string;
   method?: string;
   headers?: Record<string, string>;
-  retries?: number;
-  breaker?: Record<string, unknown>;
+  /** auto: bytes as they are, anything else as JSON; json: always JSON; raw: bytes and strings as they are. */
+  body?: "auto" | "json" | "raw";
   weight?: number;
   when?: string;
 }
@@ -73,9 +120,12 @@ export interface ErrorStep extends StepBase, CodeRef {
 }
 
 /** A route of a router: a task, model or remote step, with routing hints. */
-export type RouteStep = (TaskStep & { weight?: number; when?: string }) | ModelStep | RemoteStep;
+export type RouteStep =
+  | (StepBase & CodeRef & { kind?: "task"; weight?: number; when?: string })
+  | ModelRoute
+  | RemoteRoute;
 
-export interface RouterStep extends StepBase {
+export interface RouterStep extends StepBase, StepGuards {
   kind: "router";
   type?: RouterType;
   routes: Record<string, RouteStep>;

@@ -13,7 +13,8 @@ import { validateDocument } from "./schema.js";
 /** Where an MLRun function's class mapping is looked for when none is given. */
 export const defaultMappingFile = "mlrun-mapping.yaml";
 
-export interface LoadOptions extends Partial<Pick<CompileOptions, "logger" | "observeStep" | "queueWriter">> {
+export interface LoadOptions
+  extends Partial<Pick<CompileOptions, "logger" | "observeStep" | "observeBreaker" | "queueWriter">> {
   /** For MLRun serving functions: the file mapping class names to sluice modules. */
   mapping?: string;
 }
@@ -78,12 +79,13 @@ function compilePrepared(
   { document, file, lineOf }: PreparedDocument,
   options: LoadOptions,
 ): Promise<CompiledGraph> {
-  const { logger, observeStep, queueWriter } = options;
+  const { logger, observeStep, observeBreaker, queueWriter } = options;
   return compileDocument(document, {
     file,
     lineOf,
     ...(logger ? { logger } : {}),
     ...(observeStep ? { observeStep } : {}),
+    ...(observeBreaker ? { observeBreaker } : {}),
     ...(queueWriter ? { queueWriter } : {}),
   });
 }

@@ -9,6 +9,9 @@ const shortCodes: Partial<Record<ErrorCode, string>> = {
   SLUICE_ERR_MODEL_NOT_FOUND: "MODEL_NOT_FOUND",
   SLUICE_ERR_MODEL_NOT_READY: "MODEL_NOT_READY",
   SLUICE_ERR_ROUTE_NOT_FOUND: "ROUTE_NOT_FOUND",
+  SLUICE_ERR_REMOTE_FAILED: "REMOTE_FAILED",
+  SLUICE_ERR_CIRCUIT_OPEN: "CIRCUIT_OPEN",
+  SLUICE_ERR_OVERLOADED: "OVERLOADED",
 };
 
 /** A step's failure, keeping where it happened: the caller sees which step failed and why. */

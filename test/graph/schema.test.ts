@@ -5,13 +5,17 @@ import type {
   GraphDocument,
   GraphSpec,
   KafkaTrigger,
+  ModelRoute,
   ModelStep,
   NatsTrigger,
   QueueStep,
+  RemoteCall,
+  RemoteRoute,
   RemoteStep,
   RouterStep,
   RouteStep,
   StepBase,
+  StepGuards,
   TaskStep,
 } from "../../src/graph/document.js";
 import { readGraphText } from "../../src/graph/loader.js";
@@ -219,13 +223,28 @@ describe("valid documents pass", () => {
       responder: false,
       comment: "note",
     };
+    const guards: Required<StepGuards> = { maxConcurrency: 4, maxQueue: 8, fallback: { value: null } };
+    const call: Required<RemoteCall> = {
+      retries: 1,
+      backoff: { initial: "10ms", max: 1000 },
+      breaker: {
+        errorThresholdPercentage: 50,
+        volumeThreshold: 5,
+        resetTimeout: "5s",
+        rollingCountTimeout: 10_000,
+        rollingCountBuckets: 10,
+      },
+      target: { maxConcurrency: 16, maxQueue: 32, connections: 16 },
+    };
     const task: Required<Omit<TaskStep, "class">> = {
       ...base,
+      ...guards,
       kind: "task",
       handler: "./s.mjs#f",
       args: { a: 1 },
+      nuclio: { url: "http://fn:8080/", ...call },
     };
-    const model: Required<Omit<ModelStep, "handler">> = {
+    const modelRoute: Required<Omit<ModelRoute, "handler">> = {
       ...base,
       kind: "model",
       class: "./m.mjs#M",
@@ -233,17 +252,19 @@ describe("valid documents pass", () => {
       weight: 50,
       when: "true",
     };
-    const remote: Required<RemoteStep> = {
+    const model: Required<Omit<ModelStep, "handler">> = { ...modelRoute, ...guards };
+    const remoteRoute: Required<RemoteRoute> = {
       ...base,
+      ...call,
       kind: "remote",
-      url: "http://x/y",
+      url: "http://x/{model}{path}",
       method: "POST",
       headers: { a: "b" },
-      retries: 1,
-      breaker: { timeout: 100 },
+      body: "raw",
       weight: 50,
       when: "true",
     };
+    const remote: Required<RemoteStep> = { ...remoteRoute, ...guards, fallback: "error" };
     const queue: Required<QueueStep> = { ...base, kind: "queue", stream: "kafka://t" };
     const error: Required<Omit<ErrorStep, "class">> = {
       ...base,
@@ -263,12 +284,13 @@ describe("valid documents pass", () => {
     const { after: _after, ...noAfter } = base;
     const routerFields = {
       type: "split",
-      routes: { t: taskRoute, m: model, r: remote },
+      routes: { t: taskRoute, m: modelRoute, r: remoteRoute },
       default: "t",
     } as const;
     const router: Required<RouterStep> = {
       ...base,
       ...routerFields,
+      ...guards,
       kind: "router",
       vote: "regression",
       weights: { t: 1 },

@@ -1,6 +1,7 @@
 import type { Logger, StepContext } from "../contract.js";
 import { DROP } from "../contract.js";
 import type { Problem } from "../problems.js";
+import type { RemoteTargets } from "../resilience/index.js";
 
 /** What building a step needs to know, and where its problems go. */
 export interface BuildEnv {
@@ -8,6 +9,8 @@ export interface BuildEnv {
   graph: string;
   logger: Logger;
   problems: Problem[];
+  /** The graph's remote targets: remote steps share a pool, breaker and bulkhead per origin. */
+  remotes: RemoteTargets;
 }
 
 export function reportProblem(env: BuildEnv, at: string, message: string, step: string): void {

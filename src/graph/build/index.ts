@@ -2,7 +2,7 @@ import type { ErrorStep, ModelStep, RemoteStep, RouterStep, TaskStep } from "../
 import type { PlannedStep } from "../topology.js";
 import type { BuildEnv } from "./env.js";
 import { buildModelStep } from "./model.js";
-import { buildRemote } from "./remote.js";
+import { buildNuclioStep, buildRemote } from "./remote.js";
 import { buildRouter } from "./routers/index.js";
 import { noLifecycle, type StepRuntime } from "./runtime.js";
 import { buildErrorHandler, buildTask } from "./task.js";
@@ -20,7 +20,11 @@ export async function buildStep(step: PlannedStep, env: BuildEnv): Promise<StepR
   let runtime: StepRuntime | undefined;
   switch (step.kind) {
     case "task":
-      runtime = await buildTask(spec as TaskStep, at, name, env);
+      // A task placed in Nuclio runs in its function: the gateway calls it, loading no code.
+      runtime =
+        spec.placement === "nuclio"
+          ? buildNuclioStep(spec as TaskStep, at, name, env)
+          : await buildTask(spec as TaskStep, at, name, env);
       break;
     case "model":
       runtime = await buildModelStep(spec as ModelStep, at, name, env);
@@ -39,7 +43,10 @@ export async function buildStep(step: PlannedStep, env: BuildEnv): Promise<StepR
       return undefined;
   }
   if (!runtime) return undefined;
-  return { ...runtime, run: wrapRunner(runtime.run, spec, at, name, env) };
+  // A remote call enforces its own timeout (it aborts the request): no second timer around it.
+  const remote = step.kind === "remote" || (step.kind === "task" && spec.placement === "nuclio");
+  const wrapped = remote ? { ...spec, timeout: undefined } : spec;
+  return { ...runtime, run: wrapRunner(runtime.run, wrapped, at, name, env) };
 }
 
 export function buildHandler(step: PlannedStep, env: BuildEnv) {

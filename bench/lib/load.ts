@@ -1,0 +1,136 @@
+/** HTTP load with autocannon's Node API: one set of settings for every contender. */
+import autocannon from "autocannon";
+import { median } from "./measure.js";
+import { cpuTimes, whenQuiet } from "./quiet.js";
+
+/** What every gateway scenario sends: a small OIP infer request, valid JSON for any graph. */
+export const requestBody = JSON.stringify({
+  id: "bench-1",
+  inputs: [{ name: "features", shape: [1, 4], datatype: "FP32", data: [5.1, 3.5, 1.4, 0.2] }],
+});
+
+const seconds = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+
+/** Identical for both sides of a comparison; the env overrides are for short trial runs. */
+export const loadSettings = {
+  connections: 50,
+  pipelining: 1,
+  roundSeconds: seconds("SLUICE_BENCH_ROUND_SECONDS", 5),
+  rounds: seconds("SLUICE_BENCH_ROUNDS", 3),
+  warmupSeconds: 2,
+};
+
+export interface Load {
+  /** Completed requests per second over the whole round. */
+  rps: number;
+  /** Latency percentiles in ms. */
+  p50: number;
+  p99: number;
+  /** Server CPU time per request in µs, when the contender can tell (NaN otherwise). */
+  cpuUs: number;
+  /** Cores kept busy by other processes than the server and the bench during the round. */
+  othersCores: number;
+}
+
+/** A server to load: its URL, and its CPU clock when it is one process we can read. */
+export interface Contender {
+  url: string;
+  cpuSeconds?: () => Promise<number>;
+}
+
+/**
+ * Loads `url` for `duration` seconds, as fast as the server answers or at `overallRate` (which
+ * autocannon spends as a budget per connection per second: bursts, not evenly spaced arrivals).
+ * Any non-2xx answer, socket error or timeout fails loudly: a figure made of errors would be a
+ * fast way to say nothing. With `cpuSeconds`, the server's CPU clock is read around the round:
+ * CPU per request is the figure least moved by other work on a shared machine, since
+ * contention stretches the wall clock, not the CPU a request needs.
+ */
+export async function load(
+  url: string,
+  duration: number,
+  options: { body?: string; overallRate?: number; cpuSeconds?: () => Promise<number> } = {},
+): Promise<Load> {
+  const cpuBefore = await options.cpuSeconds?.();
+  const machineBefore = await cpuTimes();
+  const benchBefore = process.cpuUsage();
+  const result = await autocannon({
+    url,
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: options.body ?? requestBody,
+    connections: loadSettings.connections,
+    pipelining: loadSettings.pipelining,
+    duration,
+    ...(options.overallRate ? { overallRate: options.overallRate } : {}),
+  });
+  if (result.non2xx || result.errors || result.timeouts) {
+    throw new Error(
+      `load on ${url}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.timeouts} timeouts ` +
+        `(status codes: ${JSON.stringify(result.statusCodeStats)})`,
+    );
+  }
+  const cpuAfter = await options.cpuSeconds?.();
+  const machineAfter = await cpuTimes();
+  const bench = process.cpuUsage(benchBefore);
+  const answered = result.requests.total;
+  if (answered === 0) throw new Error(`load on ${url}: no request was answered`);
+  const server = cpuBefore === undefined || cpuAfter === undefined ? Number.NaN : cpuAfter - cpuBefore;
+  // Ticks are 1/100 s across all cores: what neither the server nor the bench used, others did.
+  const machineBusy = (machineAfter.busy - machineBefore.busy) / 100;
+  const others = machineBusy - (Number.isNaN(server) ? 0 : server) - (bench.user + bench.system) / 1e6;
+  return {
+    rps: answered / result.duration,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    cpuUs: (server * 1e6) / answered,
+    othersCores: others / result.duration,
+  };
+}
+
+/**
+ * Loads two servers in alternating rounds after a warm-up of each, and returns the median of
+ * every figure per side. The order flips each round (A B, B A, A B...) so neither side always
+ * runs on the machine the other has just heated.
+ */
+export async function sideBySideHttp(
+  subject: Contender,
+  baseline: Contender,
+): Promise<{ subject: Load; baseline: Load }> {
+  const { roundSeconds, rounds, warmupSeconds } = loadSettings;
+  await load(subject.url, warmupSeconds);
+  await load(baseline.url, warmupSeconds);
+  const once = async (c: Contender) => {
+    await whenQuiet();
+    return load(c.url, roundSeconds, { cpuSeconds: c.cpuSeconds });
+  };
+  const s: Load[] = [];
+  const b: Load[] = [];
+  for (let r = 0; r < rounds; r++) {
+    if (r % 2 === 0) {
+      s.push(await once(subject));
+      b.push(await once(baseline));
+    } else {
+      b.push(await once(baseline));
+      s.push(await once(subject));
+    }
+  }
+  // Every round on stderr: on a shared machine the spread says how far to trust a median.
+  const rates = (loads: Load[]) => loads.map((l) => Math.round(l.rps)).join(" ");
+  const others = (loads: Load[]) => loads.map((l) => l.othersCores.toFixed(1)).join(" ");
+  process.stderr.write(
+    `  req/s per round: subject ${rates(s)} | baseline ${rates(b)}; ` +
+      `cores busy with other work: ${others(s)} | ${others(b)}\n`,
+  );
+  return { subject: medians(s), baseline: medians(b) };
+}
+
+function medians(loads: Load[]): Load {
+  return {
+    rps: median(loads.map((l) => l.rps)),
+    p50: median(loads.map((l) => l.p50)),
+    p99: median(loads.map((l) => l.p99)),
+    cpuUs: median(loads.map((l) => l.cpuUs)),
+    othersCores: median(loads.map((l) => l.othersCores)),
+  };
+}

@@ -1,0 +1,75 @@
+import { SluiceError } from "../../errors.js";
+import type { GraphEvent } from "../contract.js";
+
+/** A remote step's URL, split once at compile time into its origin and a path maker. */
+export interface UrlTemplate {
+  /** `scheme://host:port`: what pools, breakers and target limits are keyed by. */
+  origin: string;
+  /** The request path (with query) for one event. */
+  path: (event: GraphEvent) => string;
+}
+
+/** `/v2/models/<name>[/versions/<v>]...`, as the Open Inference Protocol writes it. */
+const modelInPath = /^\/v2\/models\/([^/]+)/;
+const placeholder = /\{([^{}]*)\}/g;
+
+/**
+ * Parses `url`. Placeholders may appear only after the host: `{path}` (the event's path) and
+ * `{model}` (the model named in it). Keeping the host fixed means a caller can never steer
+ * the gateway to another machine, and the graph's targets are all known at compile time.
+ * Returns a problem message instead when the URL cannot be used.
+ */
+export function parseUrlTemplate(url: string): UrlTemplate | string {
+  const match = /^(https?:\/\/[^/?#]*)(.*)$/.exec(url);
+  if (!match) return `"${url}" is not an http:// or https:// URL`;
+  const [, authority = "", rest = ""] = match;
+  if (authority.includes("{")) return `placeholders may appear only after the host, not in "${authority}"`;
+  let origin: string;
+  try {
+    origin = new URL(authority).origin;
+  } catch {
+    return `"${url}" is not a valid URL`;
+  }
+  const pathPart = rest === "" ? "/" : rest.startsWith("/") ? rest : `/${rest}`;
+  const literals: string[] = [];
+  const fills: ((event: GraphEvent) => string)[] = [];
+  let last = 0;
+  for (const found of pathPart.matchAll(placeholder)) {
+    const name = found[1];
+    if (name !== "path" && name !== "model") return `unknown placeholder {${name}}: use {path} or {model}`;
+    literals.push(pathPart.slice(last, found.index));
+    fills.push(name === "path" ? eventPath : modelName);
+    last = (found.index ?? 0) + found[0].length;
+  }
+  if (fills.length === 0) return { origin, path: () => pathPart };
+  literals.push(pathPart.slice(last));
+  return {
+    origin,
+    path: (event) => {
+      let out = literals[0] as string;
+      for (let i = 0; i < fills.length; i++) {
+        const fill = (fills[i] as (e: GraphEvent) => string)(event);
+        // `http://h/api/{path}` with path `/x` is `/api/x`, not `/api//x`.
+        out += out.endsWith("/") && fill.startsWith("/") ? fill.slice(1) : fill;
+        out += literals[i + 1] as string;
+      }
+      return out;
+    },
+  };
+}
+
+function eventPath(event: GraphEvent): string {
+  return event.path;
+}
+
+function modelName(event: GraphEvent): string {
+  const name = modelInPath.exec(event.path)?.[1];
+  if (name === undefined) {
+    throw new SluiceError(
+      "SLUICE_ERR_MODEL_NOT_FOUND",
+      `the step's url needs a model in the path (/v2/models/<name>/...), got "${event.path}"`,
+    );
+  }
+  // Still percent-encoded as the caller sent it, and free of '/': safe in one path segment.
+  return name;
+}
