@@ -50,7 +50,11 @@ export function ensureKafkaJars(): void {
 
 /** Kafka's cluster ids are 16 random bytes in URL-safe base64 without padding. */
 function clusterId(): string {
-  return randomBytes(16).toString("base64url");
+  // An id starting with "-" would read as an option to StorageTool's argument parser.
+  for (;;) {
+    const id = randomBytes(16).toString("base64url");
+    if (!id.startsWith("-")) return id;
+  }
 }
 
 function serverProperties(port: number, controllerPort: number, dataDir: string): string {
