@@ -37,10 +37,21 @@ console.log("| scenario | sluice | baseline | ratio | bar | |");
 console.log("|---|---:|---:|---:|---|---|");
 const verdict = (pass: boolean | undefined) => (pass === undefined ? "" : pass ? "ok" : "**misses the bar**");
 const results: (ScenarioResult & { date: string })[] = [];
+let failed = 0;
 for (const scenario of selected) {
   // Progress on stderr, so stdout stays the table.
   process.stderr.write(`running ${scenario.name}\n`);
-  for (const r of judge(scenario, await scenario.run())) {
+  // A scenario that fails (errors under load, a server that died) says so in its row and
+  // the suite goes on: one broken scenario should not cost the figures of the others.
+  const measured = await scenario.run().catch((error: unknown) => {
+    failed++;
+    process.stderr.write(`${scenario.name} failed: ${(error as Error).stack ?? error}\n`);
+    const why = ((error as Error).message ?? String(error)).split("\n", 1)[0];
+    console.log(`| ${scenario.name} | — | — | — | | **failed**: ${why} |`);
+    return undefined;
+  });
+  if (!measured) continue;
+  for (const r of judge(scenario, measured)) {
     results.push({ ...r, date });
     const ratio = Number.isNaN(r.ratio) ? "—" : r.ratio.toFixed(2);
     console.log(
@@ -62,3 +73,7 @@ await writeFile(
   JSON.stringify({ machine, results: [...saved.filter((r) => !fresh.has(r.name)), ...results] }, null, 2),
 );
 if (results.some((r) => r.pass === false)) console.log("\nsome figures miss their bar");
+if (failed > 0) {
+  console.log(`\n${failed} scenario(s) failed`);
+  process.exitCode = 1;
+}
