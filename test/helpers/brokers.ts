@@ -37,7 +37,8 @@ export async function createTopic(
   const admin = new Kafka({ clientId: uniqueName("client"), brokers, logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   try {
-    await admin.createTopics({ topics: [{ topic: name, numPartitions: partitions }] });
+    // Leaders are awaited below: kafkajs's own wait gives up when a busy broker is slow to host the topic.
+    await admin.createTopics({ topics: [{ topic: name, numPartitions: partitions }], waitForLeaders: false });
     for (let waited = 0; ; waited += 100) {
       const found = await admin
         .fetchTopicMetadata({ topics: [name] })
