@@ -66,7 +66,11 @@ export const memoryScenarios: Scenario[] = [
         const started = performance.now();
         const sample = () => {
           const at = (performance.now() - started) / 1000;
-          sluice.rssMb().then((mb) => samples.push({ at, mb }));
+          // A server that died is reported by the load that fails; no unhandled rejection here.
+          sluice.rssMb().then(
+            (mb) => samples.push({ at, mb }),
+            () => {},
+          );
         };
         sample();
         const timer = setInterval(sample, sampleSeconds * 1000);
@@ -91,7 +95,7 @@ export const memoryScenarios: Scenario[] = [
           ratio: subject / baseline,
           more: [
             {
-              name: "memory: peak RSS during the soak",
+              name: `memory: peak RSS in the ${soakSeconds} s soak`,
               unit: "MB",
               subject: peak,
               baseline,
