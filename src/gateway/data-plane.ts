@@ -2,20 +2,18 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { type AddressInfo, Server as NetServer } from "node:net";
 import FindMyWay, { type HTTPVersion } from "find-my-way";
 import { SluiceError } from "../errors.js";
-import type { CompiledGraph, GraphEvent, Logger } from "../graph/index.js";
+import type { CompiledGraph, Logger } from "../graph/index.js";
 import {
   binaryOutputsFor,
   decodeBinaryRequest,
-  encodeBinaryResponse,
   INFERENCE_HEADER_CONTENT_LENGTH,
-  type InferRequest,
-  type InferResponse,
 } from "../graph/oip/index.js";
-import { isJsonType, parseJsonBody, readBody } from "./http/body.js";
+import { GraphCaller } from "./graph-call.js";
+import { collectBody, isJsonType, parseJsonBody } from "./http/body.js";
 import { sendError, sendJson, statusOf } from "./http/respond.js";
-import type { GatewayMetrics } from "./metrics.js";
+import type { GatewayMetrics } from "./metrics/index.js";
 import type { GraphRegistry } from "./registry.js";
-import { deadlineMsOf, requestIdOf, traceparentOf } from "./request-context.js";
+import { requestIdOf } from "./request-context.js";
 
 export interface DataPlaneOptions {
   /** Largest request body accepted, in bytes (413 beyond). */
@@ -38,16 +36,6 @@ type Handler = (
 
 export type DataPlaneState = "serving" | "draining" | "closed";
 
-/** Per-graph metric children, bound once so a request does no label lookups. */
-interface GraphMeters {
-  ok: { inc(): void };
-  clientError: { inc(): void };
-  error: { inc(): void };
-  timeout: { inc(): void };
-  latency: { observe(v: number): void };
-  inFlight: { inc(): void; dec(): void };
-}
-
 /**
  * The HTTP data plane: plain `node:http` with a radix router (find-my-way). The Open
  * Inference Protocol endpoints are answered from the served models; every other path enters
@@ -59,16 +47,14 @@ export class DataPlane {
   #active = 0;
   #idle: (() => void)[] = [];
   readonly #router;
-  readonly #meters = new Map<string, GraphMeters>();
-  /** One log line per request, only when the logger is at debug (decided once). */
-  readonly #logRequests: boolean;
+  readonly #caller: GraphCaller;
+  readonly #onClose = () => this.#finished();
 
   constructor(
     readonly registry: GraphRegistry,
     readonly options: DataPlaneOptions,
   ) {
-    this.#logRequests =
-      (options.logger as { isLevelEnabled?: (l: string) => boolean }).isLevelEnabled?.("debug") ?? false;
+    this.#caller = new GraphCaller(registry, { ...options, draining: () => this.#state !== "serving" });
     this.#router = FindMyWay<HTTPVersion.V1>({
       ignoreTrailingSlash: true,
       defaultRoute: (req, res) => this.#defaultGraph(req, res),
@@ -123,7 +109,7 @@ export class DataPlane {
       return;
     }
     this.#active++;
-    res.once("close", () => this.#finished());
+    res.on("close", this.#onClose);
     this.#router.lookup(req, res);
   }
 
@@ -163,7 +149,7 @@ export class DataPlane {
     this.#on(
       "POST",
       model.flatMap((m) => [`${m}/infer`, `${m}/explain`]),
-      (req, res, p) => void this.#infer(req, res, p),
+      (req, res, p) => this.#infer(req, res, p),
     );
     this.#router.all("/graphs/:graph/*", ((
       req: IncomingMessage,
@@ -181,7 +167,7 @@ export class DataPlane {
         );
         return;
       }
-      void this.#graphRequest(req, res, graph, `/${p["*"] ?? ""}`);
+      this.#graphRequest(req, res, graph, `/${p["*"] ?? ""}`);
     }) as never);
   }
 
@@ -211,50 +197,41 @@ export class DataPlane {
     sendJson(res, ready ? 200 : 503, { name: served.model.name, ready });
   }
 
-  async #infer(
-    req: IncomingMessage,
-    res: ServerResponse,
-    p: Record<string, string | undefined>,
-  ): Promise<void> {
+  #infer(req: IncomingMessage, res: ServerResponse, p: Record<string, string | undefined>): void {
     const served = this.#servedModel(res, p);
     if (!served) return;
-    const requestId = requestIdOf(req.headers);
-    let request: InferRequest | undefined;
-    let body: unknown;
-    try {
-      const raw = await readBody(req, this.options.bodyLimit);
-      const headerLength = req.headers[INFERENCE_HEADER_CONTENT_LENGTH];
-      if (headerLength !== undefined) {
-        request = decodeBinaryRequest(raw, Number(headerLength));
-        body = request;
-      } else {
-        const type = req.headers["content-type"];
-        if (type !== undefined && !isJsonType(type)) {
-          throw new SluiceError(
-            "SLUICE_ERR_INPUT",
-            `infer takes application/json (or the binary tensor extension), not ${type}`,
-            {
-              status: 415,
-            },
-          );
+    collectBody(req, this.options.bodyLimit, (error, raw) => {
+      let body: unknown;
+      let binary: ReturnType<typeof binaryOutputsFor> | undefined;
+      try {
+        if (error) throw error;
+        const headerLength = req.headers[INFERENCE_HEADER_CONTENT_LENGTH];
+        if (headerLength !== undefined) {
+          const request = decodeBinaryRequest(raw, Number(headerLength));
+          body = request;
+          binary = binaryOutputsFor(request);
+        } else {
+          const type = req.headers["content-type"];
+          if (type !== undefined && !isJsonType(type)) {
+            throw new SluiceError(
+              "SLUICE_ERR_INPUT",
+              `infer takes application/json (or the binary tensor extension), not ${type}`,
+              { status: 415 },
+            );
+          }
+          body = parseJsonBody(raw);
         }
-        body = parseJsonBody(raw);
+      } catch (refused) {
+        this.#refuse(req, res, refused);
+        return;
       }
-    } catch (error) {
-      this.#refuse(res, error, requestId);
-      return;
-    }
-    if (!served.model.ready) {
-      sendError(
-        res,
-        new SluiceError("SLUICE_ERR_MODEL_NOT_READY", `model "${served.model.key}" is not ready`),
-        requestId,
-      );
-      return;
-    }
-    const path = (req.url ?? "/").split("?", 1)[0] as string;
-    const binary = request ? binaryOutputsFor(request) : undefined;
-    await this.#run(req, res, served.graph, path, body, requestId, binary);
+      if (!served.model.ready) {
+        const notReady = `model "${served.model.key}" is not ready`;
+        sendError(res, new SluiceError("SLUICE_ERR_MODEL_NOT_READY", notReady), requestIdOf(req.headers));
+        return;
+      }
+      this.#caller.call(req, res, served.graph, pathOf(req), body, binary);
+    });
   }
 
   #defaultGraph(req: IncomingMessage, res: ServerResponse): void {
@@ -263,146 +240,40 @@ export class DataPlane {
       sendError(res, new SluiceError("SLUICE_ERR_ROUTE_NOT_FOUND", "no graph is served"));
       return;
     }
-    void this.#graphRequest(req, res, graph, (req.url ?? "/").split("?", 1)[0] as string);
+    this.#graphRequest(req, res, graph, pathOf(req));
   }
 
-  async #graphRequest(
-    req: IncomingMessage,
-    res: ServerResponse,
-    graph: CompiledGraph,
-    path: string,
-  ): Promise<void> {
-    const requestId = requestIdOf(req.headers);
-    let body: unknown;
-    try {
-      const raw = await readBody(req, this.options.bodyLimit);
-      const type = req.headers["content-type"];
-      // JSON is parsed; any other content type reaches the graph as raw bytes.
-      body =
-        isJsonType(type) || (type === undefined && raw.length > 0)
-          ? parseJsonBody(raw)
-          : raw.length
-            ? raw
-            : undefined;
-    } catch (error) {
-      this.#refuse(res, error, requestId);
-      return;
-    }
-    await this.#run(req, res, graph, path, body, requestId, undefined);
+  #graphRequest(req: IncomingMessage, res: ServerResponse, graph: CompiledGraph, path: string): void {
+    collectBody(req, this.options.bodyLimit, (error, raw) => {
+      let body: unknown;
+      try {
+        if (error) throw error;
+        const type = req.headers["content-type"];
+        // JSON is parsed; any other content type reaches the graph as raw bytes.
+        body =
+          isJsonType(type) || (type === undefined && raw.length > 0)
+            ? parseJsonBody(raw)
+            : raw.length
+              ? raw
+              : undefined;
+      } catch (refused) {
+        this.#refuse(req, res, refused);
+        return;
+      }
+      this.#caller.call(req, res, graph, path, body, undefined);
+    });
   }
 
   /** A request refused before entering a graph: 4xx, and the connection closes on 413. */
-  #refuse(res: ServerResponse, error: unknown, requestId: string): void {
+  #refuse(req: IncomingMessage, res: ServerResponse, error: unknown): void {
     if (statusOf(error) === 413) res.setHeader("connection", "close");
-    sendError(res, error, requestId);
+    sendError(res, error, requestIdOf(req.headers));
   }
+}
 
-  #metersOf(graph: string): GraphMeters | undefined {
-    const metrics = this.options.metrics;
-    if (!metrics) return undefined;
-    let meters = this.#meters.get(graph);
-    if (!meters) {
-      meters = {
-        ok: metrics.requests.labels(graph, "ok"),
-        clientError: metrics.requests.labels(graph, "client_error"),
-        error: metrics.requests.labels(graph, "error"),
-        timeout: metrics.requests.labels(graph, "timeout"),
-        latency: metrics.latency.labels(graph),
-        inFlight: metrics.inFlight.labels(graph),
-      };
-      this.#meters.set(graph, meters);
-    }
-    return meters;
-  }
-
-  async #run(
-    req: IncomingMessage,
-    res: ServerResponse,
-    graph: CompiledGraph,
-    path: string,
-    body: unknown,
-    requestId: string,
-    binary: Set<string> | "all" | undefined,
-  ): Promise<void> {
-    const headers = req.headers as Record<string, string | undefined>;
-    headers["x-request-id"] = requestId;
-    headers.traceparent = traceparentOf(req.headers);
-    const deadlineMs = deadlineMsOf(req.headers, this.options.timeoutMs, this.options.maxTimeoutMs);
-    const started = performance.now();
-    const event: GraphEvent = {
-      id: requestId,
-      body,
-      path,
-      method: req.method ?? "GET",
-      headers,
-      key: undefined,
-      time: Date.now(),
-      trigger: { kind: "http" },
-      deadline: Date.now() + deadlineMs,
-    };
-    const meters = this.#metersOf(graph.name);
-    meters?.inFlight.inc();
-    let answered = false;
-    const timer = setTimeout(() => {
-      answered = true;
-      meters?.timeout.inc();
-      sendError(
-        res,
-        new SluiceError("SLUICE_ERR_STEP_TIMEOUT", `the request's deadline of ${deadlineMs} ms passed`),
-        requestId,
-      );
-    }, deadlineMs);
-    try {
-      const result = await this.registry.enter(graph, () => graph.run(event));
-      if (answered) return;
-      meters?.ok.inc();
-      this.#respond(res, result, requestId, binary);
-    } catch (error) {
-      if (answered) return;
-      const status = statusOf(error);
-      (status < 500 ? meters?.clientError : meters?.error)?.inc();
-      if (status >= 500)
-        this.options.logger.warn({ err: error, graph: graph.name, requestId }, "request failed");
-      sendError(res, error, requestId);
-    } finally {
-      answered = true;
-      clearTimeout(timer);
-      meters?.inFlight.dec();
-      const seconds = (performance.now() - started) / 1000;
-      meters?.latency.observe(seconds);
-      if (this.#logRequests) {
-        this.options.logger.debug(
-          { requestId, graph: graph.name, path, status: res.statusCode, ms: seconds * 1000 },
-          "request",
-        );
-      }
-    }
-  }
-
-  #respond(
-    res: ServerResponse,
-    result: unknown,
-    requestId: string,
-    binary: Set<string> | "all" | undefined,
-  ): void {
-    if (this.#state !== "serving") res.setHeader("connection", "close");
-    if (result === undefined) {
-      // The graph dropped the event (a filter): nothing to say.
-      res.writeHead(204, { "x-request-id": requestId });
-      res.end();
-    } else if (Buffer.isBuffer(result)) {
-      res.writeHead(200, { "content-type": "application/octet-stream", "x-request-id": requestId });
-      res.end(result);
-    } else if (binary) {
-      const { body, headerLength } = encodeBinaryResponse(result as InferResponse, binary);
-      res.writeHead(200, {
-        "content-type": "application/octet-stream",
-        [INFERENCE_HEADER_CONTENT_LENGTH]: headerLength,
-        "x-request-id": requestId,
-      });
-      res.end(body);
-    } else {
-      sendJson(res, 200, result, requestId);
-    }
-  }
+/** The request's path, without its query string. */
+function pathOf(req: IncomingMessage): string {
+  const url = req.url ?? "/";
+  const query = url.indexOf("?");
+  return query === -1 ? url : url.slice(0, query);
 }

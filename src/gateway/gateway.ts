@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import type { CompiledGraph, Logger } from "../graph/index.js";
 import { createAdminApp, type GraphControl, localControl, startAdmin } from "./admin/index.js";
 import { DataPlane, type DataPlaneOptions } from "./data-plane.js";
-import { GatewayMetrics } from "./metrics.js";
+import { GatewayMetrics } from "./metrics/index.js";
 import { GraphRegistry } from "./registry.js";
 import { StreamHost } from "./streams.js";
 

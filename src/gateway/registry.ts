@@ -9,6 +9,9 @@ interface Entry {
   retired: boolean;
 }
 
+/** A request's place inside a graph version, from `admit` to `leave`. */
+export type Ticket = { readonly graph: CompiledGraph };
+
 /** A model and the graph that serves it. */
 export interface ServedModel {
   graph: CompiledGraph;
@@ -101,14 +104,28 @@ export class GraphRegistry {
    * after the requests that entered it have left.
    */
   async enter<T>(graph: CompiledGraph, work: () => Promise<T>): Promise<T> {
-    const entry = this.#entryOf(graph);
-    entry.inFlight++;
+    const entry = this.admit(graph);
     try {
       return await work();
     } finally {
-      entry.inFlight--;
-      if (entry.retired && entry.inFlight === 0) void this.#closeRetired(entry);
+      this.leave(entry);
     }
+  }
+
+  /**
+   * `enter` in two halves for callers that avoid a promise per request: counts a request
+   * into the graph; the caller hands the ticket to `leave` once the request is answered.
+   */
+  admit(graph: CompiledGraph): Ticket {
+    const entry = this.#entryOf(graph);
+    entry.inFlight++;
+    return entry;
+  }
+
+  leave(ticket: Ticket): void {
+    const entry = ticket as Entry;
+    entry.inFlight--;
+    if (entry.retired && entry.inFlight === 0) void this.#closeRetired(entry);
   }
 
   #entryOf(graph: CompiledGraph): Entry {

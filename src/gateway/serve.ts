@@ -3,7 +3,7 @@ import { type CompiledGraph, type Logger, loadGraph, type QueueWriterFactory } f
 import { QueueWriters } from "../triggers/index.js";
 import { compilerIn } from "./admin/index.js";
 import { Gateway } from "./gateway.js";
-import { GatewayMetrics } from "./metrics.js";
+import { GatewayMetrics } from "./metrics/index.js";
 
 /** What `sluice serve` was asked to do, already checked. */
 export interface ServeSettings {

@@ -1,4 +1,3 @@
-import { Counter } from "prom-client";
 import type { CompiledGraph, GraphEvent, Logger } from "../graph/index.js";
 import {
   graphTriggers,
@@ -7,7 +6,7 @@ import {
   type TriggerContext,
   unwrap,
 } from "../triggers/index.js";
-import type { GatewayMetrics } from "./metrics.js";
+import type { GatewayMetrics } from "./metrics/index.js";
 import type { GraphRegistry } from "./registry.js";
 
 /**
@@ -22,14 +21,8 @@ export class StreamHost {
 
   static async start(registry: GraphRegistry, metrics: GatewayMetrics, logger: Logger): Promise<StreamHost> {
     const host = new StreamHost(logger);
-    const events = new Counter({
-      name: "sluice_stream_events_total",
-      help: "Stream events by trigger and outcome (ok, retried, dead_lettered, failed)",
-      labelNames: ["graph", "trigger", "outcome"],
-      registers: [metrics.registry],
-    });
     try {
-      await host.#startAll(registry, events);
+      await host.#startAll(registry, metrics);
     } catch (error) {
       // One trigger that cannot start fails the whole start: let go of those already running.
       await host.close();
@@ -38,13 +31,13 @@ export class StreamHost {
     return host;
   }
 
-  async #startAll(registry: GraphRegistry, events: Counter<"graph" | "trigger" | "outcome">): Promise<void> {
+  async #startAll(registry: GraphRegistry, metrics: GatewayMetrics): Promise<void> {
     for (const graph of registry.graphs) {
       const name = graph.name;
       const context: TriggerContext = {
         graph: name,
         logger: this.logger,
-        onEvent: (trigger, outcome) => events.labels(name, trigger, outcome).inc(),
+        onEvent: metrics.streamRecorder(name),
       };
       const current = (): CompiledGraph => registry.get(name) ?? graph;
       for (const trigger of graphTriggers(graph, context)) {

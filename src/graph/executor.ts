@@ -59,12 +59,31 @@ export class Executor {
 
   /** Runs one event; resolves to the response (undefined when the event was dropped). */
   run(event: GraphEvent): Promise<unknown> {
+    return settled(() => this.execute(event));
+  }
+
+  /**
+   * `run` without a promise when it needs none: the response itself when every step on the
+   * way ran synchronously (a failure is then thrown), else a promise of it. The data plane
+   * and the stream triggers call this, so an all-sync graph costs no microtask per event.
+   */
+  execute(event: GraphEvent): unknown {
     return new Walk(this, event, this.#pending.slice()).start(this.roots, event.body);
   }
 
   /** Runs the part of the graph behind a queue step, entering at `entries` with `input`. */
   runSegment(entries: readonly number[], input: unknown, event: GraphEvent): Promise<unknown> {
-    return new Walk(this, event, this.#pending.slice()).start(entries, input);
+    return settled(() => new Walk(this, event, this.#pending.slice()).start(entries, input));
+  }
+}
+
+/** `execute`'s outcome as a promise (a sync failure rejects it): for callers that await. */
+function settled(walk: () => unknown): Promise<unknown> {
+  try {
+    const outcome = walk();
+    return outcome instanceof Promise ? outcome : Promise.resolve(outcome);
+  } catch (error) {
+    return Promise.reject(error);
   }
 }
 
@@ -74,8 +93,11 @@ class Walk {
   #response: unknown = NO_RESPONSE;
   #responseLocked = false;
   #settled = false;
-  #resolve!: (value: unknown) => void;
-  #reject!: (error: unknown) => void;
+  /** Set once the walk went async: its caller holds a promise of the outcome. */
+  #resolve: ((value: unknown) => void) | undefined;
+  #reject: ((error: unknown) => void) | undefined;
+  #failed = false;
+  #error: unknown;
 
   constructor(
     readonly executor: Executor,
@@ -85,15 +107,23 @@ class Walk {
     this.#outputs = new Array(executor.nodes.length);
   }
 
-  start(entries: readonly number[], input: unknown): Promise<unknown> {
-    const done = new Promise<unknown>((resolve, reject) => {
-      this.#resolve = resolve;
-      this.#reject = reject;
-    });
+  /** The response (or a thrown failure) when the walk ended synchronously, else a promise. */
+  start(entries: readonly number[], input: unknown): unknown {
     this.#active++; // held while entering, so a sync first step cannot finish the walk early
     for (const index of entries) this.#exec(index, input);
     this.#release();
-    return done;
+    if (this.#settled) {
+      if (this.#failed) throw this.#error;
+      return this.#outcome();
+    }
+    return new Promise<unknown>((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+  }
+
+  #outcome(): unknown {
+    return this.#response === NO_RESPONSE ? undefined : this.#response;
   }
 
   #exec(index: number, input: unknown): void {
@@ -183,13 +213,18 @@ class Walk {
   #release(): void {
     if (--this.#active === 0 && !this.#settled) {
       this.#settled = true;
-      this.#resolve(this.#response === NO_RESPONSE ? undefined : this.#response);
+      this.#resolve?.(this.#outcome());
     }
   }
 
   #settle(error: unknown): void {
     if (this.#settled) return;
     this.#settled = true;
-    this.#reject(error);
+    if (this.#reject) {
+      this.#reject(error);
+    } else {
+      this.#failed = true;
+      this.#error = error;
+    }
   }
 }

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { isSluiceError } from "../../src/errors.js";
 import { compilerIn, createAdminApp, localControl, startAdmin } from "../../src/gateway/admin/index.js";
-import { GatewayMetrics } from "../../src/gateway/metrics.js";
+import { GatewayMetrics } from "../../src/gateway/metrics/index.js";
 import { GraphRegistry } from "../../src/gateway/registry.js";
 import { flow, graphFixtures, graphOf, memoryLogger } from "../helpers/graphs.js";
 
@@ -55,8 +55,8 @@ async function json(response: Response): Promise<Record<string, unknown>> {
 describe("admin plane: reading", () => {
   it("GET /metrics gives the gateway's counters in Prometheus text format", async () => {
     const { url, metrics } = await adminOf();
-    metrics.requests.labels("alpha", "ok").inc(3);
-    metrics.latency.labels("alpha").observe(0.002);
+    metrics.requests.series("alpha", "ok").inc(3);
+    metrics.latency.series("alpha").observe(0.002);
 
     const response = await fetch(`${url}/metrics`);
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { StepError } from "../../src/graph/index.js";
+import { makeEvent, StepError } from "../../src/graph/index.js";
 import { flow, graphOf } from "../helpers/graphs.js";
 
 // @ts-expect-error: a plain JavaScript fixture module
@@ -25,6 +25,24 @@ describe("task steps", () => {
     expect(await graph.invoke({ body: {} })).toEqual({ by: 7, count: 2 });
     await graph.close();
     expect(counter.closes).toBe(1);
+  });
+
+  it("answer an all-sync graph at once, and an async one with a promise (execute)", async () => {
+    const sync = await graphOf(
+      flow(`a: {handler: ./steps.mjs#inc}\nb: {handler: ./steps.mjs#inc, after: [a]}`),
+    );
+    const async = await graphOf(
+      flow(`a: {handler: ./steps.mjs#inc}\nb: {handler: ./steps.mjs#incLater, after: [a]}`),
+    );
+    const failing = await graphOf(flow(`a: {handler: ./steps.mjs#boom}`));
+    const event = (body: unknown) => makeEvent({ body });
+
+    expect(sync.execute(event({ n: 0 }))).toEqual({ n: 2 });
+    const later = async.execute(event({ n: 0 }));
+    expect(later).toBeInstanceOf(Promise);
+    expect(await later).toEqual({ n: 2 });
+    expect(() => failing.execute(event({}))).toThrow(StepError);
+    await expect(failing.run(event({}))).rejects.toThrow(StepError);
   });
 
   it("load TypeScript step modules without a build step", async () => {

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { SluiceError } from "../../errors.js";
 import { type CompiledGraph, type LoadOptions, loadGraphText } from "../../graph/index.js";
-import type { GatewayMetrics } from "../metrics.js";
+import type { GatewayMetrics } from "../metrics/index.js";
 import type { GraphRegistry } from "../registry.js";
 
 /** The formats a graph document may arrive in over the admin API. */

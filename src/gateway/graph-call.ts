@@ -1,0 +1,185 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { SluiceError } from "../errors.js";
+import type { CompiledGraph, GraphEvent, Logger } from "../graph/index.js";
+import {
+  encodeBinaryResponse,
+  INFERENCE_HEADER_CONTENT_LENGTH,
+  type InferResponse,
+} from "../graph/oip/index.js";
+import { sendError, sendJson, statusOf } from "./http/respond.js";
+import type { GatewayMetrics, GraphMeters } from "./metrics/index.js";
+import type { GraphRegistry, Ticket } from "./registry.js";
+import { deadlineMsOf, requestIdOf, traceparentOf } from "./request-context.js";
+
+/** Outputs the caller asked for in the binary tensor format (OIP), if any. */
+export type BinaryOutputs = Set<string> | "all" | undefined;
+
+export interface GraphCallOptions {
+  /** Default per-request deadline (504 beyond). */
+  timeoutMs: number;
+  /** The most a caller may ask for with `x-request-timeout`. */
+  maxTimeoutMs: number;
+  logger: Logger;
+  metrics?: GatewayMetrics | undefined;
+  /** True once the server drains: answers then say `Connection: close`. */
+  draining(): boolean;
+}
+
+/**
+ * One HTTP request inside a graph, from its event to its answer: counted in flight (so a
+ * hot reload closes the old version only after it), bounded by its deadline, measured.
+ *
+ * This is the gateway's hottest path, kept flat on purpose: a graph whose steps all run
+ * synchronously is answered in the same tick with no promise and no timer (a sync step
+ * cannot be cut short anyway); only a graph that goes async gets a deadline timer.
+ */
+export class GraphCaller {
+  readonly #meters = new Map<string, GraphMeters | undefined>();
+  /** One log line per request, only when the logger is at debug (decided once). */
+  readonly #logRequests: boolean;
+
+  constructor(
+    readonly registry: GraphRegistry,
+    readonly options: GraphCallOptions,
+  ) {
+    this.#logRequests =
+      (options.logger as { isLevelEnabled?: (l: string) => boolean }).isLevelEnabled?.("debug") ?? false;
+  }
+
+  call(
+    req: IncomingMessage,
+    res: ServerResponse,
+    graph: CompiledGraph,
+    path: string,
+    body: unknown,
+    binary: BinaryOutputs,
+  ): void {
+    const headers = req.headers as Record<string, string | undefined>;
+    const requestId = requestIdOf(headers);
+    headers["x-request-id"] = requestId;
+    headers.traceparent = traceparentOf(headers);
+    const deadlineMs = deadlineMsOf(headers, this.options.timeoutMs, this.options.maxTimeoutMs);
+    const time = Date.now();
+    const event: GraphEvent = {
+      id: requestId,
+      body,
+      path,
+      method: req.method ?? "GET",
+      headers,
+      key: undefined,
+      time,
+      trigger: { kind: "http" },
+      deadline: time + deadlineMs,
+    };
+    const started = performance.now();
+    const meters = this.#metersOf(graph.name);
+    if (meters) meters.inFlight.value++;
+    const ticket = this.registry.admit(graph);
+    let outcome: unknown;
+    try {
+      outcome = graph.execute(event);
+    } catch (error) {
+      this.#failed(res, error, graph, requestId, meters);
+      this.#leave(ticket, meters, started, res, path, requestId);
+      return;
+    }
+    if (!(outcome instanceof Promise)) {
+      if (meters) meters.ok.value++;
+      this.#respond(res, outcome, requestId, binary);
+      this.#leave(ticket, meters, started, res, path, requestId);
+      return;
+    }
+    let answered = false;
+    const timer = setTimeout(() => {
+      answered = true;
+      if (meters) meters.timeout.value++;
+      sendError(
+        res,
+        new SluiceError("SLUICE_ERR_STEP_TIMEOUT", `the request's deadline of ${deadlineMs} ms passed`),
+        requestId,
+      );
+    }, deadlineMs);
+    outcome.then(
+      (result) => {
+        clearTimeout(timer);
+        if (!answered) {
+          if (meters) meters.ok.value++;
+          this.#respond(res, result, requestId, binary);
+        }
+        this.#leave(ticket, meters, started, res, path, requestId);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        if (!answered) this.#failed(res, error, graph, requestId, meters);
+        this.#leave(ticket, meters, started, res, path, requestId);
+      },
+    );
+  }
+
+  #metersOf(graph: string): GraphMeters | undefined {
+    let meters = this.#meters.get(graph);
+    if (meters === undefined && this.options.metrics) {
+      meters = this.options.metrics.graphMeters(graph);
+      this.#meters.set(graph, meters);
+    }
+    return meters;
+  }
+
+  #failed(
+    res: ServerResponse,
+    error: unknown,
+    graph: CompiledGraph,
+    requestId: string,
+    meters: GraphMeters | undefined,
+  ): void {
+    const status = statusOf(error);
+    if (meters) (status < 500 ? meters.clientError : meters.error).value++;
+    if (status >= 500)
+      this.options.logger.warn({ err: error, graph: graph.name, requestId }, "request failed");
+    sendError(res, error, requestId);
+  }
+
+  #leave(
+    ticket: Ticket,
+    meters: GraphMeters | undefined,
+    started: number,
+    res: ServerResponse,
+    path: string,
+    requestId: string,
+  ): void {
+    this.registry.leave(ticket);
+    const seconds = (performance.now() - started) / 1000;
+    if (meters) {
+      meters.inFlight.value--;
+      meters.latency.observe(seconds);
+    }
+    if (this.#logRequests) {
+      this.options.logger.debug(
+        { requestId, graph: ticket.graph.name, path, status: res.statusCode, ms: seconds * 1000 },
+        "request",
+      );
+    }
+  }
+
+  #respond(res: ServerResponse, result: unknown, requestId: string, binary: BinaryOutputs): void {
+    if (this.options.draining()) res.setHeader("connection", "close");
+    if (result === undefined) {
+      // The graph dropped the event (a filter): nothing to say.
+      res.writeHead(204, { "x-request-id": requestId });
+      res.end();
+    } else if (Buffer.isBuffer(result)) {
+      res.writeHead(200, { "content-type": "application/octet-stream", "x-request-id": requestId });
+      res.end(result);
+    } else if (binary) {
+      const { body, headerLength } = encodeBinaryResponse(result as InferResponse, binary);
+      res.writeHead(200, {
+        "content-type": "application/octet-stream",
+        [INFERENCE_HEADER_CONTENT_LENGTH]: headerLength,
+        "x-request-id": requestId,
+      });
+      res.end(body);
+    } else {
+      sendJson(res, 200, result, requestId);
+    }
+  }
+}

@@ -1,0 +1,1 @@
+export { GatewayMetrics, type GraphMeters, type StreamOutcome } from "./gateway-metrics.js";
