@@ -167,7 +167,7 @@ describe("valid documents pass", () => {
     expect(problemsOf(yaml)).toEqual([]);
   });
 
-  it("passes every trigger, with kafka and nats options passed through", () => {
+  it("passes every trigger, with their kafka and nats options", () => {
     const yaml = graph`
       steps:
         a: {handler: ./steps.mjs#a}
@@ -188,7 +188,17 @@ describe("valid documents pass", () => {
           queue: workers
           jetstream: {stream: TX, durable: d, maxDeliver: 3, ackWait: 30s}
           output: {subject: tx.out}
-          name: sluice
+        - kind: kafka
+          brokers: [k1:9092]
+          topics: [tx]
+          group: g
+          concurrency: 8
+          maxAttempts: 5
+          commit: {everyEvents: 500, everyMs: 250}
+          clientId: scorer
+          sasl: {mechanism: scram-sha-512, username: u, password: p}
+          ssl: {rejectUnauthorized: true}
+        - {kind: nats, url: nats://n:4222, subject: tx.in, jetstream: {stream: TX, durable: d, ackWait: 45000}, dlq: {subject: tx.dead}, concurrency: 4}
         - {kind: cron, schedule: "*/5 * * * *"}
         - {kind: cron, interval: 30s, event: {body: {ping: true}, headers: {x-source: cron}}}
     `;
@@ -387,6 +397,19 @@ describe("each mistake gives one line at the right place", () => {
           - {kind: kafka, brokers: [k:9092], topics: [t], group: g, dlq: {topic: d, retries: 3}}
       `,
       expected: [problem("/spec/triggers/0/dlq/retries", 7, 'unknown field "retries"')],
+    },
+    {
+      mistake: "a misspelt trigger option",
+      yaml: graph`
+        steps: {}
+        triggers:
+          - {kind: kafka, brokers: [k:9092], topics: [t], group: g, fromBegining: true}
+          - {kind: nats, url: nats://n:4222, subject: s, jetstream: {stream: S, durable: d, ackwait: 5s}}
+      `,
+      expected: [
+        problem("/spec/triggers/0/fromBegining", 7, 'unknown field "fromBegining"'),
+        problem("/spec/triggers/1/jetstream/ackwait", 8, 'unknown field "ackwait"'),
+      ],
     },
     {
       mistake: "a task without handler or class",

@@ -9,6 +9,7 @@ import {
 } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { SluiceError } from "../../errors.js";
+import { parseDuration } from "../../graph/duration.js";
 import type { GraphEvent, NatsTrigger as NatsTriggerSpec } from "../../graph/index.js";
 import { decodeBody, encodeBody, errorInfoOf, headerNames } from "../codec.js";
 import type { EventHandler, Trigger, TriggerContext, TriggerState } from "../contract.js";
@@ -31,7 +32,7 @@ function settingsOf(spec: NatsTriggerSpec): JetStreamSettings {
     stream: js.stream,
     durable: js.durable,
     maxDeliver: js.maxDeliver ?? 5,
-    ackWaitMs: typeof js.ackWait === "number" ? js.ackWait : 30_000,
+    ackWaitMs: parseDuration((js.ackWait as string | number | undefined) ?? 30_000) ?? 30_000,
     concurrency: typeof spec.concurrency === "number" ? spec.concurrency : 1,
     outputSubject: (spec.output as { subject?: string } | undefined)?.subject,
     dlqSubject: (spec.dlq as { subject?: string } | undefined)?.subject,
