@@ -44,7 +44,8 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
  * synchronous steps run back to back without a promise.
  */
 export class Executor {
-  readonly #pending: Int32Array;
+  /** Upstream counts per node, copied per event; undefined when the graph has no join. */
+  readonly #pending: readonly number[] | undefined;
 
   constructor(
     readonly nodes: readonly ExecNode[],
@@ -54,7 +55,10 @@ export class Executor {
     /** The node whose output answers, or -1. */
     readonly responder: number,
   ) {
-    this.#pending = Int32Array.from(nodes, (n) => n.upstream.length);
+    // Without joins every node runs as soon as its one upstream finished: an event then
+    // needs no counts and no table of outputs, only the value in hand.
+    const joins = nodes.some((n) => n.joinNames !== undefined);
+    this.#pending = joins ? nodes.map((n) => n.upstream.length) : undefined;
   }
 
   /** Runs one event; resolves to the response (undefined when the event was dropped). */
@@ -68,12 +72,12 @@ export class Executor {
    * and the stream triggers call this, so an all-sync graph costs no microtask per event.
    */
   execute(event: GraphEvent): unknown {
-    return new Walk(this, event, this.#pending.slice()).start(this.roots, event.body);
+    return new Walk(this, event, this.#pending?.slice()).start(this.roots, event.body);
   }
 
   /** Runs the part of the graph behind a queue step, entering at `entries` with `input`. */
   runSegment(entries: readonly number[], input: unknown, event: GraphEvent): Promise<unknown> {
-    return settled(() => new Walk(this, event, this.#pending.slice()).start(entries, input));
+    return settled(() => new Walk(this, event, this.#pending?.slice()).start(entries, input));
   }
 }
 
@@ -88,7 +92,8 @@ function settled(walk: () => unknown): Promise<unknown> {
 }
 
 class Walk {
-  readonly #outputs: unknown[];
+  /** Outputs kept for joins to gather (only in graphs with joins). */
+  readonly #outputs: unknown[] | undefined;
   #active = 0;
   #response: unknown = NO_RESPONSE;
   #responseLocked = false;
@@ -102,9 +107,10 @@ class Walk {
   constructor(
     readonly executor: Executor,
     readonly event: GraphEvent,
-    readonly pending: Int32Array,
+    /** Upstreams each node still waits for; undefined: no joins, every node waits for one. */
+    readonly pending: number[] | undefined,
   ) {
-    this.#outputs = new Array(executor.nodes.length);
+    this.#outputs = pending ? new Array(executor.nodes.length) : undefined;
   }
 
   /** The response (or a thrown failure) when the walk ended synchronously, else a promise. */
@@ -153,10 +159,15 @@ class Walk {
     if (index === executor.responder && !this.#responseLocked)
       this.#response = value === DROP ? undefined : value;
     if (value !== DROP) {
-      this.#outputs[index] = value;
       if (node.queue) node.queue(value, this.event);
-      for (const next of node.next) {
-        if (--(this.pending[next] as number) === 0) this.#exec(next, this.#inputOf(next));
+      const { pending } = this;
+      if (pending === undefined) {
+        for (const next of node.next) this.#exec(next, value);
+      } else {
+        (this.#outputs as unknown[])[index] = value;
+        for (const next of node.next) {
+          if (--(pending[next] as number) === 0) this.#exec(next, this.#inputOf(next));
+        }
       }
     }
     this.#release();
@@ -164,10 +175,11 @@ class Walk {
 
   #inputOf(index: number): unknown {
     const node = this.executor.nodes[index] as ExecNode;
-    if (node.joinNames === undefined) return this.#outputs[node.upstream[0] as number];
+    const outputs = this.#outputs as unknown[];
+    if (node.joinNames === undefined) return outputs[node.upstream[0] as number];
     const joined: Record<string, unknown> = {};
     node.joinNames.forEach((name, i) => {
-      joined[name] = this.#outputs[node.upstream[i] as number];
+      joined[name] = outputs[node.upstream[i] as number];
     });
     return joined;
   }
