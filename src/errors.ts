@@ -44,11 +44,13 @@ export class SluiceError extends Error {
   readonly exitCode: number;
   /** A short suggestion printed under the message by the command line. */
   readonly hint: string | undefined;
+  /** For 429/503: in how many seconds trying again makes sense (HTTP `Retry-After`). */
+  readonly retryAfter: number | undefined;
 
   constructor(
     code: ErrorCode,
     message: string,
-    options: { cause?: unknown; hint?: string; status?: number } = {},
+    options: { cause?: unknown; hint?: string; status?: number; retryAfter?: number } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = "SluiceError";
@@ -56,6 +58,7 @@ export class SluiceError extends Error {
     this.status = options.status ?? errorCodes[code].status;
     this.exitCode = errorCodes[code].exitCode;
     this.hint = options.hint;
+    this.retryAfter = options.retryAfter;
   }
 }
 

@@ -20,7 +20,12 @@ export class StepError extends SluiceError {
   readonly info: StepErrorInfo;
 
   constructor(step: string, info: StepErrorInfo, code: ErrorCode, cause: unknown) {
-    super(code, `step "${step}" failed: ${info.message}`, { cause, status: info.status });
+    const retryAfter = isSluiceError(cause) ? cause.retryAfter : undefined;
+    super(code, `step "${step}" failed: ${info.message}`, {
+      cause,
+      status: info.status,
+      ...(retryAfter === undefined ? {} : { retryAfter }),
+    });
     this.name = "StepError";
     this.step = step;
     this.info = info;

@@ -24,7 +24,7 @@ async function graphFile(name: string, steps: string): Promise<string> {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe("remote steps over HTTP", () => {
-  it("answers 503 with Retry-After while a breaker is open, and reports it in describe and metrics", async () => {
+  it("answers 503 with Retry-After (the seconds until the next probe) while a breaker is open, and reports it in describe and metrics", async () => {
     const up = await startUpstream(status(500));
     const file = await graphFile(
       "scoring",
@@ -36,7 +36,7 @@ describe("remote steps over HTTP", () => {
 
     const open = await postJson(`${gw.url}/`, {});
     expect(open.status).toBe(503);
-    expect(open.headers.get("retry-after")).toBe("1");
+    expect(open.headers.get("retry-after")).toBe("30");
     expect((open.body as { error: string }).error).toMatch(
       /^step "call" failed: the circuit to http:\/\/127\.0\.0\.1:\d+ is open \(too many failures\); next probe in 30 s$/,
     );

@@ -98,10 +98,15 @@ export class TargetBreaker {
         `the circuit to ${this.target} is half-open: a probe is in flight`,
       );
     }
-    const left = Math.max(0, this.settings.resetTimeoutMs - (Date.now() - this.#openedAt));
+    const left = Math.max(
+      1,
+      Math.ceil((this.settings.resetTimeoutMs - (Date.now() - this.#openedAt)) / 1000),
+    );
     return new SluiceError(
       "SLUICE_ERR_CIRCUIT_OPEN",
-      `the circuit to ${this.target} is open (too many failures); next probe in ${Math.ceil(left / 1000)} s`,
+      `the circuit to ${this.target} is open (too many failures); next probe in ${left} s`,
+      // Callers that honour Retry-After come back when the breaker lets a probe through.
+      { retryAfter: left },
     );
   }
 
