@@ -1,3 +1,4 @@
+import { headers as natsHeaders } from "@nats-io/transport-node";
 import { describe, expect, it } from "vitest";
 import { natsConnection, natsUrl, uniqueName } from "../helpers/brokers.js";
 import { testGateway } from "../helpers/gateway.js";
@@ -55,5 +56,30 @@ describe("the core NATS trigger", () => {
     expect(failed.json()).toEqual({ error: expect.stringContaining("cannot score 3") });
     const ok = await nc.request(subject, JSON.stringify({ i: 4 }), { timeout: 5_000 });
     expect(ok.json()).toEqual({ i: 4, by: "a" });
+  });
+
+  it("hands a non-JSON payload to the graph as its own bytes, intact while later messages arrive", async () => {
+    const subject = uniqueName("in");
+    await testGateway([
+      await natsGraphFile(`apiVersion: sluice/v1
+kind: Graph
+metadata: {name: bytes}
+spec:
+  steps:
+    echo: {handler: ./nats-steps.mjs#echoLater}
+  triggers:
+    - {kind: nats, url: "${natsUrl()}", subject: ${subject}}
+`),
+    ]);
+    const nc = await natsConnection();
+    const headers = natsHeaders();
+    headers.set("content-type", "application/octet-stream");
+    const payloads = Array.from({ length: 50 }, (_, i) => Buffer.alloc(64, i));
+
+    const replies = await Promise.all(
+      payloads.map((data) => nc.request(subject, data, { timeout: 5_000, headers })),
+    );
+
+    expect(replies.map((r) => Buffer.from(r.data))).toEqual(payloads);
   });
 });

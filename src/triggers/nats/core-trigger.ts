@@ -1,9 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { connect, type Msg, type NatsConnection, type Subscription } from "@nats-io/transport-node";
 import type { GraphEvent, NatsTrigger as NatsTriggerSpec } from "../../graph/index.js";
-import { decodeBody, encodeBody } from "../codec.js";
+import { encodeBody } from "../codec.js";
 import type { EventHandler, Trigger, TriggerContext, TriggerState } from "../contract.js";
-import { headersOf, outputHeaders } from "./message.js";
+import { consumeBounded } from "./in-flight.js";
+import { bodyOf, headersOf, outputHeaders } from "./message.js";
 
 /**
  * Core NATS: a subscription (with a queue group, so replicas share the subject). Core NATS
@@ -17,8 +18,8 @@ export class NatsCoreTrigger implements Trigger {
   #state: TriggerState = "created";
   #connection: NatsConnection | undefined;
   #subscription: Subscription | undefined;
+  /** Ends once the subscription is drained and every message taken has been handled. */
   #loop: Promise<void> | undefined;
-  readonly #inFlight = new Set<Promise<void>>();
 
   constructor(
     readonly spec: NatsTriggerSpec,
@@ -42,14 +43,7 @@ export class NatsCoreTrigger implements Trigger {
     // Round-trip once so the server knows the subscription before start() resolves.
     await nc.flush();
     const concurrency = typeof this.spec.concurrency === "number" ? this.spec.concurrency : 64;
-    this.#loop = (async () => {
-      for await (const msg of this.#subscription as Subscription) {
-        const work = this.#handle(nc, msg, handler).finally(() => this.#inFlight.delete(work));
-        this.#inFlight.add(work);
-        // Bounded in flight: the subscription's own buffer absorbs bursts meanwhile.
-        if (this.#inFlight.size >= concurrency) await Promise.race(this.#inFlight);
-      }
-    })();
+    this.#loop = consumeBounded(this.#subscription, concurrency, (msg) => this.#handle(nc, msg, handler));
     this.#state = "running";
   }
 
@@ -59,7 +53,7 @@ export class NatsCoreTrigger implements Trigger {
     try {
       event = {
         id: headers["nats-msg-id"] ?? randomUUID(),
-        body: decodeBody(Buffer.from(msg.data), headers["content-type"]),
+        body: bodyOf(msg.data, headers["content-type"]),
         path: `/${msg.subject}`,
         method: "POST",
         headers,
@@ -90,7 +84,6 @@ export class NatsCoreTrigger implements Trigger {
     // Stop taking messages, let those already taken finish, then flush their outputs.
     await this.#subscription?.drain();
     await this.#loop;
-    await Promise.all(this.#inFlight);
     await this.#connection?.flush();
   }
 

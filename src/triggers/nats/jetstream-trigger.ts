@@ -11,10 +11,11 @@ import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { SluiceError } from "../../errors.js";
 import { parseDuration } from "../../graph/duration.js";
 import type { GraphEvent, NatsTrigger as NatsTriggerSpec } from "../../graph/index.js";
-import { decodeBody, encodeBody, errorInfoOf, headerNames } from "../codec.js";
+import { encodeBody, errorInfoOf, headerNames } from "../codec.js";
 import type { EventHandler, Trigger, TriggerContext, TriggerState } from "../contract.js";
 import { backoffMs, isRetryable } from "../retry.js";
-import { headersOf, outputHeaders } from "./message.js";
+import { consumeBounded } from "./in-flight.js";
+import { bodyOf, headersOf, outputHeaders } from "./message.js";
 
 interface JetStreamSettings {
   stream: string;
@@ -53,8 +54,11 @@ export class JetStreamTrigger implements Trigger {
   #connection: NatsConnection | undefined;
   #js: JetStreamClient | undefined;
   #messages: ConsumerMessages | undefined;
+  /** Ends once the consumer is closed and every message taken has been handled. */
   #loop: Promise<void> | undefined;
-  readonly #inFlight = new Set<Promise<void>>();
+  /** Messages being handled: told we are `working()` on them, so long events keep them. */
+  readonly #working = new Set<JsMsg>();
+  #keepAlive: NodeJS.Timeout | undefined;
   /** Whether the output and DLQ subjects are captured by a stream (then publishes wait for its ack). */
   #outputIsStream = false;
   #dlqIsStream = false;
@@ -110,26 +114,26 @@ export class JetStreamTrigger implements Trigger {
     this.#js = js;
     const consumer = await js.consumers.get(s.stream, s.durable);
     this.#messages = await consumer.consume({ max_messages: Math.max(64, s.concurrency * 2) });
-    this.#loop = (async () => {
-      for await (const msg of this.#messages as ConsumerMessages) {
-        const work = this.#handle(msg, handler).finally(() => this.#inFlight.delete(work));
-        this.#inFlight.add(work);
-        if (this.#inFlight.size >= s.concurrency) await Promise.race(this.#inFlight);
-      }
-    })();
+    this.#loop = consumeBounded(this.#messages, s.concurrency, (msg) => this.#handle(msg, handler));
+    // One timer for every message in flight, rather than one per message.
+    this.#keepAlive = setInterval(
+      () => {
+        for (const msg of this.#working) msg.working();
+      },
+      Math.max(100, s.ackWaitMs / 2),
+    );
     this.#state = "running";
   }
 
   async #handle(msg: JsMsg, handler: EventHandler): Promise<void> {
     const s = this.#settings;
-    // Long events keep their message: tell the server we are still working on it.
-    const keepAlive = setInterval(() => msg.working(), Math.max(100, s.ackWaitMs / 2));
+    this.#working.add(msg);
     const headers = headersOf(msg.headers);
     try {
       const event: GraphEvent = {
         // Stable across redeliveries, so a split router sends a retried event the same way.
         id: `${msg.info.stream}/${msg.seq}`,
-        body: decodeBody(Buffer.from(msg.data), headers["content-type"]),
+        body: bodyOf(msg.data, headers["content-type"]),
         path: `/${msg.subject}`,
         method: "POST",
         headers,
@@ -178,7 +182,7 @@ export class JetStreamTrigger implements Trigger {
         });
       }
     } finally {
-      clearInterval(keepAlive);
+      this.#working.delete(msg);
     }
   }
 
@@ -223,7 +227,7 @@ export class JetStreamTrigger implements Trigger {
     // Stop pulling; messages already taken finish and are acked; the rest stay on the server.
     await this.#messages?.close();
     await this.#loop;
-    await Promise.all(this.#inFlight);
+    clearInterval(this.#keepAlive);
     await this.#connection?.flush();
   }
 
