@@ -2,9 +2,7 @@ import { writeFile } from "node:fs/promises";
 import type { Command } from "commander";
 import { SluiceError } from "../errors.js";
 import type { GraphDocument } from "../graph/document.js";
-import { drawFormats, drawGraph, isDrawFormat } from "../graph/draw/index.js";
-import { readGraphDocument } from "../graph/load.js";
-import { readGraphFile } from "../graph/loader.js";
+import { drawFormats, isDrawFormat } from "../graph/draw/formats.js";
 
 interface GraphOptions {
   format: string;
@@ -31,6 +29,12 @@ export function registerGraph(program: Command): void {
           hint: `use one of: ${drawFormats.join(", ")}`,
         });
       }
+      // Loaded on demand, so other commands do not pay for the parser and the drawing code.
+      const [{ drawGraph }, { readGraphDocument }, { readGraphFile }] = await Promise.all([
+        import("../graph/draw/index.js"),
+        import("../graph/load.js"),
+        import("../graph/loader.js"),
+      ]);
       const { raw } = await readGraphFile(file);
       // An MLRun serving function is drawn as the sluice graph it imports to.
       const document =

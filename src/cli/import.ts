@@ -1,16 +1,22 @@
 import { existsSync } from "node:fs";
-import { readFile, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import type { Command } from "commander";
-import { type Document, isNode, LineCounter, parseDocument, stringify } from "yaml";
 import { SluiceError } from "../errors.js";
-import { defaultMappingFile, GraphInvalidError } from "../graph/index.js";
-import { type ClassMapping, importMlrunServing, readClassMapping } from "../graph/mlrun/index.js";
+import {
+  type ClassMapping,
+  defaultMappingFile,
+  importMlrunServing,
+  readClassMapping,
+} from "../graph/mlrun/index.js";
 
 interface ImportOptions {
   mapping?: string;
   output?: string;
 }
+
+// Loaded on demand, so other commands do not pay for the YAML library here.
+const yamlFiles = () => import("./yaml-file.js");
 
 /**
  * `sluice import mlrun <function.yaml> [--mapping <file>] [-o <file>]`: converts an MLRun serving
@@ -37,6 +43,7 @@ export function registerImport(program: Command): void {
           },
         );
       }
+      const { readYaml, stringify, withLines } = await yamlFiles();
       const fn = await readYaml(file);
       const mapping = await readMapping(file, options.mapping);
       const { document, notes } = withLines(fn, () => importMlrunServing(fn.raw, { file, mapping }));
@@ -52,60 +59,7 @@ export function registerImport(program: Command): void {
 async function readMapping(file: string, option: string | undefined): Promise<ClassMapping> {
   const path = option ?? join(dirname(file), defaultMappingFile);
   if (option === undefined && !existsSync(path)) return { classes: new Map(), handlers: new Map() };
+  const { readYaml, withLines } = await yamlFiles();
   const mapping = await readYaml(path);
   return withLines(mapping, () => readClassMapping(mapping.raw, path));
-}
-
-interface YamlFile {
-  file: string;
-  raw: unknown;
-  doc: Document;
-  lines: LineCounter;
-}
-
-async function readYaml(file: string): Promise<YamlFile> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (cause) {
-    const why = (cause as NodeJS.ErrnoException).code === "ENOENT" ? "file not found" : String(cause);
-    throw new GraphInvalidError([{ file, pointer: "", message: why }]);
-  }
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines });
-  const error = doc.errors[0];
-  if (error) {
-    const line = lines.linePos(error.pos[0]).line;
-    throw new GraphInvalidError([
-      { file, pointer: "", line, message: `invalid YAML: ${error.message.split("\n")[0]}` },
-    ]);
-  }
-  return { file, raw: doc.toJS({ maxAliasCount: 100 }), doc, lines };
-}
-
-/** Runs `read`; problems it throws about `yaml`'s file get that file's line numbers. */
-function withLines<T>(yaml: YamlFile, read: () => T): T {
-  try {
-    return read();
-  } catch (error) {
-    if (!(error instanceof GraphInvalidError)) throw error;
-    const problems = error.problems.map((p) => {
-      const line = p.file === yaml.file && p.line === undefined ? lineOf(yaml, p.pointer) : undefined;
-      return line === undefined ? p : { ...p, line };
-    });
-    throw new GraphInvalidError(problems);
-  }
-}
-
-/** The line of the node at a JSON pointer, or of its nearest parent when the field is absent. */
-function lineOf({ doc, lines }: YamlFile, pointer: string): number | undefined {
-  const path = pointer
-    .split("/")
-    .slice(1)
-    .map((s) => s.replaceAll("~1", "/").replaceAll("~0", "~"));
-  for (let depth = path.length; depth >= 0; depth--) {
-    const node = depth === 0 ? doc.contents : doc.getIn(path.slice(0, depth), true);
-    if (isNode(node) && node.range) return lines.linePos(node.range[0]).line;
-  }
-  return undefined;
 }

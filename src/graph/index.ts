@@ -32,12 +32,16 @@ export { parseDuration } from "./duration.js";
 export { type EventInit, makeEvent } from "./event.js";
 export {
   checkGraphFile,
-  defaultMappingFile,
   type LoadOptions,
   loadGraph,
   loadGraphText,
   readGraphDocument,
 } from "./load.js";
-export { type ClassMapping, importMlrunServing, readClassMapping } from "./mlrun/index.js";
+export {
+  type ClassMapping,
+  defaultMappingFile,
+  importMlrunServing,
+  readClassMapping,
+} from "./mlrun/index.js";
 export { formatProblem, GraphInvalidError, type Problem } from "./problems.js";
 export { StepError, toStepError } from "./step-error.js";

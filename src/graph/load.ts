@@ -6,12 +6,10 @@ import { type CompileOptions, compileDocument } from "./compile.js";
 import type { CompiledGraph } from "./compiled-graph.js";
 import type { GraphDocument } from "./document.js";
 import { type LoadedDocument, readGraphFile, readGraphText } from "./loader.js";
-import { importMlrunServing, readClassMapping } from "./mlrun/index.js";
+import { defaultMappingFile, importMlrunServing, readClassMapping } from "./mlrun/index.js";
+import { preloadFor } from "./preload.js";
 import { GraphInvalidError, type Problem } from "./problems.js";
 import { validateDocument } from "./schema.js";
-
-/** Where an MLRun function's class mapping is looked for when none is given. */
-export const defaultMappingFile = "mlrun-mapping.yaml";
 
 export interface LoadOptions
   extends Partial<Pick<CompileOptions, "logger" | "observeStep" | "observeBreaker" | "queueWriter">> {
@@ -75,11 +73,12 @@ export async function loadGraphText(
   return compilePrepared(await prepare(readGraphText(text, file), options), options);
 }
 
-function compilePrepared(
+async function compilePrepared(
   { document, file, lineOf }: PreparedDocument,
   options: LoadOptions,
 ): Promise<CompiledGraph> {
   const { logger, observeStep, observeBreaker, queueWriter } = options;
+  await preloadFor(document);
   return compileDocument(document, {
     file,
     lineOf,

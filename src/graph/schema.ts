@@ -1,29 +1,64 @@
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { Ajv2020, type ErrorObject, type SchemaObject, type ValidateFunction } from "ajv/dist/2020.js";
+import { createRequire } from "node:module";
+import type { ErrorObject, Options, SchemaObject, ValidateFunction } from "ajv/dist/2020.js";
 import { type Problem, pointer, stepOfPointer } from "./problems.js";
+
+const schemaText = readFileSync(new URL("../../schema/graph.schema.json", import.meta.url), "utf8");
 
 /**
  * The graph document's JSON Schema (schema/graph.schema.json): the single source for
  * validation, editor completion and docs. Read once, when this module loads.
  */
-export const graphSchema: SchemaObject = JSON.parse(
-  readFileSync(new URL("../../schema/graph.schema.json", import.meta.url), "utf8"),
-);
+export const graphSchema: SchemaObject = JSON.parse(schemaText);
+
+/** Names the schema's exact text: a precompiled validator is used only for the schema it was made from. */
+export const graphSchemaHash = createHash("sha256").update(schemaText).digest("hex");
+
+/** ajv's settings for the graph schema, the same for a validator compiled here and a precompiled one. */
+export const ajvOptions: Options = {
+  allErrors: true,
+  strict: true,
+  // strictRequired cannot see properties declared beside an if/then (`required` in `then`).
+  strictRequired: false,
+  // Durations are a number or a string: one schema, so one clear error instead of an anyOf.
+  allowUnionTypes: true,
+  // parentSchema lets us tell which fields a failing `then` declares (see dropNoise).
+  verbose: true,
+};
+
+/** The file `npm run build` writes beside this module's compiled form (scripts/precompile-schema.mjs). */
+export const precompiledFile = "graph-schema.validate.cjs";
+
+const require = createRequire(import.meta.url);
+
+/** Compiles the schema with ajv (about 100 ms; ajv's compiler and its work add ~13 MB of RSS). */
+export function compileGraphValidator(options: Options = ajvOptions): ValidateFunction {
+  const { Ajv2020 } = require("ajv/dist/2020.js") as typeof import("ajv/dist/2020.js");
+  return new Ajv2020(options).compile(graphSchema);
+}
+
+/**
+ * The validator `npm run build` generated with ajv's standalone code for this schema, or
+ * undefined when there is none (running from src/, as the tests do) or it was made from
+ * another version of the schema. Loading it costs ~0.5 MB where compiling costs ~13 MB.
+ */
+function precompiledValidator(): ValidateFunction | undefined {
+  let loaded: ValidateFunction & { schemaHash?: string };
+  try {
+    loaded = require(`./${precompiledFile}`);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "MODULE_NOT_FOUND") return undefined;
+    throw error;
+  }
+  return loaded.schemaHash === graphSchemaHash ? loaded : undefined;
+}
 
 let compiled: ValidateFunction | undefined;
 
-/** Compiled on first use (about 100 ms), so commands that never validate do not pay for it. */
+/** Made on first use, so commands that never validate do not pay for it. */
 function validator(): ValidateFunction {
-  compiled ??= new Ajv2020({
-    allErrors: true,
-    strict: true,
-    // strictRequired cannot see properties declared beside an if/then (`required` in `then`).
-    strictRequired: false,
-    // Durations are a number or a string: one schema, so one clear error instead of an anyOf.
-    allowUnionTypes: true,
-    // parentSchema lets us tell which fields a failing `then` declares (see dropNoise).
-    verbose: true,
-  }).compile(graphSchema);
+  compiled ??= precompiledValidator() ?? compileGraphValidator();
   return compiled;
 }
 

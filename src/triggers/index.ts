@@ -1,37 +1,114 @@
-/** src/triggers: event sources (Kafka, NATS core and JetStream, cron) and queue-step streams. */
-import type { CompiledGraph, NatsTrigger as NatsSpec, TriggerSpec } from "../graph/index.js";
+/**
+ * src/triggers: event sources (Kafka, NATS core and JetStream, cron) and queue-step streams.
+ * The Kafka and NATS triggers, queue consumers and queue writers are imported (with kafkajs and
+ * nats.js, ~4 MB of `sluice serve`'s RSS) only when a graph has such a trigger or a broker-backed queue.
+ */
+import type {
+  CompiledGraph,
+  GraphDocument,
+  Logger,
+  NatsTrigger as NatsSpec,
+  QueueWriter,
+  TriggerSpec,
+} from "../graph/index.js";
 import type { Trigger, TriggerContext } from "./contract.js";
 import { CronTrigger } from "./cron.js";
-import { KafkaTrigger } from "./kafka/trigger.js";
-import { NatsCoreTrigger } from "./nats/core-trigger.js";
-import { JetStreamTrigger } from "./nats/jetstream-trigger.js";
+import { DeferredTrigger } from "./deferred.js";
+import type { QueueConsumer } from "./queue/consumers.js";
+import { resolveStream } from "./queue/stream-url.js";
+import type { QueueWriters as BrokerWriters } from "./queue/writers.js";
 
 export type { EventHandler, Trigger, TriggerContext, TriggerState } from "./contract.js";
 export { CronTrigger } from "./cron.js";
-export { KafkaTrigger } from "./kafka/trigger.js";
-export { NatsCoreTrigger } from "./nats/core-trigger.js";
-export { JetStreamTrigger } from "./nats/jetstream-trigger.js";
-export { type QueueConsumer, queueConsumers } from "./queue/consumers.js";
+export type { KafkaTrigger } from "./kafka/trigger.js";
+export type { NatsCoreTrigger } from "./nats/core-trigger.js";
+export type { JetStreamTrigger } from "./nats/jetstream-trigger.js";
+export type { QueueConsumer } from "./queue/consumers.js";
 export { unwrap } from "./queue/envelope.js";
 export { resolveStream, type StreamTarget } from "./queue/stream-url.js";
-export { QueueWriters } from "./queue/writers.js";
 
 /** The stream triggers a graph declares (`http` is the data plane's, not a trigger here). */
 export function graphTriggers(graph: CompiledGraph, context: TriggerContext): Trigger[] {
   return (graph.document.spec.triggers ?? []).flatMap((spec: TriggerSpec): Trigger[] => {
     switch (spec.kind) {
       case "kafka":
-        return [new KafkaTrigger(spec, context)];
-      case "nats":
         return [
-          (spec as NatsSpec).jetstream
-            ? new JetStreamTrigger(spec, context)
-            : new NatsCoreTrigger(spec, context),
+          new DeferredTrigger("kafka", `kafka:${spec.topics.join(",")}`, async () => {
+            const { KafkaTrigger } = await import("./kafka/trigger.js");
+            return new KafkaTrigger(spec, context);
+          }),
         ];
+      case "nats": {
+        const nats = spec as NatsSpec;
+        const stream = nats.jetstream;
+        return [
+          stream
+            ? new DeferredTrigger("nats", `jetstream:${stream.stream}/${stream.durable}`, async () => {
+                const { JetStreamTrigger } = await import("./nats/jetstream-trigger.js");
+                return new JetStreamTrigger(nats, context);
+              })
+            : new DeferredTrigger("nats", `nats:${nats.subject}`, async () => {
+                const { NatsCoreTrigger } = await import("./nats/core-trigger.js");
+                return new NatsCoreTrigger(nats, context);
+              }),
+        ];
+      }
       case "cron":
         return [new CronTrigger(spec, context)];
       default:
         return [];
     }
   });
+}
+
+/**
+ * The consumers that run the steps behind a graph's broker-backed queue steps (see
+ * queue/consumers.ts); none, and nothing imported, for a graph without such queues.
+ */
+export async function queueConsumers(
+  graph: CompiledGraph,
+  context: TriggerContext,
+): Promise<QueueConsumer[]> {
+  if (graph.streams.brokerQueues.size === 0) return [];
+  const consumers = await import("./queue/consumers.js");
+  return consumers.queueConsumers(graph, context);
+}
+
+/**
+ * The producers behind queue steps (queue/writers.ts), one per broker, closed together. The
+ * broker clients are imported when a compiled graph first gets a writer for a broker-backed
+ * queue; queues that stay in-process import nothing.
+ */
+export class QueueWriters {
+  #writers: Promise<BrokerWriters> | undefined;
+
+  constructor(readonly logger: Logger) {}
+
+  /** The writer for a queue step, or undefined when its stream has no broker configured. */
+  writerFor(stream: string, doc: GraphDocument): QueueWriter | undefined {
+    if (!resolveStream(stream, doc)) return undefined;
+    const ready = this.#brokerWriters().then((writers) => writers.writerFor(stream, doc));
+    // A failed import is reported by the first write; until then it must not be unhandled.
+    ready.catch(() => {});
+    let write: QueueWriter | undefined;
+    return (body, event) => {
+      if (write) return write(body, event);
+      return ready.then((writer) => {
+        if (!writer) throw new Error(`queue stream "${stream}" lost its broker`);
+        write = writer;
+        return writer(body, event);
+      });
+    };
+  }
+
+  #brokerWriters(): Promise<BrokerWriters> {
+    this.#writers ??= import("./queue/writers.js").then((m) => new m.QueueWriters(this.logger));
+    return this.#writers;
+  }
+
+  async close(): Promise<void> {
+    if (!this.#writers) return;
+    const writers = await this.#writers.catch(() => undefined);
+    await writers?.close();
+  }
 }

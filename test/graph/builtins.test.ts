@@ -1,7 +1,11 @@
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
+import { loadCel } from "../../src/graph/cel.js";
 import { DROP, type StepClass, type StepContext } from "../../src/graph/contract.js";
 import { StepArgsError } from "../../src/graph/problems.js";
 import { builtins } from "../../src/graph/steps/index.js";
+
+// The graph loader does this for documents with CEL; these tests construct the steps directly.
+beforeAll(loadCel);
 
 type LogCall = { level: string; obj: unknown; msg: string | undefined };
 

@@ -1,5 +1,8 @@
-import { describe, expect, it } from "vitest";
-import { CelEvalError, CelSyntaxError, celTruthy, compileCel } from "../../src/graph/cel.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { CelEvalError, CelSyntaxError, celTruthy, compileCel, loadCel } from "../../src/graph/cel.js";
+
+// The graph loader does this for documents with CEL; these tests call compileCel directly.
+beforeAll(loadCel);
 
 const run = (
   source: string,

@@ -1,17 +1,9 @@
 import type { GraphDocument } from "../document.js";
 import { drawDot } from "./dot.js";
+import type { DrawFormat } from "./formats.js";
 import { drawMermaid } from "./mermaid.js";
 import { buildDrawModel } from "./model.js";
 import { drawSvg } from "./svg.js";
-
-/** The drawing formats of `sluice graph --format`. */
-export const drawFormats = ["mermaid", "dot", "svg"] as const;
-export type DrawFormat = (typeof drawFormats)[number];
-
-/** True when `value` names a drawing format. */
-export function isDrawFormat(value: unknown): value is DrawFormat {
-  return typeof value === "string" && (drawFormats as readonly string[]).includes(value);
-}
 
 const drawers: Record<DrawFormat, typeof drawSvg> = { mermaid: drawMermaid, dot: drawDot, svg: drawSvg };
 
@@ -26,5 +18,6 @@ export function drawGraph(doc: GraphDocument, format: DrawFormat): string {
   return drawers[format](buildDrawModel(doc));
 }
 
+export { type DrawFormat, drawFormats, isDrawFormat } from "./formats.js";
 export type { DrawEdge, DrawGroup, DrawModel, DrawNode, NodeShape } from "./model.js";
 export { buildDrawModel } from "./model.js";

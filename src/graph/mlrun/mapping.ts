@@ -5,6 +5,9 @@ import { isRecord, type Path, show } from "./fields.js";
 export const MODULE_REF = /^(?:builtin:[\w.-]+|[^#\s]+#[A-Za-z_$][\w$]*)$/;
 
 /** How MLRun's Python classes and handlers become sluice step modules (read from a mapping file). */
+/** Where an MLRun function's class mapping is looked for when none is given: beside the function. */
+export const defaultMappingFile = "mlrun-mapping.yaml";
+
 export interface ClassMapping {
   /** The mapping file, named in messages; absent when none was given. */
   file?: string;

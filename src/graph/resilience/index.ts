@@ -17,6 +17,7 @@ export { type FallbackSteps, guardStep } from "./guard.js";
 export { backoffMs, defaultBackoff, type GaveUp, type RetryPolicy, withRetries } from "./retry.js";
 export {
   type BreakerObserver,
+  loadUndici,
   type RemoteTarget,
   RemoteTargets,
   remoteTargetsKey,
