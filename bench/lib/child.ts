@@ -109,6 +109,11 @@ export function serveSluice(graphs: string[], extra: string[] = []): Promise<Ser
   );
 }
 
+/** `node <script> <args>` (a path from the repository's root) that prints its URL as `announced` matches. */
+export function serveScript(script: string, args: string[], announced: RegExp): Promise<Served> {
+  return serve([script, ...args], announced);
+}
+
 /** The bare `node:http` baseline (bench/lib/bare-server.mjs). */
 export function serveBare(): Promise<Served> {
   return serve(["bench/lib/bare-server.mjs"], /bare: serving on (http:\/\/\S+)/);

@@ -7,10 +7,10 @@
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import autocannon from "autocannon";
-import { serveSluice, withServer } from "../lib/child.js";
+import { serveScript, serveSluice, withServer } from "../lib/child.js";
 import { type Load, load, requestBody } from "../lib/load.js";
 import type { Figure, Scenario } from "../lib/scenario.js";
-import { graphFile, serveScript } from "./remote.js";
+import { graphFile } from "./remote.js";
 
 const soakSeconds = Number(process.env.SLUICE_BENCH_REMOTE_SOAK_SECONDS ?? 180);
 const warmupSeconds = Number(process.env.SLUICE_BENCH_REMOTE_SOAK_WARMUP_SECONDS ?? 30);
@@ -52,7 +52,11 @@ export const remoteSoakScenarios: Scenario[] = [
     onlyWhenAsked: true,
     run: () =>
       withServer(
-        serveScript("remote-flaky.mjs", [String(phaseSeconds)], /flaky: serving on (http:\/\/\S+)/),
+        serveScript(
+          "bench/scenarios/remote-flaky.mjs",
+          [String(phaseSeconds)],
+          /flaky: serving on (http:\/\/\S+)/,
+        ),
         async (flaky) => {
           const flakyGraph = await graphFile(
             "flaky",

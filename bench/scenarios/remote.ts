@@ -4,62 +4,12 @@
  * child processes, loaded by autocannon with the same settings and body (bench/lib/load.ts).
  * The gap is the price of the graph and of the resilience on every call (breaker, deadline).
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { repoRoot, type Served, serveBare, serveSluice, withServer } from "../lib/child.js";
+import { serveBare, serveScript, serveSluice, withServer } from "../lib/child.js";
 import { sideBySideHttp } from "../lib/load.js";
 import type { Figure, Scenario } from "../lib/scenario.js";
-
-/**
- * Starts `node <script> <args>` from bench/scenarios and waits for the URL it announces.
- * (bench/lib/child.ts does the same for sluice and the bare server, and keeps it private.)
- */
-export async function serveScript(script: string, args: string[], announced: RegExp): Promise<Served> {
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [join(repoRoot, "bench", "scenarios", script), ...args],
-    {
-      cwd: repoRoot,
-      stdio: ["ignore", "pipe", "inherit"],
-    },
-  );
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  // A bench that throws must not leave servers behind holding the CPU.
-  const kill = () => child.kill("SIGKILL");
-  process.once("exit", kill);
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = "";
-    child.stdout?.on("data", (d: Buffer) => {
-      out += d.toString();
-      const match = announced.exec(out);
-      if (match) resolve(match[1] as string);
-    });
-    exited.then(() => reject(new Error(`${script} exited before serving`)));
-  });
-  const pid = child.pid as number;
-  return {
-    url,
-    pid,
-    rssMb: async () =>
-      Number(/^VmRSS:\s+(\d+) kB/m.exec(await readFile(`/proc/${pid}/status`, "utf8"))?.[1]) / 1024,
-    cpuSeconds: async () => {
-      // utime and stime: the 12th and 13th fields after the command name, in 1/100 s.
-      const stat = await readFile(`/proc/${pid}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      return (Number(fields[11]) + Number(fields[12])) / 100;
-    },
-    stop: async () => {
-      process.off("exit", kill);
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill("SIGTERM");
-      const timer = setTimeout(kill, 5000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
-}
 
 /** Writes a graph document to a temporary file (the upstream's URL is known only at run time). */
 export async function graphFile(name: string, steps: string): Promise<string> {
@@ -89,7 +39,11 @@ export const remoteScenarios: Scenario[] = [
         );
         return withServer(serveSluice([graph]), (sluice) =>
           withServer(
-            serveScript("remote-proxy.mjs", [`${upstream.url}/`], /proxy: serving on (http:\/\/\S+)/),
+            serveScript(
+              "bench/scenarios/remote-proxy.mjs",
+              [`${upstream.url}/`],
+              /proxy: serving on (http:\/\/\S+)/,
+            ),
             async (proxy) => {
               const { subject: s, baseline: b } = await sideBySideHttp(
                 { url: `${sluice.url}/`, cpuSeconds: sluice.cpuSeconds },
