@@ -1,18 +1,14 @@
-import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { isSluiceError } from "../errors.js";
+import { version } from "../version.js";
 import { registerCommands } from "./commands.js";
 import { reportError } from "./output.js";
-
-const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
-  version: string;
-};
 
 /** Builds the `sluice` program; exported for tests and for embedding. */
 export function buildProgram(): Command {
   const program = new Command("sluice")
     .description("An event-driven serving gateway and stream processor for serving graphs.")
-    .version(pkg.version, "-V, --version")
+    .version(version, "-V, --version")
     .option("--verbose", "print stack traces with errors")
     .showHelpAfterError("(run `sluice --help` for usage)")
     .exitOverride();

@@ -1,6 +1,6 @@
-import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import type { ServeSettings } from "../gateway/serve.js";
+import { version } from "../version.js";
 import { parseDurationFlag, parsePort, parsePositiveInt, parseSize } from "./options.js";
 
 interface ServeFlags {
@@ -17,10 +17,6 @@ interface ServeFlags {
   grace: string;
 }
 
-const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
-  version: string;
-};
-
 function settingsOf(files: string[], flags: ServeFlags): ServeSettings {
   const timeoutMs = parseDurationFlag(flags.timeout, "--timeout");
   return {
@@ -35,7 +31,7 @@ function settingsOf(files: string[], flags: ServeFlags): ServeSettings {
     maxTimeoutMs: Math.max(timeoutMs, parseDurationFlag(flags.maxTimeout, "--max-timeout")),
     bodyLimit: parseSize(flags.bodyLimit, "--body-limit"),
     mapping: flags.mapping,
-    version: pkg.version,
+    version,
     graceMs: parseDurationFlag(flags.grace, "--grace"),
   };
 }
