@@ -7,6 +7,8 @@ export type WorkerRequest =
   | { type: "put"; id: number; text: string; format: GraphFormat }
   | { type: "list"; id: number }
   | { type: "describe"; id: number; name: string }
+  | { type: "draw"; id: number; name: string }
+  | { type: "metrics-json"; id: number }
   | { type: "shutdown" };
 
 /** What a worker answers (or announces). */

@@ -16,6 +16,13 @@ import { type ServeSettings, serveLogger, startGateway } from "./serve.js";
 const settings = JSON.parse(process.env.SLUICE_SERVE_SETTINGS ?? "{}") as ServeSettings;
 const logger = serveLogger();
 const send = (message: WorkerMessage) => process.send?.(message);
+const ours = new Set<string>([
+  "put",
+  "list",
+  "describe",
+  "draw",
+  "metrics-json",
+] satisfies WorkerRequest["type"][]);
 
 try {
   const gateway = await startGateway(settings, logger, false);
@@ -39,11 +46,14 @@ try {
   process.on("message", (request: WorkerRequest) => {
     if (request.type === "shutdown") return stop();
     // prom-client's metrics requests share this channel; they are not ours to answer.
-    if (request.type !== "put" && request.type !== "list" && request.type !== "describe") return;
+    if (!ours.has(request.type)) return;
     const answer = async (): Promise<unknown> => {
       if (request.type === "put") return control.put(request.text, request.format);
       if (request.type === "list") return control.list();
-      return control.describe(request.name);
+      if (request.type === "draw") return control.drawing(request.name);
+      if (request.type === "metrics-json") return control.metricsJson();
+      if (request.type === "describe") return control.describe(request.name);
+      return undefined;
     };
     answer().then(
       (value) => send({ type: "reply", id: request.id, ok: true, value }),

@@ -72,6 +72,13 @@ export async function runCluster(settings: ServeSettings): Promise<number> {
       return answers[0] as { name: string; replaced: boolean };
     },
     metrics: async () => ({ contentType: aggregator.contentType, text: await aggregator.clusterMetrics() }),
+    // Each worker's JSON, merged as /metrics merges them (sums; the breaker gauge takes the max).
+    metricsJson: async () => {
+      const each = await Promise.all(workers().map((w) => ask(w, { type: "metrics-json", id: nextId++ })));
+      return AggregatorRegistry.aggregate(each as never).getMetricsAsJSON();
+    },
+    drawing: async (name) =>
+      (await ask(workers()[0] as Worker, { type: "draw", id: nextId++, name })) as string | undefined,
   };
   const admin = await startAdmin(
     createAdminApp({ control, logger, ...(settings.adminToken ? { token: settings.adminToken } : {}) }),

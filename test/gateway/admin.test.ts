@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -8,6 +9,8 @@ import { isSluiceError } from "../../src/errors.js";
 import { compilerIn, createAdminApp, localControl, startAdmin } from "../../src/gateway/admin/index.js";
 import { GatewayMetrics } from "../../src/gateway/metrics/index.js";
 import { GraphRegistry } from "../../src/gateway/registry.js";
+import type { GraphStats, Stats } from "../../src/gateway/ui/index.js";
+import { FunctionObject, FunctionStore } from "../../src/runtimes/index.js";
 import { flow, graphFixtures, graphOf, memoryLogger } from "../helpers/graphs.js";
 
 /** A graph document named `name` around some steps (flow() names every graph "test"). */
@@ -26,7 +29,9 @@ const beta = (version: number) =>
   named("beta", `stamp: {handler: builtin:set, args: {fields: {version: ${version}}}}`);
 
 /** A real admin plane on a random port, over a real registry of started graphs. */
-async function adminOf(options: { graphs?: string[]; token?: string; modules?: string } = {}) {
+async function adminOf(
+  options: { graphs?: string[]; token?: string; modules?: string; store?: string } = {},
+) {
   const logger = memoryLogger();
   const graphs = await Promise.all((options.graphs ?? [alpha]).map((yaml) => graphOf(yaml, logger)));
   const registry = GraphRegistry.of(graphs);
@@ -34,7 +39,12 @@ async function adminOf(options: { graphs?: string[]; token?: string; modules?: s
   onTestFinished(() => registry.close());
   const metrics = new GatewayMetrics({ processMetrics: false });
   const control = localControl(registry, metrics, compilerIn(options.modules ?? graphFixtures, { logger }));
-  const app = createAdminApp({ control, logger, ...(options.token ? { token: options.token } : {}) });
+  const app = createAdminApp({
+    control,
+    logger,
+    ...(options.token ? { token: options.token } : {}),
+    ...(options.store ? { store: options.store } : {}),
+  });
   const server = await startAdmin(app, 0);
   onTestFinished(() => close(server));
   const { port } = server.address() as AddressInfo;
@@ -122,13 +132,122 @@ describe("admin plane: reading", () => {
     expect(await response.json()).toEqual({ error: 'no graph named "gamma" (known graphs: alpha, beta)' });
   });
 
-  it("GET /api/functions is a 501 until the function store is built", async () => {
-    const { url } = await adminOf();
+  it("GET /api/functions lists the store's versions as `sluice functions list -o json` does", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "sluice-admin-store-"));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
+    const file = join(dir, "functions.db");
+    const store = FunctionStore.open(file);
+    const trainer = (image: string) =>
+      FunctionObject.create("job", "trainer", { image, command: "./train.mjs" });
+    const first = store.put(trainer("node:20"));
+    const second = store.put(trainer("node:22"));
+    store.put(FunctionObject.create("job", "scorer", { image: "node:22" }), { tag: "v1" });
+    const listed = store.list();
+    store.close();
+    const { url } = await adminOf({ store: file });
 
     const response = await fetch(`${url}/api/functions`);
 
-    expect(response.status).toBe(501);
-    expect(await response.json()).toEqual({ error: "the function store is not built yet" });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual(listed);
+    expect(listed).toHaveLength(3);
+    expect(listed).toContainEqual({
+      project: "default",
+      name: "trainer",
+      hash: second.hash,
+      kind: "job",
+      created: expect.any(String),
+      tags: ["latest"],
+    });
+    expect(listed).toContainEqual(expect.objectContaining({ hash: first.hash, tags: [] }));
+    const one = await fetch(`${url}/api/functions?name=scorer`);
+    expect(await one.json()).toEqual([expect.objectContaining({ name: "scorer", tags: ["v1"] })]);
+  });
+
+  it("GET /api/functions of a store that does not exist is an empty list, and creates no file", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "sluice-admin-store-"));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
+    const file = join(dir, "home", "functions.db");
+    const { url } = await adminOf({ store: file });
+
+    const response = await fetch(`${url}/api/functions`);
+
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual([]);
+    expect(existsSync(join(dir, "home"))).toBe(false);
+    expect((await fetch(`${url}/api/functions`, { method: "POST" })).status).toBe(405);
+  });
+
+  it("GET /api/graphs/<name>/svg draws the graph with a data-step per step; an unknown one is a 404", async () => {
+    const { url } = await adminOf({ graphs: [alpha, beta(1)] });
+
+    const response = await fetch(`${url}/api/graphs/alpha/svg`);
+
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toMatch(/^image\/svg\+xml/);
+    const svg = await response.text();
+    expect(svg).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+    expect(svg).toContain('data-step="tag"');
+    expect(svg).toContain('data-step="double"');
+    const unknown = await fetch(`${url}/api/graphs/gamma/svg`);
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toEqual({ error: 'no graph named "gamma" (known graphs: alpha, beta)' });
+  });
+
+  it("GET /api/stats gives totals at once, then rates and quantiles over the time between polls", async () => {
+    const { url, metrics } = await adminOf();
+    const meters = metrics.graphMeters("alpha");
+    const tag = metrics.stepRecorder("alpha", "tag");
+    meters.ok.inc(3);
+    meters.inFlight.inc();
+    metrics.breakerRecorder("alpha", "http://127.0.0.1:9")("half-open");
+
+    const first = (await (await fetch(`${url}/api/stats`)).json()) as Stats;
+
+    expect(first.intervalSeconds).toBeNull();
+    expect(first.graphs.alpha).toMatchObject({
+      requests: 3,
+      errors: 0,
+      requestsPerSecond: null,
+      inFlight: 1,
+      p50Ms: null,
+      breakers: { "http://127.0.0.1:9": "half-open" },
+    });
+
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    for (let i = 0; i < 4; i++) tag(0.0003, true);
+    meters.error.inc();
+    meters.latency.observe(0.0003);
+    const second = (await (await fetch(`${url}/api/stats`)).json()) as Stats;
+
+    const seconds = second.intervalSeconds as number;
+    expect(seconds).toBeGreaterThanOrEqual(0.3);
+    const alphaStats = second.graphs.alpha as GraphStats;
+    expect(alphaStats).toMatchObject({ requests: 4, errors: 1, outcomes: { ok: 3, error: 1 } });
+    expect(alphaStats.requestsPerSecond).toBeCloseTo(1 / seconds, 9);
+    expect(alphaStats.errorsPerSecond).toBeCloseTo(1 / seconds, 9);
+    expect(alphaStats.steps.tag).toMatchObject({ runs: 4, errors: 0, errorsPerSecond: 0 });
+    expect(alphaStats.steps.tag?.runsPerSecond).toBeCloseTo(4 / seconds, 9);
+    // Four runs in the (0.25 ms, 0.5 ms] bucket: the median is halfway through it.
+    expect(alphaStats.steps.tag?.p50Ms).toBeCloseTo(0.375, 9);
+    expect((await fetch(`${url}/api/stats`, { method: "PUT" })).status).toBe(405);
+  });
+
+  it("GET /ui is one self-contained HTML page: inline script and style, nothing fetched elsewhere", async () => {
+    const { url } = await adminOf({ token: "secret" });
+
+    const response = await fetch(`${url}/ui`);
+
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toMatch(/^text\/html/);
+    expect(response.headers.get("content-security-policy")).toContain("default-src 'self'");
+    const html = await response.text();
+    expect(html).toMatch(/^<!doctype html>/);
+    expect(html).toContain("<script>");
+    expect(html).not.toMatch(
+      /<script[^>]+src=|<link[^>]+href="(?!data:)|https?:\/\/(?!www\.w3\.org\/2000\/svg)/,
+    );
+    expect((await fetch(`${url}/ui`, { method: "POST" })).status).toBe(405);
   });
 
   it("a badly escaped graph name is a 400, not a 500", async () => {
@@ -357,7 +476,7 @@ describe("admin plane: the admin token", () => {
   it("reads stay open without the token", async () => {
     const { url } = await adminOf({ token });
 
-    for (const path of ["/metrics", "/api/graphs", "/api/graphs/alpha"]) {
+    for (const path of ["/metrics", "/api/graphs", "/api/graphs/alpha", "/api/stats", "/ui"]) {
       expect((await fetch(`${url}${path}`)).status, path).toBe(200);
     }
   });

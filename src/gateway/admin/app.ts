@@ -1,8 +1,10 @@
 import { createHash, timingSafeEqual } from "node:crypto";
+import { access } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from "express";
 import { isSluiceError, SluiceError } from "../../errors.js";
 import { formatProblem, GraphInvalidError, type Logger } from "../../graph/index.js";
+import { StatsWindow, snapshotOf, uiPage } from "../ui/index.js";
 import type { GraphControl, GraphFormat } from "./control.js";
 
 export interface AdminOptions {
@@ -10,6 +12,8 @@ export interface AdminOptions {
   /** When set, changes (POST) need `Authorization: Bearer <token>`; reads stay open. */
   token?: string | undefined;
   logger: Logger;
+  /** The function store `GET /api/functions` lists (default: $SLUICE_STORE, else $SLUICE_HOME/functions.db). */
+  store?: string | undefined;
 }
 
 /** Posted graph documents larger than this are refused with 413. */
@@ -23,9 +27,14 @@ const formats = new Map<string, GraphFormat>([
   ["application/json", "json"],
 ]);
 
+/** Only what the page itself holds: no script, style or image from anywhere else. */
+const uiPolicy =
+  "default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src 'self' data:";
+
 /**
  * The admin plane of `sluice serve` (DESIGN.md section 5): metrics, the served graphs, and
- * loading or replacing a graph without a restart. Every error answers `{error}`, never a stack.
+ * loading or replacing a graph without a restart, the function store's listing, and `/ui`,
+ * a page drawing each graph with live figures. Every error answers `{error}`, never a stack.
  */
 export function createAdminApp(options: AdminOptions): express.Express {
   const { control, logger } = options;
@@ -62,22 +71,46 @@ export function createAdminApp(options: AdminOptions): express.Express {
   app
     .route("/api/graphs/:name")
     .get(async (req, res) => {
-      const name = req.params.name;
-      const described = await control.describe(name);
-      if (described) {
-        res.json(described);
-        return;
-      }
-      const known = (await control.list()).map((g) => g.name);
-      const listing = known.length > 0 ? `known graphs: ${known.join(", ")}` : "no graph is served";
-      res.status(404).json({ error: `no graph named "${name}" (${listing})` });
+      const described = await control.describe(req.params.name);
+      if (described) res.json(described);
+      else await unknownGraph(control, req.params.name, res);
+    })
+    .all(methodNotAllowed("GET"));
+
+  app
+    .route("/api/graphs/:name/svg")
+    .get(async (req, res) => {
+      const svg = await control.drawing(req.params.name);
+      if (svg !== undefined) res.type("image/svg+xml").send(svg);
+      else await unknownGraph(control, req.params.name, res);
+    })
+    .all(methodNotAllowed("GET"));
+
+  // One window for every viewer: each poll is compared with the snapshot of about 5 s before.
+  const recent = new StatsWindow();
+  app
+    .route("/api/stats")
+    .get(async (_req, res) => {
+      res.json(recent.next(snapshotOf(await control.metricsJson())));
     })
     .all(methodNotAllowed("GET"));
 
   app
     .route("/api/functions")
+    .get(async (req, res) => {
+      const { project, name } = req.query;
+      const filter = {
+        ...(typeof project === "string" && project ? { project } : {}),
+        ...(typeof name === "string" && name ? { name } : {}),
+      };
+      res.json(await listFunctions(options.store, filter));
+    })
+    .all(methodNotAllowed("GET"));
+
+  app
+    .route("/ui")
     .get((_req, res) => {
-      res.status(501).json({ error: "the function store is not built yet" });
+      res.type("html").set({ "Cache-Control": "no-store", "Content-Security-Policy": uiPolicy }).send(uiPage);
     })
     .all(methodNotAllowed("GET"));
 
@@ -86,6 +119,36 @@ export function createAdminApp(options: AdminOptions): express.Express {
   });
   app.use(errorResponder(logger));
   return app;
+}
+
+async function unknownGraph(control: GraphControl, name: string, res: Response): Promise<void> {
+  const known = (await control.list()).map((g) => g.name);
+  const listing = known.length > 0 ? `known graphs: ${known.join(", ")}` : "no graph is served";
+  res.status(404).json({ error: `no graph named "${name}" (${listing})` });
+}
+
+/**
+ * Every stored function version, as `sluice functions list -o json` prints them. The store
+ * (SQLite) is loaded on the first call only, and a store that does not exist yet is an empty
+ * list: a read must not create the file.
+ */
+async function listFunctions(file: string | undefined, filter: { project?: string; name?: string }) {
+  const { FunctionStore, storePath } = await import("../../runtimes/index.js");
+  const path = storePath(file);
+  if (path === ":memory:" || !(await exists(path))) return [];
+  const store = FunctionStore.open(path);
+  try {
+    return store.list(filter);
+  } finally {
+    store.close();
+  }
+}
+
+function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** One info line per change request (whatever its outcome); reads are not logged. */

@@ -3,6 +3,7 @@ import { SluiceError } from "../../errors.js";
 import { type CompiledGraph, type LoadOptions, loadGraphText } from "../../graph/index.js";
 import type { GatewayMetrics } from "../metrics/index.js";
 import type { GraphRegistry } from "../registry.js";
+import type { MetricJson } from "../ui/index.js";
 
 /** The formats a graph document may arrive in over the admin API. */
 export type GraphFormat = "yaml" | "json";
@@ -35,6 +36,10 @@ export interface GraphControl {
   put(text: string, format: GraphFormat): Promise<{ name: string; replaced: boolean }>;
   /** The Prometheus exposition of every metric. */
   metrics(): Promise<{ contentType: string; text: string }>;
+  /** The same metrics as prom-client's JSON (summed over the workers of a cluster), for `/api/stats`. */
+  metricsJson(): Promise<MetricJson[]>;
+  /** The graph's DAG as SVG (`sluice graph --format svg`), or undefined when no graph has that name. */
+  drawing(name: string): Promise<string | undefined>;
 }
 
 /** Turns a posted document into a compiled (not yet started) graph. */
@@ -88,6 +93,18 @@ export function localControl(
 
     async metrics() {
       return { contentType: metrics.registry.contentType, text: await metrics.registry.metrics() };
+    },
+
+    metricsJson() {
+      return metrics.registry.getMetricsAsJSON();
+    },
+
+    async drawing(name) {
+      const graph = registry.get(name);
+      if (!graph) return undefined;
+      // Loaded on first use: `sluice serve` does not pay for the drawing code until someone looks.
+      const { drawGraph } = await import("../../graph/draw/index.js");
+      return drawGraph(graph.document, "svg");
     },
   };
 }

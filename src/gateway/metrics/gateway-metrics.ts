@@ -82,6 +82,8 @@ export class GatewayMetrics {
     help: "Circuit breaker of each remote target: 0 closed, 1 half-open, 2 open",
     labelNames: ["graph", "target"],
     registers: [this.registry],
+    // Each worker has its own breaker: a cluster reports the worst one, not a sum of states.
+    aggregator: "max",
   });
 
   constructor(options: { processMetrics?: boolean } = {}) {
