@@ -151,11 +151,7 @@ export class DataPlane {
       model.flatMap((m) => [`${m}/infer`, `${m}/explain`]),
       (req, res, p) => this.#infer(req, res, p),
     );
-    this.#router.all("/graphs/:graph/*", ((
-      req: IncomingMessage,
-      res: ServerResponse,
-      p: Record<string, string>,
-    ) => {
+    const named: Handler = (req, res, p) => {
       const graph = this.registry.get(p.graph ?? "");
       if (!graph) {
         sendError(
@@ -168,7 +164,9 @@ export class DataPlane {
         return;
       }
       this.#graphRequest(req, res, graph, `/${p["*"] ?? ""}`);
-    }) as never);
+    };
+    // `/graphs/<name>` and `/graphs/<name>/` (the router drops a trailing slash) are its root.
+    for (const path of ["/graphs/:graph", "/graphs/:graph/*"]) this.#router.all(path, named as never);
   }
 
   #servedModel(res: ServerResponse, p: Record<string, string | undefined>) {

@@ -32,6 +32,9 @@ describe("graphs over HTTP", () => {
     expect(await postJson(`${gw.url}/graphs/headers/deep/path`, {})).toMatchObject({
       body: { path: "/deep/path" },
     });
+    // The named graph's root, with or without its trailing slash.
+    expect(await postJson(`${gw.url}/graphs/headers/`, {})).toMatchObject({ body: { path: "/" } });
+    expect(await postJson(`${gw.url}/graphs/headers`, {})).toMatchObject({ body: { path: "/" } });
     expect(await postJson(`${gw.url}/graphs/nope/x`, {})).toMatchObject({
       status: 404,
       body: { error: 'no graph named "nope"; served: flow, headers' },
