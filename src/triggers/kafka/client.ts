@@ -1,4 +1,12 @@
-import { Kafka, type KafkaConfig, logLevel, type SASLOptions } from "kafkajs";
+import {
+  Kafka,
+  type KafkaConfig,
+  logLevel,
+  Partitioners,
+  type Producer,
+  type ProducerConfig,
+  type SASLOptions,
+} from "kafkajs";
 import type { Logger } from "../../graph/index.js";
 
 /** The connection settings a Kafka trigger or queue step may carry (passed to kafkajs as they are). */
@@ -40,4 +48,15 @@ export function kafkaConfig(connection: KafkaConnection, clientId: string, logge
 
 export function kafkaClient(connection: KafkaConnection, clientId: string, logger: Logger): Kafka {
   return new Kafka(kafkaConfig(connection, clientId, logger));
+}
+
+/**
+ * A producer that partitions keys as Kafka's Java client does (murmur2), which is kafkajs v2's
+ * default: named here so kafkajs does not warn, at start, that its default changed in v2.
+ */
+export function kafkaProducer(
+  kafka: Kafka,
+  config: Omit<ProducerConfig, "createPartitioner"> = {},
+): Producer {
+  return kafka.producer({ ...config, createPartitioner: Partitioners.DefaultPartitioner });
 }

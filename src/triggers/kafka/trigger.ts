@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import type { Batch, Consumer, EachBatchPayload, IHeaders, KafkaMessage, Message, Producer } from "kafkajs";
-import type { GraphEvent, KafkaTrigger as KafkaTriggerSpec } from "../../graph/index.js";
-import { decodeBody, encodeBody, errorInfoOf, headerNames, headerString } from "../codec.js";
+import type { Consumer, EachBatchPayload, KafkaMessage, Message, Producer, TopicMessages } from "kafkajs";
+import type { KafkaTrigger as KafkaTriggerSpec } from "../../graph/index.js";
 import type { EventHandler, Trigger, TriggerContext, TriggerState } from "../contract.js";
 import { backoffMs, isRetryable } from "../retry.js";
-import { type KafkaConnection, kafkaClient } from "./client.js";
+import { type KafkaConnection, kafkaClient, kafkaProducer } from "./client.js";
+import { deadLetterOf, eventOf, outputOf, type Source, sourceOf } from "./message.js";
 
 /** A Kafka trigger's settings, with defaults applied once. */
 interface Settings {
@@ -43,7 +43,7 @@ const flushEveryMs = 1_000;
 /** A wait to retry heartbeats (and looks for a stop) at least this often. */
 const retrySliceMs = 500;
 
-/** What became of one message: its output (if any), or the dead letter to write instead. */
+/** What became of a retried message: its output (if any), or the dead letter to write instead. */
 type Outcome = { output?: Message; deadLetter?: Message };
 
 /**
@@ -75,7 +75,7 @@ export class KafkaTrigger implements Trigger {
       sessionTimeout: 30_000,
       heartbeatInterval: 3_000,
     });
-    this.#producer = kafka.producer({ allowAutoTopicCreation: true });
+    this.#producer = kafkaProducer(kafka, { allowAutoTopicCreation: true });
   }
 
   get state(): TriggerState {
@@ -120,17 +120,26 @@ export class KafkaTrigger implements Trigger {
 
   async #eachBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary } = payload;
-    const pending: Outcome[] = [];
+    const source = sourceOf(batch);
+    const handler = this.#handler as EventHandler;
+    // Outputs and dead letters not written yet, and how many events finished since the last flush.
+    let outputs: Message[] = [];
+    let letters: Message[] = [];
+    let unflushed = 0;
     let lastDone: string | undefined;
     let lastResolved: string | undefined;
     let flushedAt = Date.now();
     const flush = async () => {
       flushedAt = Date.now();
       if (lastDone === undefined || lastDone === lastResolved) return;
-      await this.#write(pending.splice(0));
+      const written = lastDone;
+      await this.#write(outputs, letters);
+      outputs = [];
+      letters = [];
+      unflushed = 0;
       // Only now, with outputs and dead letters acknowledged by the broker, is the offset done.
-      resolveOffset(lastDone);
-      lastResolved = lastDone;
+      resolveOffset(written);
+      lastResolved = written;
       // A batch can hold thousands of events: commit by the policy (every N events or T ms)
       // inside it too, or a crash repeats the whole batch; and keep the session alive (a
       // heartbeat that finds a rebalance throws, and the rest of the batch goes to the new owner).
@@ -151,14 +160,26 @@ export class KafkaTrigger implements Trigger {
       }
       return !stopping();
     };
+    const { outputTopic } = this.#settings;
     for (const message of batch.messages) {
       if (stopping()) break;
-      const outcome = await this.#process(message, batch, waitToRetry);
-      // Stopped while it was being retried: left uncommitted, for the next start.
-      if (outcome === undefined) break;
-      pending.push(outcome);
+      // The first attempt is inline, the hot path: one await an event, on the graph itself.
+      try {
+        const event = eventOf(message, source);
+        const result = await handler(event);
+        const output = outputTopic && result !== undefined ? outputOf(message, event, result) : undefined;
+        this.context.onEvent?.(this.name, "ok");
+        // Last in the try: nothing after it can throw and send the event round again.
+        if (output) outputs.push(output);
+      } catch (error) {
+        const outcome = await this.#recover(message, source, error, waitToRetry);
+        // Stopped while it was being retried: left uncommitted, for the next start.
+        if (outcome === undefined) break;
+        if (outcome.output) outputs.push(outcome.output);
+        if (outcome.deadLetter) letters.push(outcome.deadLetter);
+      }
       lastDone = message.offset;
-      if (pending.length >= flushEvery || Date.now() - flushedAt >= flushEveryMs) await flush();
+      if (++unflushed >= flushEvery || Date.now() - flushedAt >= flushEveryMs) await flush();
     }
     await flush();
     if (lastResolved !== undefined && !isRunning() && !isStale()) {
@@ -171,10 +192,9 @@ export class KafkaTrigger implements Trigger {
     await heartbeat();
   }
 
-  async #write(outcomes: Outcome[]): Promise<void> {
-    const outputs = outcomes.flatMap((o) => (o.output ? [o.output] : []));
-    const letters = outcomes.flatMap((o) => (o.deadLetter ? [o.deadLetter] : []));
-    const topicMessages = [];
+  /** Writes a chunk's outputs and dead letters in one request; resolves once the broker has them. */
+  async #write(outputs: Message[], letters: Message[]): Promise<void> {
+    const topicMessages: TopicMessages[] = [];
     if (outputs.length > 0 && this.#settings.outputTopic)
       topicMessages.push({ topic: this.#settings.outputTopic, messages: outputs });
     if (letters.length > 0 && this.#settings.dlqTopic)
@@ -183,86 +203,44 @@ export class KafkaTrigger implements Trigger {
   }
 
   /**
-   * Runs one message through the graph, with retries; resolves with what to write, or with
-   * undefined when the consumer stopped during a wait to retry.
+   * After an event's first attempt failed: retries with backoff while the failure is worth
+   * it, then dead-letters the event, or without a DLQ topic keeps retrying. Resolves with what
+   * to write, or with undefined when the consumer stopped during a wait to retry.
    */
-  async #process(
+  async #recover(
     message: KafkaMessage,
-    batch: Batch,
+    source: Source,
+    firstError: unknown,
     waitToRetry: (ms: number) => Promise<boolean>,
   ): Promise<Outcome | undefined> {
-    let attempt = 0;
-    for (;;) {
-      attempt++;
-      try {
-        const event = this.#eventOf(message, batch);
-        const result = await (this.#handler as EventHandler)(event);
-        this.context.onEvent?.(this.name, "ok");
-        return this.#settings.outputTopic && result !== undefined
-          ? { output: this.#outputOf(message, event, result) }
-          : {};
-      } catch (error) {
-        const retryable = isRetryable(error);
-        if (retryable && attempt < this.#settings.maxAttempts) {
-          this.context.onEvent?.(this.name, "retried");
-          if (!(await waitToRetry(backoffMs(attempt)))) return undefined;
-          continue;
-        }
-        if (this.#settings.dlqTopic) {
-          this.context.onEvent?.(this.name, "dead_lettered");
-          return { deadLetter: this.#deadLetterOf(message, batch, error, attempt) };
-        }
+    let error = firstError;
+    for (let attempt = 1; ; attempt++) {
+      if (isRetryable(error) && attempt < this.#settings.maxAttempts) {
+        this.context.onEvent?.(this.name, "retried");
+        if (!(await waitToRetry(backoffMs(attempt)))) return undefined;
+      } else if (this.#settings.dlqTopic) {
+        this.context.onEvent?.(this.name, "dead_lettered");
+        return { deadLetter: deadLetterOf(message, source, error, attempt) };
+      } else {
         // No dead-letter topic: nothing may be lost, so the partition waits and tries again.
         this.context.onEvent?.(this.name, "failed");
         this.context.logger.error(
-          { err: error, topic: batch.topic, partition: batch.partition, offset: message.offset, attempt },
+          { err: error, topic: source.topic, partition: source.partition, offset: message.offset, attempt },
           "event failed and there is no dlq topic; retrying",
         );
         if (!(await waitToRetry(backoffMs(attempt, 1000, 30_000)))) return undefined;
       }
+      try {
+        const event = eventOf(message, source);
+        const result = await (this.#handler as EventHandler)(event);
+        this.context.onEvent?.(this.name, "ok");
+        return this.#settings.outputTopic && result !== undefined
+          ? { output: outputOf(message, event, result) }
+          : {};
+      } catch (next) {
+        error = next;
+      }
     }
-  }
-
-  #eventOf(message: KafkaMessage, batch: Batch): GraphEvent {
-    const headers: Record<string, string | undefined> = {};
-    for (const [name, value] of Object.entries(message.headers ?? {}))
-      headers[name.toLowerCase()] = headerString(value);
-    return {
-      // Stable across redeliveries, so a split router sends a retried event the same way.
-      id: `${batch.topic}/${batch.partition}/${message.offset}`,
-      body: decodeBody(message.value, headers["content-type"]),
-      path: `/${batch.topic}`,
-      method: "POST",
-      headers,
-      key: message.key?.toString("utf8"),
-      time: Number(message.timestamp),
-      trigger: { kind: "kafka", name: batch.topic },
-    };
-  }
-
-  #outputOf(message: KafkaMessage, event: GraphEvent, result: unknown): Message {
-    const headers: IHeaders = { [headerNames.eventId]: event.id };
-    const traceparent = event.headers.traceparent;
-    if (traceparent) headers[headerNames.traceparent] = traceparent;
-    return { key: message.key, value: encodeBody(result), headers };
-  }
-
-  #deadLetterOf(message: KafkaMessage, batch: Batch, error: unknown, attempts: number): Message {
-    const info = errorInfoOf(error);
-    return {
-      key: message.key,
-      value: message.value,
-      headers: {
-        ...message.headers,
-        [headerNames.errorStep]: info.step,
-        [headerNames.errorCode]: info.code,
-        [headerNames.errorMessage]: info.message.slice(0, 1000),
-        [headerNames.attempts]: String(attempts),
-        [headerNames.sourceTopic]: batch.topic,
-        [headerNames.sourcePartition]: String(batch.partition),
-        [headerNames.sourceOffset]: message.offset,
-      },
-    };
   }
 
   /** Finishes the batches in flight, commits their offsets, and leaves the group. */

@@ -2,7 +2,7 @@ import { type JetStreamClient, jetstream, jetstreamManager } from "@nats-io/jets
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import type { Producer } from "kafkajs";
 import type { GraphDocument, Logger, QueueWriter } from "../../graph/index.js";
-import { kafkaClient } from "../kafka/client.js";
+import { kafkaClient, kafkaProducer } from "../kafka/client.js";
 import { wrap } from "./envelope.js";
 import { resolveStream, type StreamTarget } from "./stream-url.js";
 
@@ -31,7 +31,7 @@ export class QueueWriters {
     return async (body, event) => {
       let producer = this.#kafka.get(key);
       if (!producer) {
-        const created = kafkaClient(target, "sluice-queue", this.logger).producer({
+        const created = kafkaProducer(kafkaClient(target, "sluice-queue", this.logger), {
           allowAutoTopicCreation: true,
         });
         producer = created.connect().then(() => created);
