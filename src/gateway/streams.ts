@@ -1,5 +1,6 @@
-import type { CompiledGraph, GraphEvent, Logger } from "../graph/index.js";
+import type { CompiledGraph, Logger } from "../graph/index.js";
 import {
+  type EventHandler,
   graphTriggers,
   queueConsumers,
   type Trigger,
@@ -42,8 +43,20 @@ export class StreamHost {
       const current = (): CompiledGraph => registry.get(name) ?? graph;
       for (const trigger of graphTriggers(graph, context)) {
         await this.#start(trigger, (event) => {
+          // Counted into the graph version it enters, so a hot reload closes that version
+          // only after the event left; no promise when the graph answered synchronously.
           const g = current();
-          return registry.enter(g, () => g.run(event));
+          const ticket = registry.admit(g);
+          let outcome: unknown;
+          try {
+            outcome = g.execute(event);
+          } catch (error) {
+            registry.leave(ticket);
+            throw error;
+          }
+          if (outcome instanceof Promise) return outcome.finally(() => registry.leave(ticket));
+          registry.leave(ticket);
+          return outcome;
         });
       }
       for (const { step, trigger } of await queueConsumers(graph, context)) {
@@ -55,7 +68,7 @@ export class StreamHost {
     }
   }
 
-  async #start(trigger: Trigger, handler: (event: GraphEvent) => Promise<unknown>): Promise<void> {
+  async #start(trigger: Trigger, handler: EventHandler): Promise<void> {
     this.#triggers.push(trigger);
     await trigger.start(handler);
     this.logger.info({ trigger: trigger.name }, "trigger started");

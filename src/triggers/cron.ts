@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { Cron } from "croner";
 import { SluiceError } from "../errors.js";
-import { type CronTrigger as CronTriggerSpec, parseDuration } from "../graph/index.js";
+import { type CronTrigger as CronTriggerSpec, type GraphEvent, parseDuration } from "../graph/index.js";
 import type { EventHandler, Trigger, TriggerContext, TriggerState } from "./contract.js";
 
 /**
@@ -31,7 +31,7 @@ export class CronTrigger implements Trigger {
   async start(handler: EventHandler): Promise<void> {
     const tick = () => {
       if (this.#running || this.#state !== "running") return;
-      this.#running = handler({
+      const event: GraphEvent = {
         id: randomUUID(),
         // A copy per tick: steps may change their input in place, and the next tick must
         // still get the spec's body.
@@ -42,7 +42,9 @@ export class CronTrigger implements Trigger {
         key: undefined,
         time: Date.now(),
         trigger: { kind: "cron", name: this.name },
-      })
+      };
+      // As a promise whatever the graph is: a sync failure too ends in the `failed` branch.
+      this.#running = new Promise((resolve) => resolve(handler(event)))
         .then(
           () => this.context.onEvent?.(this.name, "ok"),
           (error: unknown) => {

@@ -166,7 +166,8 @@ export class KafkaTrigger implements Trigger {
       // The first attempt is inline, the hot path: one await an event, on the graph itself.
       try {
         const event = eventOf(message, source);
-        const result = await handler(event);
+        const outcome = handler(event);
+        const result = outcome instanceof Promise ? await outcome : outcome;
         const output = outputTopic && result !== undefined ? outputOf(message, event, result) : undefined;
         this.context.onEvent?.(this.name, "ok");
         // Last in the try: nothing after it can throw and send the event round again.
@@ -232,7 +233,7 @@ export class KafkaTrigger implements Trigger {
       }
       try {
         const event = eventOf(message, source);
-        const result = await (this.#handler as EventHandler)(event);
+        const result = await (this.#handler as EventHandler)(event); // retries: no hurry
         this.context.onEvent?.(this.name, "ok");
         return this.#settings.outputTopic && result !== undefined
           ? { output: outputOf(message, event, result) }
