@@ -9,6 +9,42 @@ export function kafkaGraphFile(yaml: string): Promise<string> {
   return graphFile(yaml.replaceAll("./kafka-steps.mjs", join(triggerFixtures, "kafka-steps.mjs")));
 }
 
+/** Where a pipeline graph reads, writes and in which group it consumes. */
+export interface PipelineTopics {
+  input: string;
+  output: string;
+  group: string;
+  /** The test bed's broker unless told otherwise. */
+  brokers?: string[];
+}
+
+/**
+ * consume → validate → enrich → finish → produce, as the reliability tests run it. `enrich`
+ * names the enrich step's handler (`enrichAsync` makes it await, like a step doing I/O).
+ */
+export function pipelineGraph(
+  name: string,
+  { input, output, group, brokers = kafkaBrokers() }: PipelineTopics,
+  enrich: "enrich" | "enrichAsync" = "enrich",
+): Promise<string> {
+  return kafkaGraphFile(`apiVersion: sluice/v1
+kind: Graph
+metadata: {name: ${name}}
+spec:
+  steps:
+    validate: {handler: ./kafka-steps.mjs#validate}
+    enrich: {handler: ./kafka-steps.mjs#${enrich}, after: [validate]}
+    finish: {handler: ./kafka-steps.mjs#finish, after: [enrich]}
+  triggers:
+    - kind: kafka
+      brokers: [${brokers.join(", ")}]
+      topics: [${input}]
+      group: ${group}
+      fromBeginning: true
+      output: {topic: ${output}}
+`);
+}
+
 /** A kafkajs client for a test's own view of a broker (the test bed's unless told otherwise). */
 export function kafkaOn(brokers: string[] = kafkaBrokers()): Kafka {
   return new Kafka({

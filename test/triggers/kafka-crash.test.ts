@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { createTopic, kafkaBrokers, uniqueName } from "../helpers/brokers.js";
 import {
-  kafkaGraphFile,
   messageCount,
+  pipelineGraph,
   produceRange,
   readAll,
   summary,
@@ -12,32 +12,12 @@ import {
 } from "../helpers/kafka-streams.js";
 import { serveProcess } from "../helpers/serve-process.js";
 
-/** consume → validate → enrich → finish → produce, as `sluice serve` runs it. */
-function pipeline(input: string, output: string, group: string): Promise<string> {
-  return kafkaGraphFile(`apiVersion: sluice/v1
-kind: Graph
-metadata: {name: crash}
-spec:
-  steps:
-    validate: {handler: ./kafka-steps.mjs#validate}
-    enrich: {handler: ./kafka-steps.mjs#enrich, after: [validate]}
-    finish: {handler: ./kafka-steps.mjs#finish, after: [enrich]}
-  triggers:
-    - kind: kafka
-      brokers: [${kafkaBrokers().join(", ")}]
-      topics: [${input}]
-      group: ${group}
-      fromBeginning: true
-      output: {topic: ${output}}
-`);
-}
-
 describe("sluice serve on a Kafka stream", () => {
   it("loses no event when killed with SIGKILL midway and restarted (some come out twice)", async () => {
     const events = 100_000;
     const [input, output] = [await createTopic(6), await createTopic(6)];
     const group = uniqueName("crash");
-    const graph = await pipeline(input, output, group);
+    const graph = await pipelineGraph("crash", { input, output, group });
     await produceRange(input, 0, events);
 
     const first = await serveProcess([graph], { SLUICE_LOG_LEVEL: "warn" });

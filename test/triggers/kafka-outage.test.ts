@@ -5,8 +5,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTopic, uniqueName } from "../helpers/brokers.js";
 import {
-  kafkaGraphFile,
   messageCount,
+  pipelineGraph,
   readAll,
   steadyStream,
   summary,
@@ -31,25 +31,6 @@ afterAll(async () => {
   if (workDir) await rm(workDir, { recursive: true, force: true });
 });
 
-function pipeline(brokers: string[], input: string, output: string, group: string): Promise<string> {
-  return kafkaGraphFile(`apiVersion: sluice/v1
-kind: Graph
-metadata: {name: outage}
-spec:
-  steps:
-    validate: {handler: ./kafka-steps.mjs#validate}
-    enrich: {handler: ./kafka-steps.mjs#enrich, after: [validate]}
-    finish: {handler: ./kafka-steps.mjs#finish, after: [enrich]}
-  triggers:
-    - kind: kafka
-      brokers: [${brokers.join(", ")}]
-      topics: [${input}]
-      group: ${group}
-      fromBeginning: true
-      output: {topic: ${output}}
-`);
-}
-
 describe("a Kafka stream through a broker outage", () => {
   it("loses nothing when the broker is down for 10 s mid-stream and comes back", async () => {
     const brokers = kafka.brokers;
@@ -58,7 +39,7 @@ describe("a Kafka stream through a broker outage", () => {
       await createTopic(6, undefined, brokers),
     ];
     const group = uniqueName("outage");
-    const server = await serveProcess([await pipeline(brokers, input, output, group)], {
+    const server = await serveProcess([await pipelineGraph("outage", { input, output, group, brokers })], {
       SLUICE_LOG_LEVEL: "warn",
     });
     const stream = steadyStream(input, brokers);

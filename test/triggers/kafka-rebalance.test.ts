@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import type { Gateway } from "../../src/gateway/gateway.js";
-import { createTopic, kafkaBrokers, uniqueName } from "../helpers/brokers.js";
+import { createTopic, uniqueName } from "../helpers/brokers.js";
 import { testGateway } from "../helpers/gateway.js";
 import {
-  kafkaGraphFile,
   messageCount,
+  pipelineGraph,
   readAll,
   steadyStream,
   summary,
@@ -12,25 +12,6 @@ import {
   waitForGroupDone,
   waitUntil,
 } from "../helpers/kafka-streams.js";
-
-function pipeline(input: string, output: string, group: string): Promise<string> {
-  return kafkaGraphFile(`apiVersion: sluice/v1
-kind: Graph
-metadata: {name: rebalance}
-spec:
-  steps:
-    validate: {handler: ./kafka-steps.mjs#validate}
-    enrich: {handler: ./kafka-steps.mjs#enrich, after: [validate]}
-    finish: {handler: ./kafka-steps.mjs#finish, after: [enrich]}
-  triggers:
-    - kind: kafka
-      brokers: [${kafkaBrokers().join(", ")}]
-      topics: [${input}]
-      group: ${group}
-      fromBeginning: true
-      output: {topic: ${output}}
-`);
-}
 
 /** Events a gateway's Kafka trigger finished, from its own metrics. */
 async function finishedBy(gateway: Gateway): Promise<number> {
@@ -42,7 +23,7 @@ describe("two gateways in one consumer group", () => {
   it("lose no event while partitions move between them (a second joins, the first leaves)", async () => {
     const [input, output] = [await createTopic(6), await createTopic(6)];
     const group = uniqueName("rebalance");
-    const graph = await pipeline(input, output, group);
+    const graph = await pipelineGraph("rebalance", { input, output, group });
     const stream = steadyStream(input);
 
     const first = await testGateway([graph]);

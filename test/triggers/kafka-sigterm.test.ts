@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { createTopic, kafkaBrokers, uniqueName } from "../helpers/brokers.js";
+import { createTopic, uniqueName } from "../helpers/brokers.js";
 import {
   groupLag,
-  kafkaGraphFile,
   messageCount,
+  pipelineGraph,
   produceRange,
   produceRaw,
   readAll,
@@ -14,32 +14,13 @@ import {
 } from "../helpers/kafka-streams.js";
 import { serveProcess } from "../helpers/serve-process.js";
 
-function pipeline(input: string, output: string, group: string): Promise<string> {
-  return kafkaGraphFile(`apiVersion: sluice/v1
-kind: Graph
-metadata: {name: sigterm}
-spec:
-  steps:
-    validate: {handler: ./kafka-steps.mjs#validate}
-    # Async, like a step doing I/O: the SIGTERM lands between events, not only between batches.
-    enrich: {handler: ./kafka-steps.mjs#enrichAsync, after: [validate]}
-    finish: {handler: ./kafka-steps.mjs#finish, after: [enrich]}
-  triggers:
-    - kind: kafka
-      brokers: [${kafkaBrokers().join(", ")}]
-      topics: [${input}]
-      group: ${group}
-      fromBeginning: true
-      output: {topic: ${output}}
-`);
-}
-
 describe("sluice serve on a Kafka stream", () => {
   it("on SIGTERM mid-stream finishes and commits what it began, exits 0, and a restart does the rest exactly once", async () => {
     const events = 40_000;
     const [input, output] = [await createTopic(6), await createTopic(6)];
     const group = uniqueName("sigterm");
-    const graph = await pipeline(input, output, group);
+    // An async enrich, like a step doing I/O: the SIGTERM lands between events, not only between batches.
+    const graph = await pipelineGraph("sigterm", { input, output, group }, "enrichAsync");
     await produceRange(input, 0, events);
 
     const first = await serveProcess([graph], { SLUICE_LOG_LEVEL: "warn" });
@@ -74,7 +55,8 @@ describe("sluice serve stuck on a failing Kafka event", () => {
     const [input, output] = [await createTopic(1), await createTopic(1)];
     const group = uniqueName("stuck");
     // No dlq: an event that keeps failing is retried until it succeeds, holding its partition.
-    const graph = await pipeline(input, output, group);
+    // An async enrich, like a step doing I/O: the SIGTERM lands between events, not only between batches.
+    const graph = await pipelineGraph("sigterm", { input, output, group }, "enrichAsync");
     await produceRange(input, 0, 5);
     await produceRaw(input, [{ key: "poison", value: JSON.stringify({ poison: true }) }]);
     await produceRange(input, 5, 10);
