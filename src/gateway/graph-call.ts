@@ -84,8 +84,7 @@ export class GraphCaller {
       return;
     }
     if (!(outcome instanceof Promise)) {
-      if (meters) meters.ok.value++;
-      this.#respond(res, outcome, requestId, binary);
+      this.#answer(res, outcome, graph, requestId, binary, meters);
       this.#leave(ticket, meters, started, res, path, requestId);
       return;
     }
@@ -102,10 +101,7 @@ export class GraphCaller {
     outcome.then(
       (result) => {
         clearTimeout(timer);
-        if (!answered) {
-          if (meters) meters.ok.value++;
-          this.#respond(res, result, requestId, binary);
-        }
+        if (!answered) this.#answer(res, result, graph, requestId, binary, meters);
         this.#leave(ticket, meters, started, res, path, requestId);
       },
       (error: unknown) => {
@@ -114,6 +110,27 @@ export class GraphCaller {
         this.#leave(ticket, meters, started, res, path, requestId);
       },
     );
+  }
+
+  /**
+   * Sends the graph's response; one that cannot be sent (a result JSON cannot represent, a
+   * bad binary tensor) is the graph's failure, answered 500, never an uncaught exception.
+   */
+  #answer(
+    res: ServerResponse,
+    result: unknown,
+    graph: CompiledGraph,
+    requestId: string,
+    binary: BinaryOutputs,
+    meters: GraphMeters | undefined,
+  ): void {
+    try {
+      this.#respond(res, result, requestId, binary);
+    } catch (error) {
+      this.#failed(res, error, graph, requestId, meters);
+      return;
+    }
+    if (meters) meters.ok.value++;
   }
 
   #metersOf(graph: string): GraphMeters | undefined {

@@ -131,6 +131,16 @@ describe("graphs over HTTP", () => {
     expect(shorter.status).toBe(504);
   });
 
+  it("answers 500 when the graph's result cannot be sent as JSON, and stays up", async () => {
+    const gw = await testGateway(["unsendable.yaml"]);
+    for (const body of [{}, { later: true }]) {
+      const { status, body: answer } = await postJson(`${gw.url}/`, body);
+      expect(status).toBe(500);
+      expect(answer).toEqual({ error: expect.stringContaining("BigInt") });
+    }
+    expect((await fetch(`${gw.url}/v2/health/live`)).status).toBe(200);
+  });
+
   it("keeps a caller's mistake out of the 5xx range on graph paths too", async () => {
     const gw = await testGateway(["flow.yaml"]);
     expect((await postJson(`${gw.url}/`, "{oops")).status).toBe(400);
