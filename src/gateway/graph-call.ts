@@ -8,7 +8,7 @@ import {
 } from "../graph/oip/index.js";
 import { sendError, sendJson, statusOf } from "./http/respond.js";
 import type { GatewayMetrics, GraphMeters } from "./metrics/index.js";
-import type { GraphRegistry, Ticket } from "./registry.js";
+import type { GraphRegistry } from "./registry.js";
 import { deadlineMsOf, requestIdOf, traceparentOf } from "./request-context.js";
 
 /** Outputs the caller asked for in the binary tensor format (OIP), if any. */
@@ -74,18 +74,17 @@ export class GraphCaller {
     const started = performance.now();
     const meters = this.#metersOf(graph.name);
     if (meters) meters.inFlight.value++;
-    const ticket = this.registry.admit(graph);
     let outcome: unknown;
     try {
-      outcome = graph.execute(event);
+      outcome = this.registry.execute(graph, event);
     } catch (error) {
       this.#failed(res, error, graph, requestId, meters);
-      this.#leave(ticket, meters, started, res, path, requestId);
+      this.#leave(graph, meters, started, res, path, requestId);
       return;
     }
     if (!(outcome instanceof Promise)) {
       this.#answer(res, outcome, graph, requestId, binary, meters);
-      this.#leave(ticket, meters, started, res, path, requestId);
+      this.#leave(graph, meters, started, res, path, requestId);
       return;
     }
     let answered = false;
@@ -102,12 +101,12 @@ export class GraphCaller {
       (result) => {
         clearTimeout(timer);
         if (!answered) this.#answer(res, result, graph, requestId, binary, meters);
-        this.#leave(ticket, meters, started, res, path, requestId);
+        this.#leave(graph, meters, started, res, path, requestId);
       },
       (error: unknown) => {
         clearTimeout(timer);
         if (!answered) this.#failed(res, error, graph, requestId, meters);
-        this.#leave(ticket, meters, started, res, path, requestId);
+        this.#leave(graph, meters, started, res, path, requestId);
       },
     );
   }
@@ -156,15 +155,15 @@ export class GraphCaller {
     sendError(res, error, requestId);
   }
 
+  /** The request is answered: its latency, in-flight count and (at debug) its log line. */
   #leave(
-    ticket: Ticket,
+    graph: CompiledGraph,
     meters: GraphMeters | undefined,
     started: number,
     res: ServerResponse,
     path: string,
     requestId: string,
   ): void {
-    this.registry.leave(ticket);
     const seconds = (performance.now() - started) / 1000;
     if (meters) {
       meters.inFlight.value--;
@@ -172,7 +171,7 @@ export class GraphCaller {
     }
     if (this.#logRequests) {
       this.options.logger.debug(
-        { requestId, graph: ticket.graph.name, path, status: res.statusCode, ms: seconds * 1000 },
+        { requestId, graph: graph.name, path, status: res.statusCode, ms: seconds * 1000 },
         "request",
       );
     }

@@ -1,5 +1,5 @@
 import { SluiceError } from "../errors.js";
-import type { CompiledGraph, ModelRunner } from "../graph/index.js";
+import type { CompiledGraph, GraphEvent, ModelRunner } from "../graph/index.js";
 
 /** A served graph and how many requests are inside it right now. */
 interface Entry {
@@ -8,9 +8,6 @@ interface Entry {
   /** Set once the entry is replaced: it closes when its last request leaves. */
   retired: boolean;
 }
-
-/** A request's place inside a graph version, from `admit` to `leave`. */
-export type Ticket = { readonly graph: CompiledGraph };
 
 /** A model and the graph that serves it. */
 export interface ServedModel {
@@ -104,26 +101,36 @@ export class GraphRegistry {
    * after the requests that entered it have left.
    */
   async enter<T>(graph: CompiledGraph, work: () => Promise<T>): Promise<T> {
-    const entry = this.admit(graph);
+    const entry = this.#entryOf(graph);
+    entry.inFlight++;
     try {
       return await work();
     } finally {
-      this.leave(entry);
+      this.#leave(entry);
     }
   }
 
   /**
-   * `enter` in two halves for callers that avoid a promise per request: counts a request
-   * into the graph; the caller hands the ticket to `leave` once the request is answered.
+   * Runs an event through `graph` (`CompiledGraph.execute`), counted in flight like `enter`
+   * but without a promise when the graph answered synchronously: the response itself (a sync
+   * failure is thrown), else a promise of it. The hot paths (HTTP, stream events) use this.
    */
-  admit(graph: CompiledGraph): Ticket {
+  execute(graph: CompiledGraph, event: GraphEvent): unknown {
     const entry = this.#entryOf(graph);
     entry.inFlight++;
-    return entry;
+    let outcome: unknown;
+    try {
+      outcome = graph.execute(event);
+    } catch (error) {
+      this.#leave(entry);
+      throw error;
+    }
+    if (outcome instanceof Promise) return outcome.finally(() => this.#leave(entry));
+    this.#leave(entry);
+    return outcome;
   }
 
-  leave(ticket: Ticket): void {
-    const entry = ticket as Entry;
+  #leave(entry: Entry): void {
     entry.inFlight--;
     if (entry.retired && entry.inFlight === 0) void this.#closeRetired(entry);
   }

@@ -42,22 +42,7 @@ export class StreamHost {
       };
       const current = (): CompiledGraph => registry.get(name) ?? graph;
       for (const trigger of graphTriggers(graph, context)) {
-        await this.#start(trigger, (event) => {
-          // Counted into the graph version it enters, so a hot reload closes that version
-          // only after the event left; no promise when the graph answered synchronously.
-          const g = current();
-          const ticket = registry.admit(g);
-          let outcome: unknown;
-          try {
-            outcome = g.execute(event);
-          } catch (error) {
-            registry.leave(ticket);
-            throw error;
-          }
-          if (outcome instanceof Promise) return outcome.finally(() => registry.leave(ticket));
-          registry.leave(ticket);
-          return outcome;
-        });
+        await this.#start(trigger, (event) => registry.execute(current(), event));
       }
       for (const { step, trigger } of await queueConsumers(graph, context)) {
         await this.#start(trigger, (event) => {

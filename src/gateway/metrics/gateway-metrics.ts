@@ -1,13 +1,6 @@
 import { collectDefaultMetrics, Gauge, Registry } from "prom-client";
 import type { BreakerState } from "../../graph/resilience/index.js";
-import {
-  CounterFamily,
-  type CounterSeries,
-  GaugeFamily,
-  type GaugeSeries,
-  HistogramFamily,
-  type HistogramSeries,
-} from "./series.js";
+import { HistogramFamily, type HistogramSeries, ValueFamily, type ValueSeries } from "./series.js";
 
 /** Latency buckets in seconds: from 100 µs (a trivial in-process step) to 10 s. */
 const buckets = [
@@ -19,12 +12,12 @@ const breakerValues: Record<BreakerState, number> = { closed: 0, "half-open": 1,
 
 /** One graph's request series, bound once so a request only adds to numbers. */
 export interface GraphMeters {
-  ok: CounterSeries;
-  clientError: CounterSeries;
-  error: CounterSeries;
-  timeout: CounterSeries;
+  ok: ValueSeries;
+  clientError: ValueSeries;
+  error: ValueSeries;
+  timeout: ValueSeries;
   latency: HistogramSeries;
-  inFlight: GaugeSeries;
+  inFlight: ValueSeries;
 }
 
 /** Where a trigger's event outcomes are counted. */
@@ -38,7 +31,8 @@ export type StreamOutcome = "ok" | "retried" | "dead_lettered" | "failed";
  */
 export class GatewayMetrics {
   readonly registry = new Registry();
-  readonly requests = new CounterFamily(
+  readonly requests = new ValueFamily(
+    "counter",
     "sluice_requests_total",
     "Requests and events that entered a graph, by outcome (ok, client_error, error, timeout)",
     ["graph", "outcome"],
@@ -51,13 +45,15 @@ export class GatewayMetrics {
     buckets,
     this.registry,
   );
-  readonly inFlight = new GaugeFamily(
+  readonly inFlight = new ValueFamily(
+    "gauge",
     "sluice_requests_in_flight",
     "Requests inside a graph right now",
     ["graph"],
     this.registry,
   );
-  readonly steps = new CounterFamily(
+  readonly steps = new ValueFamily(
+    "counter",
     "sluice_step_runs_total",
     "Step runs, by outcome (ok, error)",
     ["graph", "step", "outcome"],
@@ -70,7 +66,8 @@ export class GatewayMetrics {
     buckets,
     this.registry,
   );
-  readonly streamEvents = new CounterFamily(
+  readonly streamEvents = new ValueFamily(
+    "counter",
     "sluice_stream_events_total",
     "Stream events by trigger and outcome (ok, retried, dead_lettered, failed)",
     ["graph", "trigger", "outcome"],
@@ -115,7 +112,7 @@ export class GatewayMetrics {
 
   /** A counter of the graph's triggers' event outcomes (series bound on first use). */
   streamRecorder(graph: string): (trigger: string, outcome: StreamOutcome) => void {
-    const byTrigger = new Map<string, Record<StreamOutcome, CounterSeries>>();
+    const byTrigger = new Map<string, Record<StreamOutcome, ValueSeries>>();
     return (trigger, outcome) => {
       let series = byTrigger.get(trigger);
       if (!series) {

@@ -60,30 +60,12 @@ abstract class Family<S extends { labels: Labels }> {
   }
 }
 
-export class CounterSeries {
+/** One number per label set: a counter (only ever `inc`) or a gauge. */
+export class ValueSeries {
   value = 0;
   constructor(readonly labels: Labels) {}
   inc(by = 1): void {
     this.value += by;
-  }
-}
-
-/** A monotonic counter per label set. */
-export class CounterFamily extends Family<CounterSeries> {
-  readonly type = "counter";
-  protected create(labels: Labels): CounterSeries {
-    return new CounterSeries(labels);
-  }
-  protected export(series: CounterSeries): Exported["values"] {
-    return [{ labels: series.labels, value: series.value }];
-  }
-}
-
-export class GaugeSeries {
-  value = 0;
-  constructor(readonly labels: Labels) {}
-  inc(): void {
-    this.value++;
   }
   dec(): void {
     this.value--;
@@ -93,13 +75,21 @@ export class GaugeSeries {
   }
 }
 
-/** A value that goes up and down, per label set. */
-export class GaugeFamily extends Family<GaugeSeries> {
-  readonly type = "gauge";
-  protected create(labels: Labels): GaugeSeries {
-    return new GaugeSeries(labels);
+/** A counter or a gauge per label set. */
+export class ValueFamily extends Family<ValueSeries> {
+  constructor(
+    readonly type: "counter" | "gauge",
+    name: string,
+    help: string,
+    labelNames: readonly string[],
+    registry: Registry,
+  ) {
+    super(name, help, labelNames, registry);
   }
-  protected export(series: GaugeSeries): Exported["values"] {
+  protected create(labels: Labels): ValueSeries {
+    return new ValueSeries(labels);
+  }
+  protected export(series: ValueSeries): Exported["values"] {
     return [{ labels: series.labels, value: series.value }];
   }
 }
