@@ -11,6 +11,9 @@ import type { GatewayMetrics, GraphMeters } from "./metrics/index.js";
 import type { GraphRegistry } from "./registry.js";
 import { deadlineMsOf, requestIdOf, traceparentOf } from "./request-context.js";
 
+/** Every HTTP event's trigger: one shared object, frozen so no step can change it for all. */
+const httpTrigger = Object.freeze({ kind: "http" });
+
 /** Outputs the caller asked for in the binary tensor format (OIP), if any. */
 export type BinaryOutputs = Set<string> | "all" | undefined;
 
@@ -68,7 +71,7 @@ export class GraphCaller {
       headers,
       key: undefined,
       time,
-      trigger: { kind: "http" },
+      trigger: httpTrigger,
       deadline: time + deadlineMs,
     };
     const started = performance.now();

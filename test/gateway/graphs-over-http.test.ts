@@ -35,6 +35,10 @@ describe("graphs over HTTP", () => {
     // The named graph's root, with or without its trailing slash.
     expect(await postJson(`${gw.url}/graphs/headers/`, {})).toMatchObject({ body: { path: "/" } });
     expect(await postJson(`${gw.url}/graphs/headers`, {})).toMatchObject({ body: { path: "/" } });
+    // Paths that only look like the OIP's or a named graph's still reach the default graph.
+    for (const path of ["/v2x", "/graphsy", "/V2/models"]) {
+      expect(await postJson(`${gw.url}${path}`, { n: 0 })).toMatchObject({ body: { n: 2 } });
+    }
     expect(await postJson(`${gw.url}/graphs/nope/x`, {})).toMatchObject({
       status: 404,
       body: { error: 'no graph named "nope"; served: flow, headers' },
@@ -81,8 +85,11 @@ describe("graphs over HTTP", () => {
     const given = await postJson(`${gw.url}/`, {}, { "x-request-id": "abc-123" });
     expect(given.headers.get("x-request-id")).toBe("abc-123");
     expect(given.body).toMatchObject({ id: "abc-123", requestId: "abc-123" });
-    const made = await postJson(`${gw.url}/`, {});
-    expect(made.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+    const made = await Promise.all([1, 2, 3].map(() => postJson(`${gw.url}/`, {})));
+    const ids = made.map((m) => m.headers.get("x-request-id"));
+    for (const id of ids)
+      expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(new Set(ids).size).toBe(3);
   });
 
   it("keeps a caller's W3C traceparent, or starts a trace", async () => {
