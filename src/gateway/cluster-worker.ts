@@ -30,7 +30,7 @@ try {
   // Constructing one installs prom-client's IPC listener that answers the primary.
   new AggregatorRegistry();
   AggregatorRegistry.setRegistries([gateway.metrics.registry]);
-  const control = localControl(gateway.registry, gateway.metrics, gateway.compile);
+  const control = localControl(gateway.registry, gateway.metrics, gateway.compile, gateway.streams);
   let stopping = false;
   const stop = () => {
     if (stopping) return;

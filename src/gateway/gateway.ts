@@ -51,9 +51,10 @@ export class Gateway {
     const metrics = options.metrics ?? new GatewayMetrics();
     const dataPlane = new DataPlane(registry, { ...options, metrics });
     const address = await dataPlane.listen(options.port, options.host);
+    const streams = new StreamHost(registry, metrics, options.logger);
     let admin: Server | undefined;
     if (options.adminPort !== false) {
-      const control: GraphControl = localControl(registry, metrics, options.compile);
+      const control: GraphControl = localControl(registry, metrics, options.compile, streams);
       const app = createAdminApp({
         control,
         logger: options.logger,
@@ -68,9 +69,8 @@ export class Gateway {
     }
     const adminAddress = admin?.address() as AddressInfo | undefined;
     // Stream triggers start last: by now every graph is started and HTTP is served.
-    let streams: StreamHost;
     try {
-      streams = await StreamHost.start(registry, metrics, options.logger);
+      await streams.start();
     } catch (error) {
       // Close what listens, or the process would live on without serving anything.
       await dataPlane.drain();

@@ -1,3 +1,4 @@
+import { SluiceError } from "../errors.js";
 import type { CompiledGraph, Logger } from "../graph/index.js";
 import {
   type EventHandler,
@@ -10,69 +11,132 @@ import {
 import type { GatewayMetrics } from "./metrics/index.js";
 import type { GraphRegistry } from "./registry.js";
 
+/** A graph's running triggers and the settings they were started from. */
+interface GraphStreams {
+  settings: string;
+  triggers: Trigger[];
+}
+
 /**
  * The stream side of a gateway: each graph's triggers (Kafka, NATS, cron) and the consumers
- * behind its broker-backed queue steps. Events always enter the graph's current version, so
- * a hot reload reaches stream events too (the triggers themselves keep their first settings).
+ * behind its broker-backed queue steps. Events always enter the graph's current version, so a
+ * hot reload reaches stream events at once; a reload that changes the triggers (or the queue
+ * steps' streams) also replaces the triggers themselves (`reload`).
  */
 export class StreamHost {
-  readonly #triggers: Trigger[] = [];
+  readonly #byGraph = new Map<string, GraphStreams>();
 
-  private constructor(readonly logger: Logger) {}
+  constructor(
+    readonly registry: GraphRegistry,
+    readonly metrics: GatewayMetrics,
+    readonly logger: Logger,
+  ) {}
 
-  static async start(registry: GraphRegistry, metrics: GatewayMetrics, logger: Logger): Promise<StreamHost> {
-    const host = new StreamHost(logger);
+  /** Starts every served graph's triggers; one that cannot start stops the others again. */
+  async start(): Promise<void> {
     try {
-      await host.#startAll(registry, metrics);
+      for (const graph of this.registry.graphs) this.#byGraph.set(graph.name, await this.#startGraph(graph));
     } catch (error) {
-      // One trigger that cannot start fails the whole start: let go of those already running.
-      await host.close();
+      await this.close();
       throw error;
     }
-    return host;
   }
 
-  async #startAll(registry: GraphRegistry, metrics: GatewayMetrics): Promise<void> {
-    for (const graph of registry.graphs) {
-      const name = graph.name;
-      const context: TriggerContext = {
-        graph: name,
-        logger: this.logger,
-        onEvent: metrics.streamRecorder(name),
-      };
-      const current = (): CompiledGraph => registry.get(name) ?? graph;
+  /**
+   * Serves a new version of a graph (`swap` puts it in the registry) and, when its stream
+   * settings changed, replaces its triggers. The new triggers start before the swap, so a
+   * trigger that cannot start (a broker that is down, a bad subject) fails the reload and
+   * leaves the old version and its triggers serving. The old triggers are drained after the
+   * swap: they finish and commit their in-flight events (Kafka groups and JetStream durables
+   * hand the rest to the new ones; a core NATS subject without a queue group may see an event
+   * twice in the moment both are subscribed).
+   */
+  async reload<T>(graph: CompiledGraph, swap: () => Promise<T>): Promise<T> {
+    const old = this.#byGraph.get(graph.name);
+    if (old?.settings === streamSettings(graph)) return swap();
+    const fresh = await this.#startGraph(graph).catch((cause: unknown) => {
+      const why = cause instanceof Error ? cause.message : String(cause);
+      throw new SluiceError(
+        "SLUICE_ERR_GRAPH_LOAD",
+        `graph "${graph.name}": a trigger did not start: ${why}`,
+        {
+          cause,
+        },
+      );
+    });
+    let result: T;
+    try {
+      result = await swap();
+    } catch (error) {
+      await this.#stop(fresh.triggers);
+      throw error;
+    }
+    this.#byGraph.set(graph.name, fresh);
+    if (old) await this.#stop(old.triggers);
+    return result;
+  }
+
+  /** Starts one graph's triggers; if one fails, those already started are closed again. */
+  async #startGraph(graph: CompiledGraph): Promise<GraphStreams> {
+    const name = graph.name;
+    const context: TriggerContext = {
+      graph: name,
+      logger: this.logger,
+      onEvent: this.metrics.streamRecorder(name),
+    };
+    const current = (): CompiledGraph => this.registry.get(name) ?? graph;
+    const started: Trigger[] = [];
+    const start = async (trigger: Trigger, handler: EventHandler) => {
+      started.push(trigger);
+      await trigger.start(handler);
+      this.logger.info({ graph: name, trigger: trigger.name }, "trigger started");
+    };
+    try {
       for (const trigger of graphTriggers(graph, context)) {
-        await this.#start(trigger, (event) => registry.execute(current(), event));
+        await start(trigger, (event) => this.registry.execute(current(), event));
       }
       for (const { step, trigger } of await queueConsumers(graph, context)) {
-        await this.#start(trigger, (event) => {
+        await start(trigger, (event) => {
           const g = current();
-          return registry.enter(g, () => g.runAfterQueue(step, unwrap(event)));
+          return this.registry.enter(g, () => g.runAfterQueue(step, unwrap(event)));
         });
       }
+    } catch (error) {
+      await this.#close(started);
+      throw error;
     }
-  }
-
-  async #start(trigger: Trigger, handler: EventHandler): Promise<void> {
-    this.#triggers.push(trigger);
-    await trigger.start(handler);
-    this.logger.info({ trigger: trigger.name }, "trigger started");
+    return { settings: streamSettings(graph), triggers: started };
   }
 
   get triggers(): readonly Trigger[] {
-    return this.#triggers;
+    return [...this.#byGraph.values()].flatMap((g) => g.triggers);
   }
 
   /** Stops taking events and finishes (and commits) the ones in flight. */
   async drain(): Promise<void> {
-    await Promise.all(this.#triggers.map((t) => t.drain()));
+    await Promise.all(this.triggers.map((t) => t.drain()));
   }
 
   async close(): Promise<void> {
+    await this.#close(this.triggers);
+  }
+
+  /** Drains, then closes: the triggers of a version a reload replaced. */
+  async #stop(triggers: Trigger[]): Promise<void> {
+    await Promise.all(triggers.map((t) => t.drain().catch(() => {})));
+    await this.#close(triggers);
+  }
+
+  async #close(triggers: readonly Trigger[]): Promise<void> {
     await Promise.all(
-      this.#triggers.map((t) =>
+      triggers.map((t) =>
         t.close().catch((error: unknown) => this.logger.warn({ err: error }, "trigger close failed")),
       ),
     );
   }
+}
+
+/** What a graph's triggers and queue consumers are started from: equal settings, same triggers. */
+function streamSettings(graph: CompiledGraph): string {
+  return JSON.stringify([graph.document.spec.triggers ?? [], [...graph.streams.brokerQueues]]);
 }

@@ -6,9 +6,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { isSluiceError } from "../../src/errors.js";
-import { compilerIn, createAdminApp, localControl, startAdmin } from "../../src/gateway/admin/index.js";
+import {
+  compilerIn,
+  createAdminApp,
+  type GraphCompiler,
+  localControl,
+  startAdmin,
+} from "../../src/gateway/admin/index.js";
 import { GatewayMetrics } from "../../src/gateway/metrics/index.js";
 import { GraphRegistry } from "../../src/gateway/registry.js";
+import { StreamHost } from "../../src/gateway/streams.js";
 import type { GraphStats, Stats } from "../../src/gateway/ui/index.js";
 import { FunctionObject, FunctionStore } from "../../src/runtimes/index.js";
 import { flow, graphFixtures, graphOf, memoryLogger } from "../helpers/graphs.js";
@@ -28,6 +35,11 @@ const alpha = named(
 const beta = (version: number) =>
   named("beta", `stamp: {handler: builtin:set, args: {fields: {version: ${version}}}}`);
 
+/** The control of a gateway whose graphs have no triggers. */
+function controlOf(registry: GraphRegistry, metrics: GatewayMetrics, compile: GraphCompiler) {
+  return localControl(registry, metrics, compile, new StreamHost(registry, metrics, memoryLogger()));
+}
+
 /** A real admin plane on a random port, over a real registry of started graphs. */
 async function adminOf(
   options: { graphs?: string[]; token?: string; modules?: string; store?: string } = {},
@@ -38,7 +50,7 @@ async function adminOf(
   // Graphs posted during the test live in the registry only: it closes them.
   onTestFinished(() => registry.close());
   const metrics = new GatewayMetrics({ processMetrics: false });
-  const control = localControl(registry, metrics, compilerIn(options.modules ?? graphFixtures, { logger }));
+  const control = controlOf(registry, metrics, compilerIn(options.modules ?? graphFixtures, { logger }));
   const app = createAdminApp({
     control,
     logger,
@@ -493,7 +505,7 @@ describe("startAdmin", () => {
     const { server } = await adminOf();
     const { port } = server.address() as AddressInfo;
     const app = createAdminApp({
-      control: localControl(
+      control: controlOf(
         GraphRegistry.of([]),
         new GatewayMetrics({ processMetrics: false }),
         compilerIn(graphFixtures),

@@ -3,6 +3,7 @@ import { SluiceError } from "../../errors.js";
 import { type CompiledGraph, type LoadOptions, loadGraphText } from "../../graph/index.js";
 import type { GatewayMetrics } from "../metrics/index.js";
 import type { GraphRegistry } from "../registry.js";
+import type { StreamHost } from "../streams.js";
 import type { MetricJson } from "../ui/index.js";
 
 /** The formats a graph document may arrive in over the admin API. */
@@ -54,11 +55,15 @@ export function compilerIn(dir: string, options: LoadOptions = {}): GraphCompile
   return (text, format) => loadGraphText(text, join(dir, `posted-graph.${format}`), options);
 }
 
-/** The GraphControl of a single-process gateway: it acts on its own registry and metrics. */
+/**
+ * The GraphControl of a single-process gateway: it acts on its own registry and metrics, and
+ * replaces a reloaded graph's triggers through its stream host.
+ */
 export function localControl(
   registry: GraphRegistry,
   metrics: GatewayMetrics,
   compile: GraphCompiler,
+  streams: StreamHost,
 ): GraphControl {
   return {
     async list() {
@@ -81,8 +86,9 @@ export function localControl(
       const graph = await compile(text, format);
       try {
         await startGraph(graph);
-        // Only a started graph enters the registry, so requests never see a half-started one.
-        const { replaced } = await registry.put(graph);
+        // Only a started graph enters the registry, so requests never see a half-started one;
+        // the triggers it needs are started before it does, so a reload fails whole or not at all.
+        const { replaced } = await streams.reload(graph, () => registry.put(graph));
         return { name: graph.name, replaced };
       } catch (error) {
         // The registry kept the old version; the new one must not leak its steps' resources.

@@ -1,8 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { connect, type Msg, type NatsConnection, type Subscription } from "@nats-io/transport-node";
+import type { Msg, NatsConnection, Subscription } from "@nats-io/transport-node";
 import type { GraphEvent, NatsTrigger as NatsTriggerSpec } from "../../graph/index.js";
 import { encodeBody } from "../codec.js";
 import type { EventHandler, Trigger, TriggerContext, TriggerState } from "../contract.js";
+import { connectTrigger } from "./connection.js";
 import { consumeBounded } from "./in-flight.js";
 import { bodyOf, headersOf, outputHeaders } from "./message.js";
 
@@ -33,11 +34,7 @@ export class NatsCoreTrigger implements Trigger {
   }
 
   async start(handler: EventHandler): Promise<void> {
-    const nc = await connect({
-      servers: this.spec.url,
-      name: `sluice-${this.context.graph}`,
-      maxReconnectAttempts: -1,
-    });
+    const nc = await connectTrigger(this.spec.url, this.context.graph);
     this.#connection = nc;
     this.#subscription = nc.subscribe(this.spec.subject, this.spec.queue ? { queue: this.spec.queue } : {});
     // Round-trip once so the server knows the subscription before start() resolves.

@@ -7,13 +7,14 @@ import {
   jetstream,
   jetstreamManager,
 } from "@nats-io/jetstream";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
+import type { NatsConnection } from "@nats-io/transport-node";
 import { SluiceError } from "../../errors.js";
 import { parseDuration } from "../../graph/duration.js";
 import type { GraphEvent, NatsTrigger as NatsTriggerSpec } from "../../graph/index.js";
 import { encodeBody, errorInfoOf, headerNames } from "../codec.js";
 import type { EventHandler, Trigger, TriggerContext, TriggerState } from "../contract.js";
 import { backoffMs, isRetryable } from "../retry.js";
+import { connectTrigger } from "./connection.js";
 import { consumeBounded } from "./in-flight.js";
 import { bodyOf, headersOf, outputHeaders } from "./message.js";
 
@@ -76,11 +77,7 @@ export class JetStreamTrigger implements Trigger {
   }
 
   async start(handler: EventHandler): Promise<void> {
-    const nc = await connect({
-      servers: this.spec.url,
-      name: `sluice-${this.context.graph}`,
-      maxReconnectAttempts: -1,
-    });
+    const nc = await connectTrigger(this.spec.url, this.context.graph);
     this.#connection = nc;
     const jsm = await jetstreamManager(nc);
     const s = this.#settings;
