@@ -110,8 +110,11 @@ export class DataPlane {
     }
     this.#active++;
     res.on("close", this.#onClose);
-    if (needsRouter(req.url ?? "/")) this.#router.lookup(req, res);
-    else this.#defaultGraph(req, res);
+    const url = req.url ?? "/";
+    if (!needsRouter(url)) return this.#defaultGraph(req, res);
+    const model = req.method === "POST" ? inferModelOf(url) : undefined;
+    if (model !== undefined) return this.#infer(req, res, { model });
+    this.#router.lookup(req, res);
   }
 
   #finished(): void {
@@ -276,6 +279,17 @@ export class DataPlane {
  */
 function needsRouter(url: string): boolean {
   return url.charCodeAt(0) !== 47 || url.startsWith("/v2") || url.startsWith("/graphs");
+}
+
+/**
+ * The model of a plain `POST /v2/models/<name>/infer`, the OIP's hot call, read without the
+ * router; undefined for anything else (versions, encoded names, a query), which the router reads.
+ */
+function inferModelOf(url: string): string | undefined {
+  if (!url.startsWith("/v2/models/") || !url.endsWith("/infer")) return undefined;
+  const name = url.slice(11, -6);
+  const plain = name.length > 0 && !name.includes("/") && !name.includes("%");
+  return plain ? name : undefined;
 }
 
 /** The request's path, without its query string. */

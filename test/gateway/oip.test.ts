@@ -70,6 +70,15 @@ describe("the Open Inference Protocol over HTTP", () => {
     expect(headers.get("x-request-id")).toBeTruthy();
   });
 
+  it("infers whatever way the path is written: a query, a trailing slash, an encoded name", async () => {
+    const gw = await testGateway(["models.yaml"]);
+    for (const path of ["double/infer?trace=1", "double/infer/", "%64ouble/infer"]) {
+      const { status, body } = await postJson(`${gw.url}/v2/models/${path}`, request([1, 2]));
+      expect({ path, status }).toEqual({ path, status: 200 });
+      expect(body).toMatchObject({ model_name: "double", outputs: [{ data: [2, 4] }] });
+    }
+  });
+
   it("infers with a versioned path", async () => {
     const gw = await testGateway(["models.yaml"]);
     const { body } = await postJson(`${gw.url}/v2/models/double/versions/v2/infer`, request([1]));
