@@ -4,6 +4,8 @@
  */
 import { serveBare, serveSluice, withServer } from "../lib/child.js";
 import { type Load, sideBySideHttp } from "../lib/load.js";
+import { median } from "../lib/measure.js";
+import { oneCore } from "../lib/one-core.js";
 import type { Bar, Figure, Measured, Scenario } from "../lib/scenario.js";
 
 /**
@@ -31,13 +33,44 @@ function figures(name: string, r: { subject: Load; baseline: Load }): Measured &
   };
 }
 
+/**
+ * The same comparison with both servers pinned to one core and loaded at once
+ * (bench/lib/one-core.ts): machine noise then hits both alike, where the alternating rounds
+ * above swing by ±10% between runs on a shared 2-core machine.
+ */
+async function onOneCore(name: string, graph: string, path: string, ratioAtLeast: number): Promise<Figure[]> {
+  const sluice = `node bin/sluice.js serve ${graph} --port 0 --admin-port 0`;
+  const r = await oneCore("node bench/lib/bare-server.mjs", sluice, {
+    path,
+    report: (line) => process.stderr.write(`  one core: ${line}\n`),
+  });
+  return [
+    {
+      name: `${name}: req/s, both on one core at once`,
+      unit: "req/s",
+      subject: r.rpsB,
+      baseline: r.rpsA,
+      ratio: r.rpsRatio,
+      bar: { ratioAtLeast },
+    },
+    {
+      name: `${name}: CPU per request, both on one core at once`,
+      unit: "µs",
+      subject: median(r.rounds.map((round) => round.cpuB * 1e6)),
+      baseline: median(r.rounds.map((round) => round.cpuA * 1e6)),
+      ratio: r.cpuRatio,
+      bar: {},
+    },
+  ];
+}
+
 function versusBare(name: string, graph: string, path: string, ratioAtLeast: number): Scenario {
   return {
     name,
     unit: "req/s",
     bar: { ratioAtLeast },
-    run: () =>
-      withServer(serveSluice([graph]), (sluice) =>
+    run: async () => {
+      const alternating = await withServer(serveSluice([graph]), (sluice) =>
         withServer(serveBare(), async (bare) =>
           figures(
             name,
@@ -47,7 +80,10 @@ function versusBare(name: string, graph: string, path: string, ratioAtLeast: num
             ),
           ),
         ),
-      ),
+      );
+      alternating.more.push(...(await onOneCore(name, graph, path, ratioAtLeast)));
+      return alternating;
+    },
   };
 }
 

@@ -1,0 +1,147 @@
+/**
+ * Two servers on one shared core, loaded at the same time by two autocannon processes with
+ * the same settings on the other cores.
+ *
+ * On a shared 2-core machine the suite's alternating rounds swing by ±10% from one run to the
+ * next. Here whatever slows the machine slows both servers alike, and with both always
+ * runnable the kernel gives each half the core: their requests/s ratio is then the ratio of
+ * what each can serve on equal CPU, and holds to about ±2% from round to round.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { availableParallelism } from "node:os";
+import { repoRoot } from "./child.js";
+import { requestBody } from "./load.js";
+import { median } from "./measure.js";
+
+export interface OneCoreSettings {
+  /** The path both are loaded on (the bare baseline answers any path). */
+  path?: string;
+  body?: string;
+  rounds?: number;
+  seconds?: number;
+  /** Called with a line per round. */
+  report?: (line: string) => void;
+}
+
+export interface OneCoreRound {
+  /** Requests/s of each server. */
+  rpsA: number;
+  rpsB: number;
+  /** CPU seconds per request of each server. */
+  cpuA: number;
+  cpuB: number;
+}
+
+export interface OneCoreResult {
+  rounds: OneCoreRound[];
+  /** Medians over the rounds. */
+  rpsRatio: number;
+  cpuRatio: number;
+  rpsA: number;
+  rpsB: number;
+}
+
+const require = createRequire(import.meta.url);
+
+/** Runs `commandA` and `commandB` (each must print its `http://127.0.0.1:<port>`) and loads both at once. */
+export async function oneCore(
+  commandA: string,
+  commandB: string,
+  settings: OneCoreSettings = {},
+): Promise<OneCoreResult> {
+  const cores = availableParallelism();
+  if (cores < 2) throw new Error("one-core needs 2 cores: one for the servers, the others for the load");
+  const pins = { server: String(cores - 1), load: `0-${cores - 2}` };
+  const { path = "/", body = requestBody, rounds = 4, seconds = 8, report = () => {} } = settings;
+  const children: ChildProcess[] = [];
+  try {
+    const a = await serve(commandA, pins.server, children);
+    const b = await serve(commandB, pins.server, children);
+    const load = (url: string, duration: number) =>
+      autocannon(url + path, body, duration, pins.load, children);
+    await Promise.all([load(a.url, 3), load(b.url, 3)]); // warm-up
+    const results: OneCoreRound[] = [];
+    for (let round = 1; round <= rounds; round++) {
+      const before = [await a.cpu(), await b.cpu()] as const;
+      const [na, nb] = await Promise.all([load(a.url, seconds), load(b.url, seconds)]);
+      const r: OneCoreRound = {
+        rpsA: na / seconds,
+        rpsB: nb / seconds,
+        cpuA: ((await a.cpu()) - before[0]) / na,
+        cpuB: ((await b.cpu()) - before[1]) / nb,
+      };
+      results.push(r);
+      const us = (s: number) => `${(s * 1e6).toFixed(1)} µs`;
+      report(
+        `round ${round}: A ${Math.round(r.rpsA)} req/s ${us(r.cpuA)}/request | B ${Math.round(r.rpsB)} req/s ` +
+          `${us(r.cpuB)}/request | B/A req/s ${(r.rpsB / r.rpsA).toFixed(3)}, CPU ${(r.cpuB / r.cpuA).toFixed(3)}`,
+      );
+    }
+    return {
+      rounds: results,
+      rpsRatio: median(results.map((r) => r.rpsB / r.rpsA)),
+      cpuRatio: median(results.map((r) => r.cpuB / r.cpuA)),
+      rpsA: median(results.map((r) => r.rpsA)),
+      rpsB: median(results.map((r) => r.rpsB)),
+    };
+  } finally {
+    for (const child of children) child.kill("SIGKILL");
+  }
+}
+
+async function serve(command: string, core: string, children: ChildProcess[]) {
+  // taskset execs bash, which execs the command: the child's pid is the server's.
+  const child = spawn("taskset", ["-c", core, "bash", "-c", `exec ${command}`], {
+    cwd: repoRoot,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, SLUICE_LOG_LEVEL: "warn" },
+  });
+  children.push(child);
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = "";
+    const read = (chunk: Buffer) => {
+      out += chunk;
+      const match = /http:\/\/127\.0\.0\.1:\d+/.exec(out);
+      if (match) resolve(match[0]);
+    };
+    child.stdout?.on("data", read);
+    child.stderr?.on("data", read);
+    child.once("exit", (code) => reject(new Error(`${command} exited (${code}) before serving:\n${out}`)));
+  });
+  return {
+    url,
+    /** CPU seconds (user + system) the server has used so far. */
+    cpu: async () => {
+      const stat = await readFile(`/proc/${child.pid}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      return (Number(fields[11]) + Number(fields[12])) / 100;
+    },
+  };
+}
+
+/** autocannon as its own process on the load cores; resolves to the requests it completed. */
+function autocannon(url: string, body: string, seconds: number, cores: string, children: ChildProcess[]) {
+  const cli = require.resolve("autocannon/autocannon.js");
+  const args = ["-c", cores, process.execPath, cli, "-j", "-c", "50", "-d", String(seconds), "-m", "POST"];
+  args.push("-H", "content-type=application/json", "-b", body, url);
+  const child = spawn("taskset", args, { stdio: ["ignore", "pipe", "ignore"] });
+  children.push(child);
+  let out = "";
+  child.stdout?.on("data", (d: Buffer) => {
+    out += d;
+  });
+  return new Promise<number>((resolve, reject) =>
+    child.once("exit", () => {
+      try {
+        const result = JSON.parse(out) as { requests: { total: number }; non2xx: number; errors: number };
+        if (result.non2xx || result.errors)
+          throw new Error(`${result.non2xx} non-2xx, ${result.errors} errors`);
+        resolve(result.requests.total);
+      } catch (error) {
+        reject(new Error(`load on ${url} failed: ${(error as Error).message}`));
+      }
+    }),
+  );
+}
