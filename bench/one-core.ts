@@ -25,5 +25,5 @@ const result = await oneCore(commandA, commandB, {
 });
 console.log(
   `B/A medians over ${result.rounds.length} rounds: req/s ${result.rpsRatio.toFixed(3)}, ` +
-    `CPU per request ${result.cpuRatio.toFixed(3)}`,
+    `CPU per request ${result.cpuRatio.toFixed(3)}, p99 ${result.p99Ratio.toFixed(3)}`,
 );

@@ -32,6 +32,9 @@ export interface OneCoreRound {
   /** CPU seconds per request of each server. */
   cpuA: number;
   cpuB: number;
+  /** p99 latency of each, in ms. */
+  p99A: number;
+  p99B: number;
 }
 
 export interface OneCoreResult {
@@ -39,6 +42,7 @@ export interface OneCoreResult {
   /** Medians over the rounds. */
   rpsRatio: number;
   cpuRatio: number;
+  p99Ratio: number;
   rpsA: number;
   rpsB: number;
 }
@@ -65,12 +69,14 @@ export async function oneCore(
     const results: OneCoreRound[] = [];
     for (let round = 1; round <= rounds; round++) {
       const before = [await a.cpu(), await b.cpu()] as const;
-      const [na, nb] = await Promise.all([load(a.url, seconds), load(b.url, seconds)]);
+      const [la, lb] = await Promise.all([load(a.url, seconds), load(b.url, seconds)]);
       const r: OneCoreRound = {
-        rpsA: na / seconds,
-        rpsB: nb / seconds,
-        cpuA: ((await a.cpu()) - before[0]) / na,
-        cpuB: ((await b.cpu()) - before[1]) / nb,
+        rpsA: la.requests / seconds,
+        rpsB: lb.requests / seconds,
+        cpuA: ((await a.cpu()) - before[0]) / la.requests,
+        cpuB: ((await b.cpu()) - before[1]) / lb.requests,
+        p99A: la.p99,
+        p99B: lb.p99,
       };
       results.push(r);
       const us = (s: number) => `${(s * 1e6).toFixed(1)} µs`;
@@ -83,6 +89,7 @@ export async function oneCore(
       rounds: results,
       rpsRatio: median(results.map((r) => r.rpsB / r.rpsA)),
       cpuRatio: median(results.map((r) => r.cpuB / r.cpuA)),
+      p99Ratio: median(results.map((r) => r.p99B / r.p99A)),
       rpsA: median(results.map((r) => r.rpsA)),
       rpsB: median(results.map((r) => r.rpsB)),
     };
@@ -121,7 +128,7 @@ async function serve(command: string, core: string, children: ChildProcess[]) {
   };
 }
 
-/** autocannon as its own process on the load cores; resolves to the requests it completed. */
+/** autocannon as its own process on the load cores; resolves to the requests it completed and their p99. */
 function autocannon(url: string, body: string, seconds: number, cores: string, children: ChildProcess[]) {
   const cli = require.resolve("autocannon/autocannon.js");
   const args = ["-c", cores, process.execPath, cli, "-j", "-c", "50", "-d", String(seconds), "-m", "POST"];
@@ -132,13 +139,18 @@ function autocannon(url: string, body: string, seconds: number, cores: string, c
   child.stdout?.on("data", (d: Buffer) => {
     out += d;
   });
-  return new Promise<number>((resolve, reject) =>
+  return new Promise<{ requests: number; p99: number }>((resolve, reject) =>
     child.once("exit", () => {
       try {
-        const result = JSON.parse(out) as { requests: { total: number }; non2xx: number; errors: number };
+        const result = JSON.parse(out) as {
+          requests: { total: number };
+          latency: { p99: number };
+          non2xx: number;
+          errors: number;
+        };
         if (result.non2xx || result.errors)
           throw new Error(`${result.non2xx} non-2xx, ${result.errors} errors`);
-        resolve(result.requests.total);
+        resolve({ requests: result.requests.total, p99: result.latency.p99 });
       } catch (error) {
         reject(new Error(`load on ${url} failed: ${(error as Error).message}`));
       }

@@ -54,6 +54,14 @@ async function onOneCore(name: string, graph: string, path: string, ratioAtLeast
       bar: { ratioAtLeast },
     },
     {
+      name: `${name}: p99 latency, both on one core at once`,
+      unit: "ms",
+      subject: median(r.rounds.map((round) => round.p99B)),
+      baseline: median(r.rounds.map((round) => round.p99A)),
+      ratio: r.p99Ratio,
+      bar: { ratioAtMost: 1.3 },
+    },
+    {
       name: `${name}: CPU per request, both on one core at once`,
       unit: "µs",
       subject: median(r.rounds.map((round) => round.cpuB * 1e6)),
