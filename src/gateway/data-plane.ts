@@ -111,10 +111,13 @@ export class DataPlane {
     this.#active++;
     res.on("close", this.#onClose);
     const url = req.url ?? "/";
-    if (!needsRouter(url)) return this.#defaultGraph(req, res);
+    if (!needsRouter(url)) {
+      this.#defaultGraph(req, res);
+      return;
+    }
     const model = req.method === "POST" ? inferModelOf(url) : undefined;
-    if (model !== undefined) return this.#infer(req, res, { model });
-    this.#router.lookup(req, res);
+    if (model !== undefined) this.#infer(req, res, { model });
+    else this.#router.lookup(req, res);
   }
 
   #finished(): void {
