@@ -14,6 +14,12 @@ import type { StepRuntime } from "./runtime.js";
 
 type Method = (...args: unknown[]) => unknown;
 
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null && typeof value === "object" && typeof (value as { then?: unknown }).then === "function"
+  );
+}
+
 /**
  * A model behind the Open Inference Protocol: `load()` once (the model is ready when it
  * resolves), then `preprocess → predict → postprocess` per request, shaped as OIP.
@@ -79,24 +85,34 @@ export class ModelRunner {
     throw new SluiceError("SLUICE_ERR_MODEL_NOT_READY", `model "${this.key}" ${why}`);
   }
 
-  /** OIP infer: validates the request, runs the hooks, shapes the response. */
+  /**
+   * OIP infer: validates the request, runs the hooks, shapes the response. A model without
+   * hooks whose predict is synchronous answers with no closure and no promise on the way.
+   */
   infer(body: unknown): unknown {
     this.#assertReady();
-    const preprocess = this.#method("preprocess");
-    const postprocess = this.#method("postprocess");
     const request = parseInferRequest(body);
-    return andThen(preprocess ? preprocess(request) : request, (pre) => {
-      const req = (pre ?? request) as InferRequest;
-      return andThen(this.#predict(req.inputs, req), (outputs) => {
-        const response = inferResponse(
-          this.name,
-          this.version,
-          req.id,
-          normaliseOutputs(outputs, req.outputs),
-        );
-        return postprocess ? andThen(postprocess(response), (post) => post ?? response) : response;
-      });
-    });
+    const preprocess = this.#method("preprocess");
+    if (!preprocess) return this.#predictAndShape(request);
+    return andThen(preprocess(request), (pre) => this.#predictAndShape((pre ?? request) as InferRequest));
+  }
+
+  #predictAndShape(request: InferRequest): unknown {
+    const outputs = this.#predict(request.inputs, request);
+    return isThenable(outputs)
+      ? outputs.then((resolved) => this.#shape(request, resolved))
+      : this.#shape(request, outputs);
+  }
+
+  #shape(request: InferRequest, outputs: unknown): unknown {
+    const response = inferResponse(
+      this.name,
+      this.version,
+      request.id,
+      normaliseOutputs(outputs, request.outputs),
+    );
+    const postprocess = this.#method("postprocess");
+    return postprocess ? andThen(postprocess(response), (post) => post ?? response) : response;
   }
 
   /** OIP explain (an extension KServe and MLRun offer): the model's `explain(request)`. */

@@ -76,15 +76,22 @@ export function parseDatatype(raw: unknown, subject: string, code: ErrorCode): D
 
 /** A request's shape: every dimension known. (`-1` only appears in model metadata.) */
 export function parseShape(raw: unknown, subject: string, code: ErrorCode): number[] {
-  // The message is built only on failure: this runs once per tensor on the hot path.
-  const bad = (note = "") =>
-    fail(code, `${subject}: "shape" must be an array of non-negative integers, got ${preview(raw)}${note}`);
-  if (!Array.isArray(raw)) bad();
+  if (!Array.isArray(raw)) badShape(raw, subject, code, "");
   for (const dim of raw as unknown[]) {
     if (typeof dim === "number" && Number.isInteger(dim) && dim >= 0) continue;
-    bad(dim === -1 ? " (-1 marks a variable dimension in model metadata; send the size)" : "");
+    badShape(
+      raw,
+      subject,
+      code,
+      dim === -1 ? " (-1 marks a variable dimension in model metadata; send the size)" : "",
+    );
   }
   return raw as number[];
+}
+
+/** Kept out of parseShape, which runs once per tensor on the hot path: no closure per call. */
+function badShape(raw: unknown, subject: string, code: ErrorCode, note: string): never {
+  fail(code, `${subject}: "shape" must be an array of non-negative integers, got ${preview(raw)}${note}`);
 }
 
 /** How many elements a shape holds: the product of its dimensions (1 for a scalar `[]`). */
@@ -279,6 +286,8 @@ export function parseInferRequest(body: unknown): InferRequest {
       `"inputs" must be a non-empty array of tensors {name, shape, datatype, data}, got ${preview(inputs)}`,
     );
   }
+  // Most requests carry one input: no names to compare, no map.
+  if (inputs.length === 1) return requestOf(id, parameters, [parseTensor(inputs[0], 0, CALLER_INPUTS)], body);
   const firstIndex = new Map<string, number>();
   const tensors = (inputs as unknown[]).map((raw, index) => {
     const tensor = parseTensor(raw, index, CALLER_INPUTS);
@@ -292,12 +301,21 @@ export function parseInferRequest(body: unknown): InferRequest {
     firstIndex.set(tensor.name, index);
     return tensor;
   });
+  return requestOf(id, parameters, tensors, body);
+}
+
+function requestOf(
+  id: string | undefined,
+  parameters: Parameters | undefined,
+  inputs: Tensor[],
+  body: Record<string, unknown>,
+): InferRequest {
   const outputs = parseRequestOutputs(body.outputs);
   // Fields are added one by one rather than spread conditionally: V8 spreads are slow here.
   const request = {} as InferRequest;
   if (id !== undefined) request.id = id;
   if (parameters !== undefined) request.parameters = parameters;
-  request.inputs = tensors;
+  request.inputs = inputs;
   if (outputs !== undefined) request.outputs = outputs;
   return request;
 }

@@ -72,6 +72,7 @@ function toTensors(value: unknown): Tensor[] {
 }
 
 function checked(list: unknown[]): Tensor[] {
+  if (list.length === 1) return [parseTensor(list[0], 0, MODEL_OUTPUTS)];
   const seen = new Set<string>();
   return list.map((raw, index) => {
     const tensor = parseTensor(raw, index, MODEL_OUTPUTS);
