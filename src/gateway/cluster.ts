@@ -2,7 +2,7 @@ import cluster, { type Worker } from "node:cluster";
 import { fileURLToPath } from "node:url";
 import { AggregatorRegistry } from "prom-client";
 import { checkGraphFile, GraphInvalidError } from "../graph/index.js";
-import { createAdminApp, type GraphControl, startAdmin } from "./admin/index.js";
+import { type GraphControl, lazyAdmin, startAdmin } from "./admin/index.js";
 import { deserializeError, type WorkerMessage, type WorkerRequest } from "./cluster-messages.js";
 import { type ServeSettings, serveLogger } from "./serve.js";
 
@@ -81,7 +81,7 @@ export async function runCluster(settings: ServeSettings): Promise<number> {
       (await ask(workers()[0] as Worker, { type: "draw", id: nextId++, name })) as string | undefined,
   };
   const admin = await startAdmin(
-    createAdminApp({ control, logger, ...(settings.adminToken ? { token: settings.adminToken } : {}) }),
+    lazyAdmin({ control, logger, ...(settings.adminToken ? { token: settings.adminToken } : {}) }),
     settings.adminPort,
     settings.adminHost,
   );

@@ -1,7 +1,7 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { CompiledGraph, Logger } from "../graph/index.js";
-import { createAdminApp, type GraphControl, localControl, startAdmin } from "./admin/index.js";
+import { type GraphControl, lazyAdmin, localControl, startAdmin } from "./admin/index.js";
 import { DataPlane, type DataPlaneOptions } from "./data-plane.js";
 import { GatewayMetrics } from "./metrics/index.js";
 import { GraphRegistry } from "./registry.js";
@@ -55,13 +55,13 @@ export class Gateway {
     let admin: Server | undefined;
     if (options.adminPort !== false) {
       const control: GraphControl = localControl(registry, metrics, options.compile, streams);
-      const app = createAdminApp({
+      const handler = lazyAdmin({
         control,
         logger: options.logger,
         ...(options.adminToken ? { token: options.adminToken } : {}),
       });
       try {
-        admin = await startAdmin(app, options.adminPort, options.adminHost);
+        admin = await startAdmin(handler, options.adminPort, options.adminHost);
       } catch (error) {
         await dataPlane.drain();
         throw error;

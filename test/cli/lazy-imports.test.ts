@@ -39,6 +39,7 @@ const optional: Record<string, RegExp> = {
   "the function store": /\/node_modules\/better-sqlite3\/|\/dist\/runtimes\//,
   autocannon: /\/node_modules\/autocannon\//,
   "the drawing code": /\/dist\/graph\/draw\/index\.js$/,
+  "express (the admin plane, until its first request)": /\/node_modules\/express\//,
 };
 
 function present(files: string[]): string[] {

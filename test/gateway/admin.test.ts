@@ -6,13 +6,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { isSluiceError } from "../../src/errors.js";
-import {
-  compilerIn,
-  createAdminApp,
-  type GraphCompiler,
-  localControl,
-  startAdmin,
-} from "../../src/gateway/admin/index.js";
+import { createAdminApp } from "../../src/gateway/admin/app.js";
+import { compilerIn, type GraphCompiler, localControl, startAdmin } from "../../src/gateway/admin/index.js";
 import { GatewayMetrics } from "../../src/gateway/metrics/index.js";
 import { GraphRegistry } from "../../src/gateway/registry.js";
 import { StreamHost } from "../../src/gateway/streams.js";

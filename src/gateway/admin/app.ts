@@ -1,6 +1,5 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import { access } from "node:fs/promises";
-import { createServer, type Server } from "node:http";
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from "express";
 import { isSluiceError, SluiceError } from "../../errors.js";
 import { formatProblem, GraphInvalidError, type Logger } from "../../graph/index.js";
@@ -241,29 +240,4 @@ function errorBody(error: unknown): { status: number; body: { error: string; pro
     return { status, body: { error: text } };
   }
   return { status: 500, body: { error: "internal error in the admin plane (see the gateway's log)" } };
-}
-
-/**
- * Serves the admin app on `host:port` (127.0.0.1 unless told otherwise: the admin plane can
- * replace graphs, so it is not exposed by accident). Resolves once listening.
- * @throws SluiceError naming the port when it is taken or not allowed.
- */
-export function startAdmin(app: express.Express, port: number, host = "127.0.0.1"): Promise<Server> {
-  const server = createServer(app);
-  return new Promise((resolve, reject) => {
-    const failed = (error: NodeJS.ErrnoException) => {
-      if (error.code !== "EADDRINUSE" && error.code !== "EACCES") return reject(error);
-      const why = error.code === "EADDRINUSE" ? "is already in use" : "may not be used by this process";
-      const hint = "choose another with --admin-port";
-      reject(
-        new SluiceError("SLUICE_ERR_USAGE", `admin port ${port} on ${host} ${why}`, { cause: error, hint }),
-      );
-    };
-    server.once("error", failed);
-    server.listen(port, host, () => {
-      // Later errors belong to whoever owns the running server, not to this start.
-      server.off("error", failed);
-      resolve(server);
-    });
-  });
 }

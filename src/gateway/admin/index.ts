@@ -1,5 +1,8 @@
-/** src/gateway/admin: the admin plane of `sluice serve` (express, 127.0.0.1 by default). */
-export { type AdminOptions, createAdminApp, startAdmin } from "./app.js";
+/**
+ * src/gateway/admin: the admin plane of `sluice serve` (express, 127.0.0.1 by default). The
+ * express app itself (`./app.js`) is loaded by `lazyAdmin` on the first admin request.
+ */
+export type { AdminOptions } from "./app.js";
 export {
   compilerIn,
   type GraphCompiler,
@@ -8,3 +11,4 @@ export {
   type GraphSummary,
   localControl,
 } from "./control.js";
+export { lazyAdmin, startAdmin } from "./listen.js";
