@@ -25,7 +25,7 @@ process.once("exit", () => {
 });
 
 /** utime + stime of a /proc/<pid>/stat line, in seconds (0 for a process already gone). */
-function cpuOf(stat: string): number {
+export function cpuOf(stat: string): number {
   if (!stat) return 0;
   // Fields after the ")" of the command name, which may itself hold spaces: utime and stime
   // are the 12th and 13th, in clock ticks (100 a second on Linux).

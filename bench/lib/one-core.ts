@@ -11,7 +11,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
-import { repoRoot } from "./child.js";
+import { cpuOf, repoRoot } from "./child.js";
 import { requestBody } from "./load.js";
 import { median } from "./measure.js";
 
@@ -120,11 +120,7 @@ async function serve(command: string, core: string, children: ChildProcess[]) {
   return {
     url,
     /** CPU seconds (user + system) the server has used so far. */
-    cpu: async () => {
-      const stat = await readFile(`/proc/${child.pid}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      return (Number(fields[11]) + Number(fields[12])) / 100;
-    },
+    cpu: async () => cpuOf(await readFile(`/proc/${child.pid}/stat`, "utf8")),
   };
 }
 

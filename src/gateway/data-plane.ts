@@ -47,6 +47,8 @@ export class DataPlane {
   #active = 0;
   #idle: (() => void)[] = [];
   readonly #router;
+  /** The first segment of every registered route (`/v2`, `/graphs`): only these need the router. */
+  readonly #routed = new Set<string>();
   readonly #caller: GraphCaller;
   readonly #onClose = () => this.#finished();
 
@@ -111,7 +113,7 @@ export class DataPlane {
     this.#active++;
     res.on("close", this.#onClose);
     const url = req.url ?? "/";
-    if (!needsRouter(url)) {
+    if (!this.#needsRouter(url)) {
       this.#defaultGraph(req, res);
       return;
     }
@@ -127,8 +129,22 @@ export class DataPlane {
     }
   }
 
-  #on(method: "GET" | "POST", paths: string[], handler: Handler): void {
-    for (const path of paths) this.#router.on(method, path, handler as never);
+  #on(method: "GET" | "POST" | "ALL", paths: string[], handler: Handler): void {
+    for (const path of paths) {
+      if (method === "ALL") this.#router.all(path, handler as never);
+      else this.#router.on(method, path, handler as never);
+      this.#routed.add(firstSegment(path));
+    }
+  }
+
+  /**
+   * Any path outside the registered routes' first segments is the default graph's: the router
+   * would send it there too, after a lookup that costs ~2% of a small request.
+   */
+  #needsRouter(url: string): boolean {
+    if (url.charCodeAt(0) !== 47) return true; // an absolute URL: the router reads it
+    for (const prefix of this.#routed) if (url.startsWith(prefix)) return true;
+    return false;
   }
 
   #routes(): void {
@@ -173,7 +189,7 @@ export class DataPlane {
       this.#graphRequest(req, res, graph, `/${p["*"] ?? ""}`);
     };
     // `/graphs/<name>` and `/graphs/<name>/` (the router drops a trailing slash) are its root.
-    for (const path of ["/graphs/:graph", "/graphs/:graph/*"]) this.#router.all(path, named as never);
+    this.#on("ALL", ["/graphs/:graph", "/graphs/:graph/*"], named);
   }
 
   #servedModel(res: ServerResponse, p: Record<string, string | undefined>) {
@@ -276,12 +292,10 @@ export class DataPlane {
   }
 }
 
-/**
- * Only the OIP paths and named graphs need the router: any other path is the default graph's
- * (the router would send it there too, after a lookup that costs ~2% of a small request).
- */
-function needsRouter(url: string): boolean {
-  return url.charCodeAt(0) !== 47 || url.startsWith("/v2") || url.startsWith("/graphs");
+/** `/v2` of `/v2/models/:model`. */
+function firstSegment(path: string): string {
+  const slash = path.indexOf("/", 1);
+  return slash === -1 ? path : path.slice(0, slash);
 }
 
 /**

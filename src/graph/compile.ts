@@ -4,6 +4,7 @@ import {
   buildHandler,
   buildStep,
   InProcessQueue,
+  isThenable,
   type ModelRunner,
   type StepRuntime,
 } from "./build/index.js";
@@ -171,12 +172,8 @@ function withRecorder(run: Runner, record: (seconds: number, ok: boolean) => voi
       record((performance.now() - started) / 1000, false);
       throw error;
     }
-    if (
-      result !== null &&
-      typeof result === "object" &&
-      typeof (result as { then?: unknown }).then === "function"
-    ) {
-      return (result as Promise<unknown>).then(
+    if (isThenable(result)) {
+      return result.then(
         (value) => {
           record((performance.now() - started) / 1000, true);
           return value;

@@ -23,14 +23,14 @@ export function stepContext(env: BuildEnv, step: string): StepContext {
   return { logger, graph: env.graph, step, drop: DROP };
 }
 
+/** True for a promise or any object with a `then` method (what `await` would wait for). */
+export function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null && typeof value === "object" && typeof (value as { then?: unknown }).then === "function"
+  );
+}
+
 /** Applies `f` to a value or to what a promise resolves to, without a promise for sync values. */
 export function andThen(value: unknown, f: (v: unknown) => unknown): unknown {
-  if (
-    value !== null &&
-    typeof value === "object" &&
-    typeof (value as { then?: unknown }).then === "function"
-  ) {
-    return (value as Promise<unknown>).then(f);
-  }
-  return f(value);
+  return isThenable(value) ? value.then(f) : f(value);
 }

@@ -8,7 +8,7 @@ import { noLifecycle, type StepRuntime } from "./runtime.js";
 import { buildErrorHandler, buildTask } from "./task.js";
 import { wrapRunner } from "./wrap.js";
 
-export { type BuildEnv, reportProblem } from "./env.js";
+export { type BuildEnv, isThenable, reportProblem } from "./env.js";
 export type { ModelRunner } from "./model.js";
 export { InProcessQueue } from "./queue.js";
 export { modelRoute } from "./routers/index.js";

@@ -9,16 +9,10 @@ import {
   parseInferRequest,
 } from "../oip/index.js";
 import { callOptional, type LoadedCode, loadCode } from "./code.js";
-import { andThen, type BuildEnv, reportProblem, stepContext } from "./env.js";
+import { andThen, type BuildEnv, isThenable, reportProblem, stepContext } from "./env.js";
 import type { StepRuntime } from "./runtime.js";
 
 type Method = (...args: unknown[]) => unknown;
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null && typeof value === "object" && typeof (value as { then?: unknown }).then === "function"
-  );
-}
 
 /**
  * A model behind the Open Inference Protocol: `load()` once (the model is ready when it

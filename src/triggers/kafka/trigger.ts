@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Consumer, EachBatchPayload, KafkaMessage, Message, Producer, TopicMessages } from "kafkajs";
-import type { KafkaTrigger as KafkaTriggerSpec } from "../../graph/index.js";
+import type { GraphEvent, KafkaTrigger as KafkaTriggerSpec } from "../../graph/index.js";
 import type { EventHandler, Trigger, TriggerContext, TriggerState } from "../contract.js";
 import { backoffMs, isRetryable } from "../retry.js";
 import { type KafkaConnection, kafkaClient, kafkaProducer } from "./client.js";
@@ -160,16 +160,13 @@ export class KafkaTrigger implements Trigger {
       }
       return !stopping();
     };
-    const { outputTopic } = this.#settings;
     for (const message of batch.messages) {
       if (stopping()) break;
       // The first attempt is inline, the hot path: one await an event, on the graph itself.
       try {
         const event = eventOf(message, source);
         const outcome = handler(event);
-        const result = outcome instanceof Promise ? await outcome : outcome;
-        const output = outputTopic && result !== undefined ? outputOf(message, event, result) : undefined;
-        this.context.onEvent?.(this.name, "ok");
+        const output = this.#succeeded(message, event, outcome instanceof Promise ? await outcome : outcome);
         // Last in the try: nothing after it can throw and send the event round again.
         if (output) outputs.push(output);
       } catch (error) {
@@ -191,6 +188,14 @@ export class KafkaTrigger implements Trigger {
       });
     }
     await heartbeat();
+  }
+
+  /** An event went through: counted, and its output message when there is one to write. */
+  #succeeded(message: KafkaMessage, event: GraphEvent, result: unknown): Message | undefined {
+    const output =
+      this.#settings.outputTopic && result !== undefined ? outputOf(message, event, result) : undefined;
+    this.context.onEvent?.(this.name, "ok");
+    return output;
   }
 
   /** Writes a chunk's outputs and dead letters in one request; resolves once the broker has them. */
@@ -233,11 +238,8 @@ export class KafkaTrigger implements Trigger {
       }
       try {
         const event = eventOf(message, source);
-        const result = await (this.#handler as EventHandler)(event); // retries: no hurry
-        this.context.onEvent?.(this.name, "ok");
-        return this.#settings.outputTopic && result !== undefined
-          ? { output: outputOf(message, event, result) }
-          : {};
+        const output = this.#succeeded(message, event, await (this.#handler as EventHandler)(event));
+        return output ? { output } : {};
       } catch (next) {
         error = next;
       }
