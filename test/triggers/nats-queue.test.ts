@@ -1,7 +1,10 @@
 import { jetstreamManager } from "@nats-io/jetstream";
 import { describe, expect, it } from "vitest";
+import type { GraphDocument, GraphEvent, QueueWriter } from "../../src/graph/index.js";
+import { QueueWriters } from "../../src/triggers/queue/writers.js";
 import { natsConnection, natsUrl, uniqueName } from "../helpers/brokers.js";
 import { postJson, testGateway } from "../helpers/gateway.js";
+import { memoryLogger } from "../helpers/graphs.js";
 import { addStream, listen, natsGraphFile, streamCount, waitFor } from "../helpers/nats-streams.js";
 
 interface Report {
@@ -52,5 +55,17 @@ spec:
       5_000,
       "the queue consumer's ack",
     );
+  });
+});
+
+describe("a queue step's NATS server that cannot be reached", () => {
+  it("fails the write with an error naming the server", async () => {
+    const url = "nats://127.0.0.1:1"; // nothing listens on port 1
+    const doc = { spec: { steps: {} } } as unknown as GraphDocument;
+    const writers = new QueueWriters(memoryLogger());
+    const write = writers.writerFor(`${url}/nowhere`, doc) as QueueWriter;
+    const event = { id: "e1", key: undefined } as unknown as GraphEvent;
+    await expect(write({ i: 1 }, event)).rejects.toThrow(`cannot connect to NATS at ${url}`);
+    await writers.close();
   });
 });

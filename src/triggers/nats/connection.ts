@@ -2,12 +2,13 @@ import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { SluiceError } from "../../errors.js";
 
 /**
- * A trigger's connection, reconnecting for ever once made. A server that cannot be reached at
- * start is an error that says which server: nats.js itself says only "connection refused".
+ * A connection named `sluice-<client>` (a graph's name, or a role), reconnecting for ever once
+ * made. A server that cannot be reached at start is an error that says which server: nats.js
+ * itself says only "connection refused".
  */
-export async function connectTrigger(url: string, graph: string): Promise<NatsConnection> {
+export async function connectNats(url: string, client: string): Promise<NatsConnection> {
   try {
-    return await connect({ servers: url, name: `sluice-${graph}`, maxReconnectAttempts: -1 });
+    return await connect({ servers: url, name: `sluice-${client}`, maxReconnectAttempts: -1 });
   } catch (cause) {
     const why = cause instanceof Error ? cause.message : String(cause);
     throw new SluiceError("SLUICE_ERR_INTERNAL", `cannot connect to NATS at ${url}: ${why}`, { cause });

@@ -3,7 +3,7 @@ import type { Msg, NatsConnection, Subscription } from "@nats-io/transport-node"
 import type { GraphEvent, NatsTrigger as NatsTriggerSpec } from "../../graph/index.js";
 import { encodeBody } from "../codec.js";
 import type { EventHandler, Trigger, TriggerContext, TriggerState } from "../contract.js";
-import { connectTrigger } from "./connection.js";
+import { connectNats } from "./connection.js";
 import { consumeBounded } from "./in-flight.js";
 import { bodyOf, headersOf, outputHeaders } from "./message.js";
 
@@ -34,7 +34,7 @@ export class NatsCoreTrigger implements Trigger {
   }
 
   async start(handler: EventHandler): Promise<void> {
-    const nc = await connectTrigger(this.spec.url, this.context.graph);
+    const nc = await connectNats(this.spec.url, this.context.graph);
     this.#connection = nc;
     this.#subscription = nc.subscribe(this.spec.subject, this.spec.queue ? { queue: this.spec.queue } : {});
     // Round-trip once so the server knows the subscription before start() resolves.

@@ -14,7 +14,7 @@ import type { GraphEvent, NatsTrigger as NatsTriggerSpec } from "../../graph/ind
 import { encodeBody, errorInfoOf, headerNames } from "../codec.js";
 import type { EventHandler, Trigger, TriggerContext, TriggerState } from "../contract.js";
 import { backoffMs, isRetryable } from "../retry.js";
-import { connectTrigger } from "./connection.js";
+import { connectNats } from "./connection.js";
 import { consumeBounded } from "./in-flight.js";
 import { bodyOf, headersOf, outputHeaders } from "./message.js";
 
@@ -77,7 +77,7 @@ export class JetStreamTrigger implements Trigger {
   }
 
   async start(handler: EventHandler): Promise<void> {
-    const nc = await connectTrigger(this.spec.url, this.context.graph);
+    const nc = await connectNats(this.spec.url, this.context.graph);
     this.#connection = nc;
     const jsm = await jetstreamManager(nc);
     const s = this.#settings;

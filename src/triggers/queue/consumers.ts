@@ -1,9 +1,9 @@
 import { jetstreamManager } from "@nats-io/jetstream";
-import { connect } from "@nats-io/transport-node";
 import type { CompiledGraph, KafkaTrigger as KafkaSpec, NatsTrigger as NatsSpec } from "../../graph/index.js";
 import type { Trigger, TriggerContext } from "../contract.js";
 import { kafkaClient } from "../kafka/client.js";
 import { KafkaTrigger } from "../kafka/trigger.js";
+import { connectNats } from "../nats/connection.js";
 import { NatsCoreTrigger } from "../nats/core-trigger.js";
 import { JetStreamTrigger } from "../nats/jetstream-trigger.js";
 import { resolveStream, type StreamTarget } from "./stream-url.js";
@@ -59,7 +59,7 @@ export async function queueConsumers(
 }
 
 async function streamCapturing(url: string, subject: string): Promise<string | undefined> {
-  const nc = await connect({ servers: url });
+  const nc = await connectNats(url, "queue");
   try {
     const jsm = await jetstreamManager(nc);
     return await jsm.streams.find(subject).catch(() => undefined);

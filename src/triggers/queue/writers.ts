@@ -1,8 +1,9 @@
 import { type JetStreamClient, jetstream, jetstreamManager } from "@nats-io/jetstream";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
+import type { NatsConnection } from "@nats-io/transport-node";
 import type { Producer } from "kafkajs";
 import type { GraphDocument, Logger, QueueWriter } from "../../graph/index.js";
 import { kafkaClient, kafkaProducer } from "../kafka/client.js";
+import { connectNats } from "../nats/connection.js";
 import { wrap } from "./envelope.js";
 import { resolveStream, type StreamTarget } from "./stream-url.js";
 
@@ -49,13 +50,11 @@ export class QueueWriters {
     return async (body, event) => {
       let client = this.#nats.get(target.url);
       if (!client) {
-        client = connect({ servers: target.url, name: "sluice-queue", maxReconnectAttempts: -1 }).then(
-          (nc) => ({
-            nc,
-            js: jetstream(nc),
-            streamed: new Map<string, Promise<boolean>>(),
-          }),
-        );
+        client = connectNats(target.url, "queue").then((nc) => ({
+          nc,
+          js: jetstream(nc),
+          streamed: new Map<string, Promise<boolean>>(),
+        }));
         this.#nats.set(target.url, client);
         client.catch(() => this.#nats.delete(target.url));
       }
