@@ -240,7 +240,10 @@ function attachBinaryData(list: unknown, body: Buffer, headerLength: number, sid
     offset += size;
     // binary_data_size describes the transport, not the tensor: drop it from the decoded tensor.
     const { parameters: _transport, ...tensor } = raw;
-    return Object.keys(parameters).length === 0 ? { ...tensor, data } : { ...tensor, parameters, data };
+    // Object.assign, not a spread: see graph/paths.ts (a hidden class per call on Node 20).
+    return Object.keys(parameters).length === 0
+      ? Object.assign(tensor, { data })
+      : Object.assign(tensor, { parameters, data });
   });
   if (offset !== body.length) {
     fail(
