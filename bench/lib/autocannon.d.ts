@@ -32,6 +32,11 @@ declare module "autocannon" {
   /** A thenable (no finally), so awaited rather than chained. */
   interface Instance extends PromiseLike<Result> {
     stop(): void;
+    /** Every answer, with its latency in ms (fractional: the histogram keeps whole ms). */
+    on(
+      event: "response",
+      listener: (client: unknown, statusCode: number, bytes: number, latencyMs: number) => void,
+    ): this;
   }
   function autocannon(options: Options): Instance;
 
