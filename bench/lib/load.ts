@@ -2,6 +2,7 @@
 import autocannon from "autocannon";
 import { median } from "./measure.js";
 import { cpuTimes, whenQuiet } from "./quiet.js";
+import type { Bar, Figure, Measured } from "./scenario.js";
 
 /** What every gateway scenario sends: a small OIP infer request, valid JSON for any graph. */
 export const requestBody = JSON.stringify({
@@ -16,7 +17,7 @@ export const loadSettings = {
   connections: 50,
   pipelining: 1,
   roundSeconds: seconds("SLUICE_BENCH_ROUND_SECONDS", 5),
-  rounds: seconds("SLUICE_BENCH_ROUNDS", 3),
+  rounds: seconds("SLUICE_BENCH_ROUNDS", 5),
   warmupSeconds: 2,
 };
 
@@ -93,15 +94,24 @@ export async function load(
   };
 }
 
+/** Subject over baseline for each figure: the median of the rounds' own ratios. */
+export interface Ratios {
+  rps: number;
+  p99: number;
+  cpuUs: number;
+}
+
 /**
  * Loads two servers in alternating rounds after a warm-up of each, and returns the median of
- * every figure per side. The order flips each round (A B, B A, A B...) so neither side always
- * runs on the machine the other has just heated.
+ * every figure per side, and of every ratio per round. The order flips each round (A B, B A,
+ * A B...) so neither side always runs on the machine the other has just heated. A round's two
+ * loads run back to back, so its ratio sees one state of a shared machine: the median of those
+ * ratios moves less between runs than the ratio of the two medians.
  */
 export async function sideBySideHttp(
   subject: Contender,
   baseline: Contender,
-): Promise<{ subject: Load; baseline: Load }> {
+): Promise<{ subject: Load; baseline: Load; ratios: Ratios }> {
   const { roundSeconds, rounds, warmupSeconds } = loadSettings;
   await load(subject.url, warmupSeconds);
   await load(baseline.url, warmupSeconds);
@@ -127,13 +137,48 @@ export async function sideBySideHttp(
     `  req/s per round: subject ${rates(s)} | baseline ${rates(b)}; ` +
       `cores busy with other work: ${others(s)} | ${others(b)}\n`,
   );
-  return { subject: medians(s), baseline: medians(b) };
+  const ratio = (figure: (l: Load) => number) => median(s.map((l, i) => figure(l) / figure(b[i] as Load)));
+  return {
+    subject: medians(s),
+    baseline: medians(b),
+    ratios: { rps: ratio((l) => l.rps), p99: ratio((l) => l.p99), cpuUs: ratio((l) => l.cpuUs) },
+  };
 }
 
 /** The nearest-rank percentile of `values` (sorted in place). */
 function percentile(values: number[], p: number): number {
   values.sort((a, b) => a - b);
   return values[Math.max(0, Math.ceil((p / 100) * values.length) - 1)] ?? Number.NaN;
+}
+
+/**
+ * A side-by-side run as table rows: req/s as the headline (its bar is the scenario's), p99
+ * latency and server CPU per request as more rows of the same rounds (CPU per request holds
+ * steadier than req/s when others share the machine). Ratios are the rounds' own (medians).
+ */
+export function httpFigures(
+  name: string,
+  r: { subject: Load; baseline: Load; ratios: Ratios },
+  p99Bar: Bar = {},
+): Measured & { more: Figure[] } {
+  const { subject: s, baseline: b, ratios } = r;
+  const row = (what: string, unit: string, subject: number, baseline: number, ratio: number, bar: Bar) => ({
+    name: `${name}: ${what}`,
+    unit,
+    subject,
+    baseline,
+    ratio,
+    bar,
+  });
+  return {
+    subject: s.rps,
+    baseline: b.rps,
+    ratio: ratios.rps,
+    more: [
+      row("p99 latency", "ms", s.p99, b.p99, ratios.p99, p99Bar),
+      row("CPU per request", "µs", s.cpuUs, b.cpuUs, ratios.cpuUs, {}),
+    ],
+  };
 }
 
 function medians(loads: Load[]): Load {

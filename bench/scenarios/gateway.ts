@@ -3,40 +3,15 @@
  * loaded by autocannon with the same settings and body (bench/lib/load.ts).
  */
 import { serveBare, serveSluice, withServer } from "../lib/child.js";
-import { type Load, sideBySideHttp } from "../lib/load.js";
+import { httpFigures, sideBySideHttp } from "../lib/load.js";
 import { median } from "../lib/measure.js";
 import { oneCore } from "../lib/one-core.js";
-import type { Bar, Figure, Measured, Scenario } from "../lib/scenario.js";
-
-/**
- * Requests/s as the headline; p99 latency and server CPU per request as more rows of the
- * same rounds (CPU per request holds steadier than req/s when others share the machine).
- */
-function figures(name: string, r: { subject: Load; baseline: Load }): Measured & { more: Figure[] } {
-  const { subject: s, baseline: b } = r;
-  const row = (what: string, unit: string, subject: number, baseline: number, bar: Bar): Figure => ({
-    name: `${name}: ${what}`,
-    unit,
-    subject,
-    baseline,
-    ratio: subject / baseline,
-    bar,
-  });
-  return {
-    subject: s.rps,
-    baseline: b.rps,
-    ratio: s.rps / b.rps,
-    more: [
-      row("p99 latency", "ms", s.p99, b.p99, { ratioAtMost: 1.3 }),
-      row("CPU per request", "µs", s.cpuUs, b.cpuUs, {}),
-    ],
-  };
-}
+import type { Figure, Scenario } from "../lib/scenario.js";
 
 /**
  * The same comparison with both servers pinned to one core and loaded at once
  * (bench/lib/one-core.ts): machine noise then hits both alike, where the alternating rounds
- * above swing by ±10% between runs on a shared 2-core machine.
+ * swing by ±10% between runs on a shared 2-core machine.
  */
 async function onOneCore(name: string, graph: string, path: string, ratioAtLeast: number): Promise<Figure[]> {
   const sluice = `node bin/sluice.js serve ${graph} --port 0 --admin-port 0`;
@@ -80,12 +55,13 @@ function versusBare(name: string, graph: string, path: string, ratioAtLeast: num
     run: async () => {
       const alternating = await withServer(serveSluice([graph]), (sluice) =>
         withServer(serveBare(), async (bare) =>
-          figures(
+          httpFigures(
             name,
             await sideBySideHttp(
               { url: sluice.url + path, cpuSeconds: sluice.cpuSeconds },
               { url: bare.url + path, cpuSeconds: bare.cpuSeconds },
             ),
+            { ratioAtMost: 1.3 },
           ),
         ),
       );
@@ -113,7 +89,7 @@ export const gatewayScenarios: Scenario[] = [
     run: () =>
       withServer(serveSluice(["bench/graphs/one-step.yaml"], ["--workers", "2"]), (two) =>
         withServer(serveSluice(["bench/graphs/one-step.yaml"], ["--workers", "1"]), async (one) => {
-          const { subject, baseline } = await sideBySideHttp(
+          const { subject, baseline, ratios } = await sideBySideHttp(
             { url: `${two.url}/`, cpuSeconds: two.cpuSeconds },
             { url: `${one.url}/`, cpuSeconds: one.cpuSeconds },
           );
@@ -122,13 +98,13 @@ export const gatewayScenarios: Scenario[] = [
             unit: "µs",
             subject: subject.cpuUs,
             baseline: baseline.cpuUs,
-            ratio: subject.cpuUs / baseline.cpuUs,
+            ratio: ratios.cpuUs,
             bar: {},
           };
           return {
             subject: subject.rps,
             baseline: baseline.rps,
-            ratio: subject.rps / baseline.rps,
+            ratio: ratios.rps,
             more: [cpu],
           };
         }),

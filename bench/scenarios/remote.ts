@@ -8,8 +8,8 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { serveBare, serveScript, serveSluice, withServer } from "../lib/child.js";
-import { sideBySideHttp } from "../lib/load.js";
-import type { Figure, Scenario } from "../lib/scenario.js";
+import { httpFigures, sideBySideHttp } from "../lib/load.js";
+import type { Scenario } from "../lib/scenario.js";
 
 /** Writes a graph document to a temporary file (the upstream's URL is known only at run time). */
 export async function graphFile(name: string, steps: string): Promise<string> {
@@ -45,28 +45,14 @@ export const remoteScenarios: Scenario[] = [
               /proxy: serving on (http:\/\/\S+)/,
             ),
             async (proxy) => {
-              const { subject: s, baseline: b } = await sideBySideHttp(
-                { url: `${sluice.url}/`, cpuSeconds: sluice.cpuSeconds },
-                { url: `${proxy.url}/`, cpuSeconds: proxy.cpuSeconds },
+              // The proxy's process against sluice's: the upstream's CPU is in neither.
+              return httpFigures(
+                name,
+                await sideBySideHttp(
+                  { url: `${sluice.url}/`, cpuSeconds: sluice.cpuSeconds },
+                  { url: `${proxy.url}/`, cpuSeconds: proxy.cpuSeconds },
+                ),
               );
-              const row = (what: string, unit: string, subject: number, baseline: number): Figure => ({
-                name: `${name}: ${what}`,
-                unit,
-                subject,
-                baseline,
-                ratio: subject / baseline,
-                bar: {},
-              });
-              return {
-                subject: s.rps,
-                baseline: b.rps,
-                ratio: s.rps / b.rps,
-                more: [
-                  row("p99 latency", "ms", s.p99, b.p99),
-                  // The proxy's process against sluice's: the upstream's CPU is in neither.
-                  row("CPU per request", "µs", s.cpuUs, b.cpuUs),
-                ],
-              };
             },
           ),
         );
