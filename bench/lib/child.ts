@@ -25,7 +25,7 @@ process.once("exit", () => {
 });
 
 /** utime + stime of a /proc/<pid>/stat line, in seconds (0 for a process already gone). */
-export function cpuOf(stat: string): number {
+function cpuOf(stat: string): number {
   if (!stat) return 0;
   // Fields after the ")" of the command name, which may itself hold spaces: utime and stime
   // are the 12th and 13th, in clock ticks (100 a second on Linux).
@@ -33,8 +33,9 @@ export function cpuOf(stat: string): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-async function serve(args: string[], announced: RegExp): Promise<Served> {
-  const child = spawn(process.execPath, args, {
+/** Runs `program` with `args` and waits for the line matching `announced` (its URL in group 1). */
+async function serve(args: string[], announced: RegExp, program = process.execPath): Promise<Served> {
+  const child = spawn(program, args, {
     cwd: repoRoot,
     stdio: ["ignore", "pipe", "pipe"],
     // Warnings only: an info line per request would be part of what we measure.
@@ -112,6 +113,15 @@ export function serveSluice(graphs: string[], extra: string[] = []): Promise<Ser
 /** `node <script> <args>` (a path from the repository's root) that prints its URL as `announced` matches. */
 export function serveScript(script: string, args: string[], announced: RegExp): Promise<Served> {
   return serve([script, ...args], announced);
+}
+
+/**
+ * A shell command pinned to `cores` with taskset (`bench:one-core`), which prints its URL
+ * (`http://127.0.0.1:<port>`). taskset execs bash, which execs the command: the child's pid is
+ * the server's, so its CPU and memory are read as for the others.
+ */
+export function servePinned(command: string, cores: string): Promise<Served> {
+  return serve(["-c", cores, "bash", "-c", `exec ${command}`], /(http:\/\/127\.0\.0\.1:\d+)/, "taskset");
 }
 
 /** The bare `node:http` baseline (bench/lib/bare-server.mjs). */

@@ -8,10 +8,9 @@
  * what each can serve on equal CPU, and holds to about ±2% from round to round.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { availableParallelism } from "node:os";
-import { cpuOf, repoRoot } from "./child.js";
+import { type Served, servePinned } from "./child.js";
 import { requestBody } from "./load.js";
 import { median } from "./measure.js";
 
@@ -60,21 +59,24 @@ export async function oneCore(
   const pins = { server: String(cores - 1), load: `0-${cores - 2}` };
   const { path = "/", body = requestBody, rounds = 4, seconds = 8, report = () => {} } = settings;
   const children: ChildProcess[] = [];
+  const servers: Served[] = [];
   try {
-    const a = await serve(commandA, pins.server, children);
-    const b = await serve(commandB, pins.server, children);
+    const a = await servePinned(commandA, pins.server);
+    servers.push(a);
+    const b = await servePinned(commandB, pins.server);
+    servers.push(b);
     const load = (url: string, duration: number) =>
       autocannon(url + path, body, duration, pins.load, children);
     await Promise.all([load(a.url, 3), load(b.url, 3)]); // warm-up
     const results: OneCoreRound[] = [];
     for (let round = 1; round <= rounds; round++) {
-      const before = [await a.cpu(), await b.cpu()] as const;
+      const before = [await a.cpuSeconds(), await b.cpuSeconds()] as const;
       const [la, lb] = await Promise.all([load(a.url, seconds), load(b.url, seconds)]);
       const r: OneCoreRound = {
         rpsA: la.requests / seconds,
         rpsB: lb.requests / seconds,
-        cpuA: ((await a.cpu()) - before[0]) / la.requests,
-        cpuB: ((await b.cpu()) - before[1]) / lb.requests,
+        cpuA: ((await a.cpuSeconds()) - before[0]) / la.requests,
+        cpuB: ((await b.cpuSeconds()) - before[1]) / lb.requests,
         p99A: la.p99,
         p99B: lb.p99,
       };
@@ -95,33 +97,8 @@ export async function oneCore(
     };
   } finally {
     for (const child of children) child.kill("SIGKILL");
+    await Promise.all(servers.map((s) => s.stop()));
   }
-}
-
-async function serve(command: string, core: string, children: ChildProcess[]) {
-  // taskset execs bash, which execs the command: the child's pid is the server's.
-  const child = spawn("taskset", ["-c", core, "bash", "-c", `exec ${command}`], {
-    cwd: repoRoot,
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, SLUICE_LOG_LEVEL: "warn" },
-  });
-  children.push(child);
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = "";
-    const read = (chunk: Buffer) => {
-      out += chunk;
-      const match = /http:\/\/127\.0\.0\.1:\d+/.exec(out);
-      if (match) resolve(match[0]);
-    };
-    child.stdout?.on("data", read);
-    child.stderr?.on("data", read);
-    child.once("exit", (code) => reject(new Error(`${command} exited (${code}) before serving:\n${out}`)));
-  });
-  return {
-    url,
-    /** CPU seconds (user + system) the server has used so far. */
-    cpu: async () => cpuOf(await readFile(`/proc/${child.pid}/stat`, "utf8")),
-  };
 }
 
 /** autocannon as its own process on the load cores; resolves to the requests it completed and their p99. */

@@ -55,14 +55,8 @@ export class StreamHost {
     const old = this.#byGraph.get(graph.name);
     if (old?.settings === streamSettings(graph)) return swap();
     const fresh = await this.#startGraph(graph).catch((cause: unknown) => {
-      const why = cause instanceof Error ? cause.message : String(cause);
-      throw new SluiceError(
-        "SLUICE_ERR_GRAPH_LOAD",
-        `graph "${graph.name}": a trigger did not start: ${why}`,
-        {
-          cause,
-        },
-      );
+      const why = `graph "${graph.name}": a trigger did not start: ${cause instanceof Error ? cause.message : cause}`;
+      throw new SluiceError("SLUICE_ERR_GRAPH_LOAD", why, { cause });
     });
     let result: T;
     try {
@@ -123,7 +117,11 @@ export class StreamHost {
 
   /** Drains, then closes: the triggers of a version a reload replaced. */
   async #stop(triggers: Trigger[]): Promise<void> {
-    await Promise.all(triggers.map((t) => t.drain().catch(() => {})));
+    await Promise.all(
+      triggers.map((t) =>
+        t.drain().catch((error: unknown) => this.logger.warn({ err: error }, "trigger drain failed")),
+      ),
+    );
     await this.#close(triggers);
   }
 

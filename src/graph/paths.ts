@@ -3,6 +3,7 @@
  * built-ins). A path is parsed once at compile time; reading and writing it runs per event, so
  * both walk the segments in a loop and copy only the containers along the path.
  */
+import { copyWith } from "./copy.js";
 
 /** A path that is empty, has an empty segment, or would reach an object's prototype machinery. */
 export class PathError extends Error {
@@ -71,13 +72,11 @@ function assign(target: unknown, segments: readonly string[], i: number, value: 
     throw new PathError(segments.join("."), `cannot set "${segments.join(".")}": ${at} is not an object`);
   }
   const source = target as Record<string, unknown>;
-  // Object.assign, not a spread: on Node 20 (V8 11.3) a spread copy that then gains a key gets
-  // a hidden class of its own per call, old-space garbage at every event (Node 24 does not).
-  const copy: Record<string, unknown> = Object.assign({}, source);
-  copy[segment] = last
-    ? value
-    : assign(Object.hasOwn(source, segment) ? (source[segment] ?? {}) : {}, segments, i + 1, value);
-  return copy;
+  return copyWith(source, {
+    [segment]: last
+      ? value
+      : assign(Object.hasOwn(source, segment) ? (source[segment] ?? {}) : {}, segments, i + 1, value),
+  });
 }
 
 /** An existing index, or the next one (appending); anything else is not an index. */

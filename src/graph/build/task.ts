@@ -1,3 +1,4 @@
+import { copyWith } from "../copy.js";
 import type { ErrorStep, TaskStep } from "../document.js";
 import type { ErrorRunner, Runner } from "../executor.js";
 import { callOptional, loadCode } from "./code.js";
@@ -56,10 +57,9 @@ export async function buildErrorHandler(
     return undefined;
   }
   const run: ErrorRunner = (input, event, error) => {
-    // A fresh context and event per call keep the error out of shared state. Object.assign, not
-    // a spread: a spread copy that gains a key costs a hidden class per call on Node 20 (paths.ts).
-    const input_ = spec.full_event ? Object.assign({}, event, { body: input, error }) : input;
-    return call(input_, Object.assign({}, ctx, { error }));
+    // A fresh context and event per call keep the error out of shared state.
+    const input_ = spec.full_event ? copyWith(event, { body: input, error }) : input;
+    return call(input_, copyWith(ctx, { error }));
   };
   return { run, init: () => callOptional(code, "init"), close: () => callOptional(code, "close") };
 }

@@ -240,7 +240,7 @@ function attachBinaryData(list: unknown, body: Buffer, headerLength: number, sid
     offset += size;
     // binary_data_size describes the transport, not the tensor: drop it from the decoded tensor.
     const { parameters: _transport, ...tensor } = raw;
-    // Object.assign, not a spread: see graph/paths.ts (a hidden class per call on Node 20).
+    // Set on the rest copy, not spread into another one: see graph/copy.ts.
     return Object.keys(parameters).length === 0
       ? Object.assign(tensor, { data })
       : Object.assign(tensor, { parameters, data });
