@@ -22,6 +22,48 @@ export class ApiError extends Error {
 }
 
 /**
+ * A streamed GET (pod logs): `onData` gets each chunk as it arrives; resolves when the server
+ * ends the stream, rejects with an ApiError when it answers an error status.
+ */
+export async function stream(
+  config: KubeConfig,
+  path: string,
+  query: Record<string, string>,
+  onData: (chunk: Buffer) => void,
+  signal?: AbortSignal,
+): Promise<void> {
+  const server = config.getCurrentCluster()?.server ?? "";
+  const url = new URL(server.replace(/\/$/, "") + path);
+  for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
+  const settings: RequestOptions = {};
+  await config.applyToHTTPSOptions(settings);
+  const request = url.protocol === "http:" ? httpRequest : httpsRequest;
+  await new Promise<void>((resolve, reject) => {
+    const req = request(url, { ...settings, method: "GET", ...(signal ? { signal } : {}) }, (res) => {
+      const status = res.statusCode ?? 0;
+      if (status < 200 || status >= 300) {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => {
+          const text = Buffer.concat(chunks).toString("utf8");
+          let body: unknown = { message: text.trim() };
+          try {
+            body = JSON.parse(text);
+          } catch {}
+          reject(new ApiError(status, body));
+        });
+        return;
+      }
+      res.on("data", onData);
+      res.on("end", resolve);
+      res.on("error", reject);
+    });
+    req.on("error", (error) => (signal?.aborted ? resolve() : reject(error)));
+    req.end();
+  });
+}
+
+/**
  * Plain JSON requests to the API server with the kubeconfig's credentials and TLS settings.
  * Objects go to the server as the user wrote them: client-node's typed serializer would drop
  * fields it does not model (`x-kubernetes-*` in a CRD, a misspelt field in a Deployment),
