@@ -238,6 +238,11 @@ describe("the Kubernetes test bed", () => {
         spec: { ...(job("first", namespace).spec as object), suspend: true },
       });
       await expect.poll(() => seen.join(","), { timeout: 10_000 }).toContain("ADDED first running");
+      // A change seen as MODIFIED proves the watch connection itself is up (ADDED came from the list).
+      const ref = { apiVersion: "batch/v1", kind: "Job", name: "first", namespace };
+      await admin.mergePatch(ref, { metadata: { labels: { step: "seen" } } });
+      await expect.poll(() => seen.join(","), { timeout: 10_000 }).toContain("MODIFIED first running");
+      expect(sockets.size).toBeGreaterThan(0);
       for (const socket of sockets) socket.destroy();
       // The change happens while the watch is cut; the resumed watch must still deliver it.
       await admin.mergePatch(
