@@ -252,12 +252,11 @@ async function absentAsUndefined<T>(call: Promise<T>): Promise<T | undefined> {
   try {
     return await call;
   } catch (error) {
-    const { code, body } = error as { code?: unknown; body?: unknown };
-    const reason =
-      typeof body === "string" && body.startsWith("{")
-        ? (JSON.parse(body) as { reason?: string }).reason
-        : undefined;
-    if (code === 404 && reason === "NotFound") return undefined;
+    const notThere =
+      error instanceof ApiError &&
+      error.code === 404 &&
+      (error.body as { reason?: string } | undefined)?.reason === "NotFound";
+    if (notThere) return undefined;
     throw error;
   }
 }
