@@ -34,6 +34,12 @@ export const errorCodes = {
   SLUICE_ERR_RUN_FAILED: { status: 500, exitCode: 3 },
   /** A run of a function outlived its --timeout and was stopped. */
   SLUICE_ERR_RUN_TIMEOUT: { status: 504, exitCode: 3 },
+
+  // sluice's Nuclio entry (src/runtimes/nuclio).
+  /** The function cannot run: SLUICE_GRAPH or SLUICE_FUNCTION missing or wrong, or its graph does not load. */
+  SLUICE_ERR_NUCLIO_SETUP: { status: 500, exitCode: 3 },
+  /** A call names a step (`x-sluice-step`) that is not in this function. */
+  SLUICE_ERR_NUCLIO_UNKNOWN_STEP: { status: 404, exitCode: 1 },
 } as const;
 
 export type ErrorCode = keyof typeof errorCodes;
