@@ -52,6 +52,12 @@ export const errorCodes = {
   // The control plane (src/runtimes/render): turning functions and graphs into Kubernetes objects.
   /** A function or graph cannot be rendered: a field the target object cannot express, a missing image. */
   SLUICE_ERR_RENDER_INVALID: { status: 400, exitCode: 1 },
+
+  // sluice's Nuclio entry (src/runtimes/nuclio).
+  /** The function cannot run: SLUICE_GRAPH or SLUICE_FUNCTION missing or wrong, or its graph does not load. */
+  SLUICE_ERR_NUCLIO_SETUP: { status: 500, exitCode: 3 },
+  /** A call names a step (`x-sluice-step`) that is not in this function. */
+  SLUICE_ERR_NUCLIO_UNKNOWN_STEP: { status: 404, exitCode: 1 },
 } as const;
 
 export type ErrorCode = keyof typeof errorCodes;

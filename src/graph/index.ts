@@ -43,5 +43,12 @@ export {
   importMlrunServing,
   readClassMapping,
 } from "./mlrun/index.js";
+export { preloadFor } from "./preload.js";
 export { formatProblem, GraphInvalidError, type Problem } from "./problems.js";
-export { StepError, toStepError } from "./step-error.js";
+export {
+  type StepErrorAnswer,
+  stepAnswerHeaders,
+  stepErrorAnswer,
+  stepErrorOfAnswer,
+} from "./step-answer.js";
+export { StepError, timeoutError, toStepError } from "./step-error.js";
