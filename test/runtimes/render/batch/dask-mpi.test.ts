@@ -101,6 +101,12 @@ describe("dask functions become a DaskJob", () => {
     expect(only(objects, "DaskJob").metadata.name).toBe(`${"d".repeat(33)}-3f9a1c2b`);
   });
 
+  it("refuses a name starting with a digit, which the scheduler's Service could not take", () => {
+    expect(() =>
+      renderBatch(fn("dask", "2024-report", { image: "dask" }), { uid, params: {} }, options),
+    ).toThrow(/\/metadata\/name: .*start with a letter/);
+  });
+
   it("refuses autoscaling bounds, a local cluster and a node port without NodePort", () => {
     const base = { image: "dask", command: "x.py" };
     expect(() =>
