@@ -19,7 +19,7 @@ export function renderSpark(context: BatchContext): KubeObject[] {
   const { fn, run } = context;
   const spec = context.spec as SparkSpec;
   refuseUnsupported(context, spec);
-  const program = programOf(context);
+  const program = programOf(context, true);
   if (program.file === undefined) {
     throw renderError(
       fn,

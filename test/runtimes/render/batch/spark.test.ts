@@ -149,6 +149,17 @@ describe("spark functions become a SparkApplication v1beta2", () => {
     expect(crdErrors(crdFor("SparkApplication"), shipped)).toEqual([]);
   });
 
+  it("leaves an http(s) application file for Spark to download", () => {
+    const remote = fn("spark", "wc", {
+      image: "spark",
+      command: "https://files.example/wc.py",
+      spark_version: "3.5.1",
+    });
+    const objects = renderBatch(remote, { uid, params: {} }, options);
+    expect(objects.map((o) => o.kind)).toEqual(["SparkApplication"]);
+    expect(get(objects[0], "spec.mainApplicationFile")).toBe("https://files.example/wc.py");
+  });
+
   it("refuses what a SparkApplication cannot hold, naming the field", () => {
     const base = { image: "spark", command: "app.py", spark_version: "3.5.1" };
     const run = { uid, params: {} };
