@@ -86,6 +86,13 @@ function refuseUnsupported(context: BatchContext, spec: SparkSpec): void {
       "use node_selector (or driver_node_selector)",
     );
   }
+  if (spec.workdir !== undefined) {
+    throw renderError(
+      fn,
+      "workdir",
+      "Spark starts the driver and executors in the image's working directory",
+    );
+  }
   if ((spec.replicas ?? 1) < 1)
     throw renderError(fn, "replicas", "a SparkApplication needs at least one executor");
   if (context.run.timeoutSeconds !== undefined) {

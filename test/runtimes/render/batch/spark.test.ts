@@ -170,6 +170,7 @@ describe("spark functions become a SparkApplication v1beta2", () => {
       /\/spec\/resources: .*driver and the executors apart/,
     );
     refuse({ node_name: "n1" }).toThrow(/\/spec\/node_name:/);
+    refuse({ workdir: "/app" }).toThrow(/\/spec\/workdir:/);
     refuse({ monitoring: { enabled: true } }).toThrow(/\/spec\/monitoring\/exporter_jar: is required/);
     refuse({ restart_policy: { retry_interval: 0 } }).toThrow(/\/spec\/restart_policy\/retry_interval/);
     refuse({}, { timeoutSeconds: 60 }).toThrow(/no deadline/);
