@@ -35,6 +35,20 @@ export const errorCodes = {
   /** A run of a function outlived its --timeout and was stopped. */
   SLUICE_ERR_RUN_TIMEOUT: { status: 504, exitCode: 3 },
 
+  // The control plane (src/runtimes/cluster): talking to a Kubernetes API server.
+  /** No kubeconfig could be loaded, or it names no cluster or context. */
+  SLUICE_ERR_CLUSTER_CONFIG: { status: 400, exitCode: 1 },
+  /** The API server could not be reached (refused, reset, TLS, a timeout). */
+  SLUICE_ERR_CLUSTER_UNREACHABLE: { status: 502, exitCode: 3 },
+  /** The identity in use may not do what was asked (HTTP 401/403): says which verb on what for whom. */
+  SLUICE_ERR_CLUSTER_FORBIDDEN: { status: 403, exitCode: 3 },
+  /** The API server refused an object as invalid (HTTP 422/400): names the field. */
+  SLUICE_ERR_CLUSTER_INVALID: { status: 422, exitCode: 1 },
+  /** The object, or its kind, does not exist on the cluster (a CRD not installed, say). */
+  SLUICE_ERR_CLUSTER_NOT_FOUND: { status: 404, exitCode: 3 },
+  /** Any other answer of the API server (a conflict, a 5xx). */
+  SLUICE_ERR_CLUSTER: { status: 502, exitCode: 3 },
+
   // The control plane (src/runtimes/render): turning functions and graphs into Kubernetes objects.
   /** A function or graph cannot be rendered: a field the target object cannot express, a missing image. */
   SLUICE_ERR_RENDER_INVALID: { status: 400, exitCode: 1 },
