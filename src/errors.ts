@@ -34,6 +34,10 @@ export const errorCodes = {
   SLUICE_ERR_RUN_FAILED: { status: 500, exitCode: 3 },
   /** A run of a function outlived its --timeout and was stopped. */
   SLUICE_ERR_RUN_TIMEOUT: { status: 504, exitCode: 3 },
+
+  // The control plane (src/runtimes/render, `sluice deploy`).
+  /** A graph or function that cannot be deployed as written: one line naming the step and field. */
+  SLUICE_ERR_DEPLOY_INVALID: { status: 400, exitCode: 1 },
 } as const;
 
 export type ErrorCode = keyof typeof errorCodes;

@@ -1,6 +1,7 @@
 /** src/graph: the graph document, its validation and compilation, and the executor. */
 
 export type { ModelRunner } from "./build/index.js";
+export { nuclioUrl } from "./build/remote.js";
 export {
   type CompileOptions,
   compileDocument,
@@ -25,6 +26,7 @@ export type {
   GraphDocument,
   KafkaTrigger,
   NatsTrigger,
+  QueueStep,
   StepSpec,
   TriggerSpec,
 } from "./document.js";
@@ -44,4 +46,6 @@ export {
   readClassMapping,
 } from "./mlrun/index.js";
 export { formatProblem, GraphInvalidError, type Problem } from "./problems.js";
+export { validateDocument } from "./schema.js";
 export { StepError, toStepError } from "./step-error.js";
+export { type PlannedStep, planTopology, type Topology } from "./topology.js";

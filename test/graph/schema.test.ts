@@ -275,7 +275,7 @@ describe("valid documents pass", () => {
       when: "true",
     };
     const remote: Required<RemoteStep> = { ...remoteRoute, ...guards, fallback: "error" };
-    const queue: Required<QueueStep> = { ...base, kind: "queue", stream: "kafka://t" };
+    const queue: Required<QueueStep> = { ...base, kind: "queue", stream: "kafka://t", consume: false };
     const error: Required<Omit<ErrorStep, "class">> = {
       ...base,
       kind: "error",
