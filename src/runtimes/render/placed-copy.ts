@@ -74,6 +74,6 @@ function placedStep(step: StepSpec, url: string): StepSpec {
   const own =
     step.kind === undefined || step.kind === "task" ? (step as { nuclio?: object }).nuclio : undefined;
   const routesByPath = step.kind === "router" || step.kind === "model";
-  placed.nuclio = { ...own, url: routesByPath ? `${url.replace(/\/$/, "")}{path}` : url };
+  placed.nuclio = { ...own, url: routesByPath ? `${url.endsWith("/") ? url : `${url}/`}{path}` : url };
   return placed as StepSpec;
 }

@@ -60,13 +60,30 @@ export function renderServingFunction(
   );
 }
 
-/** The graph a serving function carries, as a sluice graph document checked against the schema. */
+/**
+ * The graph a serving function carries, as a sluice graph document checked against the
+ * schema: `spec.graph` in sluice's shape (steps with `handler: ./module#export`) is taken as
+ * it is; one in MLRun's shape (any `class_name`) goes through the MLRun importer.
+ */
 function servingGraph(fnDoc: FunctionDocument<"serving">, file: string): GraphDocument {
-  const mappingFile = join(dirname(file), defaultMappingFile);
-  const mapping: ClassMapping = existsSync(mappingFile)
-    ? readClassMapping(parseYaml(readFileSync(mappingFile, "utf8")), mappingFile)
-    : { classes: new Map(), handlers: new Map() };
-  const { document } = importMlrunServing(fnDoc, { file, mapping });
+  const graph = fnDoc.spec.graph ?? {};
+  let document: unknown;
+  if (JSON.stringify(graph).includes('"class_name"')) {
+    const mappingFile = join(dirname(file), defaultMappingFile);
+    const mapping: ClassMapping = existsSync(mappingFile)
+      ? readClassMapping(parseYaml(readFileSync(mappingFile, "utf8")), mappingFile)
+      : { classes: new Map(), handlers: new Map() };
+    document = importMlrunServing(fnDoc, { file, mapping }).document;
+  } else {
+    const { kind: _flow, ...spec } = graph as { kind?: unknown };
+    const { name, labels } = fnDoc.metadata;
+    document = {
+      apiVersion: "sluice/v1",
+      kind: "Graph",
+      metadata: { name, ...(labels ? { labels } : {}) },
+      spec,
+    };
+  }
   const problems = validateDocument(document, file, () => undefined);
   if (problems.length > 0) throw new GraphInvalidError(problems);
   return document as GraphDocument;

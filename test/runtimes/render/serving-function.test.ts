@@ -1,0 +1,154 @@
+import { describe, expect, it } from "vitest";
+import { isSluiceError } from "../../../src/errors.js";
+import type { AnyFunctionDocument } from "../../../src/runtimes/index.js";
+import { renderServingFunction } from "../../../src/runtimes/render/index.js";
+import { graphFolder, objectOf, specOf } from "./helpers.js";
+
+const kube = {
+  image: "reg/sluice-nuclio:2.0",
+  resources: { requests: { cpu: "250m", memory: "256Mi" }, limits: { memory: "1Gi", "nvidia.com/gpu": 1 } },
+  env: [
+    { name: "MODE", value: "strict" },
+    { name: "API_KEY", valueFrom: { secretKeyRef: { name: "shop-secrets", key: "api-key" } } },
+  ],
+  volumes: [{ name: "models", persistentVolumeClaim: { claimName: "models-pvc" } }],
+  volume_mounts: [{ name: "models", mountPath: "/models", readOnly: true }],
+  node_selector: { pool: "gpu" },
+  tolerations: [{ key: "gpu", operator: "Exists" as const, effect: "NoSchedule" as const }],
+  priority_class_name: "high",
+  service_account: "shop-runner",
+  min_replicas: 2,
+  max_replicas: 6,
+};
+
+const servingDoc = {
+  kind: "serving",
+  metadata: { name: "shop-server", project: "retail" },
+  spec: {
+    ...kube,
+    graph: {
+      kind: "flow",
+      steps: {
+        first: { kind: "task", handler: "./steps.mjs#a" },
+        second: { kind: "task", handler: "./steps.mjs#b", after: ["first"] },
+      },
+    },
+  },
+} as unknown as AnyFunctionDocument;
+
+describe("a serving function deploys as its graph, with the function's Kubernetes attributes", () => {
+  it("gives every step function the resources, env, volumes, scheduling and replicas of the spec", async () => {
+    const file = await graphFolder(
+      { "function.yaml": "", "steps.mjs": "export const a = (b) => b;\nexport const b = (x) => x;\n" },
+      "function.yaml",
+    );
+    const objects = renderServingFunction(servingDoc, { namespace: "ml", file });
+    expect(objects.filter((o) => o.kind === "NuclioFunction")).toHaveLength(2);
+    const fn = objectOf(objects, "NuclioFunction", "shop-server-first");
+    expect(fn.metadata.labels?.["nuclio.io/project-name"]).toBe("retail");
+    expect(objectOf(objects, "NuclioProject", "retail").kind).toBe("NuclioProject");
+    const spec = specOf(fn);
+    expect(spec.image).toBe("reg/sluice-nuclio:2.0");
+    expect(spec.resources).toEqual(kube.resources);
+    expect(spec.env).toEqual([
+      { name: "SLUICE_GRAPH", value: "/etc/sluice/graph/function.yaml" },
+      { name: "SLUICE_FUNCTION", value: "first" },
+      { name: "MODE", value: "strict" },
+      { name: "API_KEY", valueFrom: { secretKeyRef: { name: "shop-secrets", key: "api-key" } } },
+    ]);
+    expect(spec.volumes[1]).toEqual({
+      volume: { name: "models", persistentVolumeClaim: { claimName: "models-pvc" } },
+      volumeMount: { name: "models", mountPath: "/models", readOnly: true },
+    });
+    expect(spec).toMatchObject({
+      nodeSelector: { pool: "gpu" },
+      tolerations: kube.tolerations,
+      priorityClassName: "high",
+      serviceAccount: "shop-runner",
+      minReplicas: 2,
+      maxReplicas: 6,
+    });
+  });
+
+  it("never writes a secret's value: secret env stays a secretKeyRef", async () => {
+    const file = await graphFolder(
+      { "function.yaml": "", "steps.mjs": "export const a = (b) => b;\nexport const b = (x) => x;\n" },
+      "function.yaml",
+    );
+    const text = JSON.stringify(renderServingFunction(servingDoc, { namespace: "ml", file }));
+    expect(text).toContain('"secretKeyRef":{"name":"shop-secrets","key":"api-key"}');
+    expect(text).not.toMatch(/"name":"API_KEY","value"/);
+  });
+
+  it("refuses a mount of an undeclared volume, naming the field", async () => {
+    const file = await graphFolder(
+      { "function.yaml": "", "steps.mjs": "export const a = (b) => b;\nexport const b = (x) => x;\n" },
+      "function.yaml",
+    );
+    const doc = structuredClone(servingDoc) as unknown as { spec: { volumes: unknown[] } };
+    doc.spec.volumes = [];
+    expect(() =>
+      renderServingFunction(doc as unknown as AnyFunctionDocument, { namespace: "ml", file }),
+    ).toThrow(
+      `function "first", field spec.volume_mounts[0]: mounts the volume "models", which spec.volumes does not declare`,
+    );
+  });
+});
+
+describe("function documents deploy says no to", () => {
+  for (const kind of ["job", "dask", "mpijob", "spark", "remote-spark"]) {
+    it(`a ${kind} function, pointing at sluice run`, () => {
+      const doc = {
+        kind,
+        metadata: { name: "batch" },
+        spec: { image: "x" },
+      } as unknown as AnyFunctionDocument;
+      try {
+        renderServingFunction(doc, { namespace: "ml", file: "fn.yaml" });
+        throw new Error("rendered a batch function");
+      } catch (error) {
+        if (!isSluiceError(error)) throw error;
+        expect(error.code).toBe("SLUICE_ERR_DEPLOY_INVALID");
+        expect(error.message).toBe(
+          `function "batch": a ${kind} function is a batch run, not something deployed`,
+        );
+        expect(error.hint).toBe("run it with `sluice run fn.yaml`");
+      }
+    });
+  }
+});
+
+describe("a nuclio function", () => {
+  it("becomes one NuclioFunction running its own handler and image, with its triggers", () => {
+    const doc = {
+      kind: "nuclio",
+      metadata: { name: "echo", project: "tools" },
+      spec: {
+        image: "reg/echo:1",
+        function_handler: "main:handler",
+        triggers: { kafka: { kind: "kafka-cluster", maxWorkers: 4, attributes: { topics: ["t"] } } },
+        min_replicas: 1,
+        max_replicas: 1,
+      },
+    } as unknown as AnyFunctionDocument;
+    const objects = renderServingFunction(doc, { namespace: "ml", file: "fn.yaml" });
+    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`)).toEqual([
+      "NuclioProject/tools",
+      "NuclioFunction/echo",
+    ]);
+    const spec = specOf(objectOf(objects, "NuclioFunction", "echo"));
+    expect(spec).toMatchObject({
+      runtime: "nodejs",
+      handler: "main:handler",
+      image: "reg/echo:1",
+      minReplicas: 1,
+    });
+    // The deprecated maxWorkers is dropped; numWorkers is always written.
+    expect(spec.triggers.kafka).toEqual({
+      kind: "kafka-cluster",
+      name: "kafka",
+      numWorkers: 1,
+      attributes: { topics: ["t"] },
+    });
+  });
+});
