@@ -23,37 +23,47 @@ function codeRefs(step: PlannedStep): { ref: string; field: string }[] {
   return refs;
 }
 
+/** What one render has read: each file once, however many functions ship it. */
+export type FileCache = Map<string, { content: Buffer; imports: string[] }>;
+
 /**
  * The files the given steps need: the modules their `handler`/`class` name and, followed
  * transitively, the modules those import by relative path. Paths are relative to the graph's
  * folder, sorted, so the ConfigMap is the same for the same code. Refuses a module outside
  * that folder: only the folder is shipped, and the path would not resolve in the pod.
  */
-export function codeFilesOf(steps: readonly PlannedStep[], graphFile: string): CodeFile[] {
+export function codeFilesOf(
+  steps: readonly PlannedStep[],
+  graphFile: string,
+  cache: FileCache = new Map(),
+): CodeFile[] {
   const root = dirname(resolve(graphFile));
   const files = new Map<string, CodeFile>();
   const visit = (file: string, from: string) => {
-    const path = relative(root, file);
+    const path = relative(root, file).split(sep).join("/");
     if (files.has(path)) return;
-    if (path.startsWith(`..${sep}`) || path === ".." || isAbsolute(path)) {
+    if (path.startsWith("../") || path === ".." || isAbsolute(path)) {
       throw deployInvalid(
         from,
         `${file} is outside the graph's folder ${root}, and only that folder is shipped to the cluster`,
         "move the module beside the graph, or bake the code into an image given with --image",
       );
     }
-    const content = readFileSync(file);
-    files.set(path.split(sep).join("/"), { path: path.split(sep).join("/"), content });
-    for (const imported of relativeImports(content.toString("utf8"), file)) {
-      visit(imported, `module ${path.split(sep).join("/")}`);
+    let read = cache.get(file);
+    if (!read) {
+      const content = readFileSync(file);
+      read = { content, imports: relativeImports(content.toString("utf8"), file) };
+      cache.set(file, read);
     }
+    files.set(path, { path, content: read.content });
+    for (const imported of read.imports) visit(imported, `module ${path}`);
   };
   for (const step of steps) {
     for (const { ref, field } of codeRefs(step)) {
       if (ref.startsWith("builtin:")) continue;
       const module = ref.slice(0, ref.lastIndexOf("#") < 0 ? ref.length : ref.lastIndexOf("#"));
       const file = resolve(root, module);
-      if (!existsSync(file) || !statSync(file).isFile()) {
+      if (!cache.has(file) && (!existsSync(file) || !statSync(file).isFile())) {
         throw deployInvalid(stepField(step.name, field), `module ${module} not found (looked for ${file})`);
       }
       visit(file, stepField(step.name, field));

@@ -1,6 +1,6 @@
 import type { PlannedStep } from "../../graph/index.js";
 import type { ResourceRequirements } from "../types.js";
-import { codeFilesOf, configMapContent, contentHash } from "./code-files.js";
+import { codeFilesOf, configMapContent, contentHash, type FileCache } from "./code-files.js";
 import { type KubeObject, labels as sluiceLabels, stamped } from "./objects.js";
 import { placedCopy } from "./placed-copy.js";
 import type { DeployPlan } from "./plan.js";
@@ -35,6 +35,7 @@ export interface GatewayContext {
   image: string;
   labelsFor: (fn: string) => Record<string, string>;
   sharedSteps: readonly PlannedStep[];
+  files: FileCache;
   settings?: GatewaySettings;
 }
 
@@ -59,7 +60,7 @@ export function renderGateway(context: GatewayContext): KubeObject[] {
   const content = configMapContent(
     [
       { path: gatewayGraphFile, content: Buffer.from(documentText(copy, gatewayGraphFile)) },
-      ...codeFilesOf(context.sharedSteps, plan.file),
+      ...codeFilesOf(context.sharedSteps, plan.file, context.files),
     ],
     "the gateway",
   );

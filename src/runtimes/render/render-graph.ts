@@ -1,6 +1,7 @@
 import { isSluiceError, SluiceError } from "../../errors.js";
 import { type GraphDocument, readGraphDocument } from "../../graph/index.js";
 import type { NuclioSpec } from "../types.js";
+import type { FileCache } from "./code-files.js";
 import { deployInvalid } from "./deploy-error.js";
 import { type GatewaySettings, renderGateway } from "./gateway.js";
 import { type KubeObject, type RenderOptions, labels as sluiceLabels, stamped } from "./objects.js";
@@ -82,6 +83,7 @@ function render(plan: DeployPlan, options: GraphRenderOptions): KubeObject[] {
       spec: { description: `sluice graph ${plan.graph}` },
     }),
   ];
+  const files: FileCache = new Map();
   const functions: KubeObject[] = [];
   for (const group of plan.groups) {
     const [configMap, fn] = renderStepFunction(group, {
@@ -91,6 +93,7 @@ function render(plan: DeployPlan, options: GraphRenderOptions): KubeObject[] {
       project,
       labelsFor,
       sharedSteps,
+      files,
       ...(options.functionSpec ? { functionSpec: options.functionSpec } : {}),
     }) as [KubeObject, KubeObject];
     objects.push(configMap);
@@ -104,6 +107,7 @@ function render(plan: DeployPlan, options: GraphRenderOptions): KubeObject[] {
       image: options.gatewayImage ?? image,
       labelsFor,
       sharedSteps,
+      files,
       ...(options.gateway ? { settings: options.gateway } : {}),
     }),
   );

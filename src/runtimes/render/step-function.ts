@@ -2,7 +2,14 @@ import { basename, extname } from "node:path";
 import { stringify } from "yaml";
 import type { GraphDocument, PlannedStep } from "../../graph/index.js";
 import type { NuclioSpec } from "../types.js";
-import { type CodeFile, codeFilesOf, configMapContent, contentHash, mountPath } from "./code-files.js";
+import {
+  type CodeFile,
+  codeFilesOf,
+  configMapContent,
+  contentHash,
+  type FileCache,
+  mountPath,
+} from "./code-files.js";
 import { nuclioKubeAttributes, userEnv } from "./kube-attributes.js";
 import { groupTriggers } from "./nuclio-triggers.js";
 import { type KubeObject, stamped } from "./objects.js";
@@ -28,6 +35,8 @@ export interface StepFunctionContext {
   functionSpec?: NuclioSpec;
   /** Steps that run wherever the flow is (error handlers, local steps): their code goes everywhere. */
   sharedSteps: readonly PlannedStep[];
+  /** The files this render has read. */
+  files: FileCache;
 }
 
 /** A graph document as its file's format writes it (JSON for `.json`, else YAML). */
@@ -38,13 +47,24 @@ export function documentText(document: GraphDocument, file: string): string {
 }
 
 /**
+ * The name of a function's copy of the graph in its folder: the graph file's name as JSON
+ * (`graph.yaml` → `graph.json`). Each function has its own copy, so a graph of n steps
+ * writes n copies: JSON keeps that quick where YAML would take most of the render.
+ */
+export function functionGraphFile(graphFile: string): string {
+  const name = basename(graphFile);
+  const ext = extname(name);
+  return `${ext ? name.slice(0, -ext.length) : name}.json`;
+}
+
+/**
  * One step function: a ConfigMap with the function's copy of the graph (the other
  * functions' steps placed `nuclio` at their URLs) and the modules its steps import, and the
  * NuclioFunction that mounts it and runs sluice's entry on it.
  */
 export function renderStepFunction(group: FunctionGroup, context: StepFunctionContext): KubeObject[] {
   const { plan } = context;
-  const graphName = basename(plan.file);
+  const graphName = functionGraphFile(plan.file);
   const copy = placedCopy(plan.document, {
     urlOf: (step) => {
       const owner = plan.groupOf.get(step);
@@ -55,8 +75,8 @@ export function renderStepFunction(group: FunctionGroup, context: StepFunctionCo
   });
   const where = `function "${group.name}"`;
   const files: CodeFile[] = [
-    { path: graphName, content: Buffer.from(documentText(copy, plan.file)) },
-    ...codeFilesOf([...group.steps, ...context.sharedSteps], plan.file),
+    { path: graphName, content: Buffer.from(documentText(copy, graphName)) },
+    ...codeFilesOf([...group.steps, ...context.sharedSteps], plan.file, context.files),
   ];
   const content = configMapContent(files, where);
   const labels = context.labelsFor(group.label);

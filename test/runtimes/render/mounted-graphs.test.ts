@@ -48,7 +48,7 @@ describe("what a pod finds at its mount compiles as a graph", () => {
         objects,
         `${fn.metadata.name}-code`,
         functionItems(fn),
-        "graph.yaml",
+        "graph.json",
       );
       const own = specOf(fn).env.find((e) => e.name === "SLUICE_FUNCTION")?.value;
       for (const [name, step] of Object.entries(document.spec.steps ?? {})) {

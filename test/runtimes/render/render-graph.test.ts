@@ -41,7 +41,7 @@ describe("sluice deploy renders one NuclioFunction per function group", () => {
     ]);
     const env = specOf(objectOf(objects, "NuclioFunction", "shop-core")).env;
     expect(env).toContainEqual({ name: "SLUICE_FUNCTION", value: "core" });
-    expect(env).toContainEqual({ name: "SLUICE_GRAPH", value: "/etc/sluice/graph/graph.yaml" });
+    expect(env).toContainEqual({ name: "SLUICE_GRAPH", value: "/etc/sluice/graph/graph.json" });
   });
 
   it("keeps a router and its routes in one function, and leaves remote, error and queue steps out", async () => {
@@ -134,7 +134,7 @@ describe("a step function's NuclioFunction", () => {
     const objects = await renderGraph(file, options);
     const configMap = objectOf(objects, "ConfigMap", "shop-first-code");
     expect(Object.keys(configMap.data as object)).toEqual([
-      "graph.yaml",
+      "graph.json",
       "lib__steps.mjs",
       "lib__util__helper.mjs",
     ]);
@@ -145,7 +145,7 @@ describe("a step function's NuclioFunction", () => {
         configMap: {
           name: "shop-first-code",
           items: [
-            { key: "graph.yaml", path: "graph.yaml" },
+            { key: "graph.json", path: "graph.json" },
             { key: "lib__steps.mjs", path: "lib/steps.mjs" },
             { key: "lib__util__helper.mjs", path: "lib/util/helper.mjs" },
           ],

@@ -51,7 +51,7 @@ describe("a serving function deploys as its graph, with the function's Kubernete
     expect(spec.image).toBe("reg/sluice-nuclio:2.0");
     expect(spec.resources).toEqual(kube.resources);
     expect(spec.env).toEqual([
-      { name: "SLUICE_GRAPH", value: "/etc/sluice/graph/function.yaml" },
+      { name: "SLUICE_GRAPH", value: "/etc/sluice/graph/function.json" },
       { name: "SLUICE_FUNCTION", value: "first" },
       { name: "MODE", value: "strict" },
       { name: "API_KEY", valueFrom: { secretKeyRef: { name: "shop-secrets", key: "api-key" } } },
