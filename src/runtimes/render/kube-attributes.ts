@@ -11,7 +11,7 @@ export const reservedEnv = new Set(["SLUICE_GRAPH", "SLUICE_FUNCTION"]);
  * `[{volume, volumeMount}]` list; a volume without a mount, or a mount without a volume, is
  * refused rather than dropped.
  */
-export function nuclioKubeAttributes(spec: NuclioSpec & { target_cpu?: number }, where: string) {
+export function nuclioKubeAttributes(spec: NuclioSpec, where: string) {
   const out: Record<string, unknown> = {};
   if (spec.resources) out.resources = spec.resources;
   const volumes = pairVolumes(spec, where);

@@ -17,7 +17,7 @@ export interface GraphRenderOptions extends RenderOptions {
   /** The NuclioProject the functions belong to (default: the graph's name). */
   project?: string;
   /** Kubernetes attributes (and triggers) for every step function: a serving function's spec. */
-  functionSpec?: NuclioSpec & { target_cpu?: number };
+  functionSpec?: NuclioSpec;
   /** The gateway's replicas, autoscaling target and resources. */
   gateway?: GatewaySettings;
 }

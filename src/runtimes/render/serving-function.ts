@@ -46,10 +46,21 @@ export function renderServingFunction(
   }
   if (fnDoc.kind === "serving") {
     const document = servingGraph(fnDoc, options.file);
+    for (const [name, trigger] of Object.entries(fnDoc.spec.triggers ?? {})) {
+      if (trigger.kind === "http") continue;
+      throw deployInvalid(
+        `${where}, field spec.triggers.${name}`,
+        `a ${trigger.kind} trigger of a serving function would feed every step's function`,
+        "declare it in the graph's spec.triggers, or as a queue step",
+      );
+    }
+    // An MLRun export names MLRun's image, which has no sluice in it: only a sluice graph's is kept.
+    const { image, ...kube } = fnDoc.spec;
+    const own = isMlrunShape(fnDoc) ? kube : { ...kube, ...(image ? { image } : {}) };
     return renderGraphDocument(document, options.file, {
       ...options,
       project: options.project ?? fnDoc.metadata.project ?? document.metadata.name,
-      functionSpec: { ...fnDoc.spec, ...options.functionSpec },
+      functionSpec: { ...own, ...options.functionSpec },
     });
   }
   if (fnDoc.kind === "nuclio") return renderNuclioFunction(fnDoc, options);
@@ -60,6 +71,11 @@ export function renderServingFunction(
   );
 }
 
+/** A serving function whose graph is written MLRun's way (`class_name`), not sluice's. */
+function isMlrunShape(fnDoc: FunctionDocument<"serving">): boolean {
+  return JSON.stringify(fnDoc.spec.graph ?? {}).includes('"class_name"');
+}
+
 /**
  * The graph a serving function carries, as a sluice graph document checked against the
  * schema: `spec.graph` in sluice's shape (steps with `handler: ./module#export`) is taken as
@@ -68,7 +84,7 @@ export function renderServingFunction(
 function servingGraph(fnDoc: FunctionDocument<"serving">, file: string): GraphDocument {
   const graph = fnDoc.spec.graph ?? {};
   let document: unknown;
-  if (JSON.stringify(graph).includes('"class_name"')) {
+  if (isMlrunShape(fnDoc)) {
     const mappingFile = join(dirname(file), defaultMappingFile);
     const mapping: ClassMapping = existsSync(mappingFile)
       ? readClassMapping(parseYaml(readFileSync(mappingFile, "utf8")), mappingFile)

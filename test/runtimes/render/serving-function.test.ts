@@ -1,4 +1,6 @@
+import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
 import { isSluiceError } from "../../../src/errors.js";
 import type { AnyFunctionDocument } from "../../../src/runtimes/index.js";
 import { renderServingFunction } from "../../../src/runtimes/render/index.js";
@@ -19,6 +21,7 @@ const kube = {
   service_account: "shop-runner",
   min_replicas: 2,
   max_replicas: 6,
+  target_cpu: 60,
 };
 
 const servingDoc = {
@@ -67,6 +70,7 @@ describe("a serving function deploys as its graph, with the function's Kubernete
       serviceAccount: "shop-runner",
       minReplicas: 2,
       maxReplicas: 6,
+      targetCPU: 60,
     });
   });
 
@@ -150,5 +154,43 @@ describe("a nuclio function", () => {
       numWorkers: 1,
       attributes: { topics: ["t"] },
     });
+  });
+});
+
+describe("an MLRun serving function export", () => {
+  it("deploys its imported graph on sluice's image, not the MLRun image it names", async () => {
+    const fixtures = new URL("../../fixtures/mlrun/", import.meta.url);
+    const file = await graphFolder(
+      {
+        "function.yaml": await readFile(new URL("churn-router.yaml", fixtures), "utf8"),
+        "mlrun-mapping.yaml": await readFile(new URL("mapping.yaml", fixtures), "utf8"),
+        "models.mjs":
+          "export class Classifier { predict() { return []; } }\nexport class CoxSurvival { predict() { return []; } }\n",
+      },
+      "function.yaml",
+    );
+    const doc = parseYaml(await readFile(file, "utf8")) as AnyFunctionDocument;
+    const objects = renderServingFunction(doc, { namespace: "ml", file, image: "reg/sluice-nuclio:3" });
+    // The root router and its routes are one function, named after the graph.
+    const fn = objectOf(objects, "NuclioFunction", "churn-server-churn-server");
+    expect(specOf(fn)).toMatchObject({ image: "reg/sluice-nuclio:3", minReplicas: 1, maxReplicas: 4 });
+    expect(fn.metadata.labels?.["nuclio.io/project-name"]).toBe("churn");
+    expect(JSON.stringify(objects)).not.toContain("mlrun/mlrun");
+  });
+});
+
+describe("a serving function's triggers", () => {
+  it("refuses a stream trigger, which would feed every step's function", async () => {
+    const file = await graphFolder(
+      { "function.yaml": "", "steps.mjs": "export const a = (b) => b;\nexport const b = (x) => x;\n" },
+      "function.yaml",
+    );
+    const doc = structuredClone(servingDoc) as unknown as { spec: { triggers: unknown } };
+    doc.spec.triggers = { orders: { kind: "kafka-cluster", attributes: { topics: ["o"] } } };
+    expect(() =>
+      renderServingFunction(doc as unknown as AnyFunctionDocument, { namespace: "ml", file }),
+    ).toThrow(
+      `function "shop-server", field spec.triggers.orders: a kafka-cluster trigger of a serving function would feed every step's function`,
+    );
   });
 });
