@@ -24,6 +24,11 @@ export interface Placement {
   deployedQueues: ReadonlySet<string>;
   /** Drop the graph's cron triggers (they fire a function instead). */
   dropCron: boolean;
+  /**
+   * Steps this copy's process runs itself: a `placement: nuclio` the document gives them is
+   * removed, or a function would call itself.
+   */
+  ownSteps?: ReadonlySet<string>;
 }
 
 /**
@@ -52,7 +57,10 @@ export function placedCopy(document: GraphDocument, placement: Placement): Graph
       if (url !== undefined) steps[name] = placedStep(step, url);
       else if (step.kind === "queue" && placement.deployedQueues.has(name))
         steps[name] = { ...step, consume: false };
-      else steps[name] = step;
+      else if (placement.ownSteps?.has(name) && step.placement === "nuclio") {
+        const { placement: _placed, nuclio: _call, ...local } = step as StepSpec & { nuclio?: unknown };
+        steps[name] = local as StepSpec;
+      } else steps[name] = step;
     }
     spec.steps = steps;
   }

@@ -72,6 +72,7 @@ export function renderStepFunction(group: FunctionGroup, context: StepFunctionCo
     },
     deployedQueues: plan.deployedQueues,
     dropCron: false,
+    ownSteps: new Set(group.steps.map((s) => s.name)),
   });
   const where = `function "${group.name}"`;
   const files: CodeFile[] = [

@@ -155,6 +155,28 @@ describe("a step function's NuclioFunction", () => {
     });
   });
 
+  it("runs its own steps in place even when the document placed them in Nuclio for serve", async () => {
+    const file = await graphFolder(
+      flow(
+        `    first: {handler: ./steps.mjs#a, placement: nuclio, nuclio: {retries: 2}}\n    second: {handler: ./steps.mjs#b, after: [first]}\n`,
+      ),
+    );
+    const objects = await renderGraph(file, options);
+    const own = JSON.parse(
+      (objectOf(objects, "ConfigMap", "shop-first-code").data as Record<string, string>)["graph.json"] ?? "",
+    );
+    expect(own.spec.steps.first).toEqual({ handler: "./steps.mjs#a" });
+    // Elsewhere it is a call to its function, with the document's call settings kept.
+    const other = JSON.parse(
+      (objectOf(objects, "ConfigMap", "shop-second-code").data as Record<string, string>)["graph.json"] ?? "",
+    );
+    expect(other.spec.steps.first).toEqual({
+      kind: "task",
+      placement: "nuclio",
+      nuclio: { retries: 2, url: "http://nuclio-shop-first:8080/" },
+    });
+  });
+
   it("sets eventTimeout a second past the group's longest step timeout, and workers from maxConcurrency", async () => {
     const file = await graphFolder(
       flow(
