@@ -151,7 +151,9 @@ export function configMapContent(files: readonly CodeFile[], owner: string): Con
     if (text === undefined) content.binaryData[key] = file.content.toString("base64");
     else content.data[key] = text;
     content.items.push({ key, path: file.path });
-    content.bytes += key.length + file.content.length;
+    // What the API server counts: the key and the value as stored (base64 for binary data).
+    content.bytes +=
+      key.length + (text === undefined ? (content.binaryData[key]?.length ?? 0) : file.content.length);
   }
   if (content.bytes > configMapLimit) {
     const mib = (content.bytes / configMapLimit).toFixed(2);
