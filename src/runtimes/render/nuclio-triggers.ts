@@ -14,7 +14,7 @@ export type RenderedTrigger = Record<string, unknown> & { kind: string; name: st
  * one's settings (numWorkers, attributes) apply to the rendered http trigger.
  */
 export function groupTriggers(
-  group: FunctionGroup,
+  group: Pick<FunctionGroup, "queues" | "crons" | "concurrency">,
   given: Record<string, NuclioTrigger> = {},
 ): Record<string, RenderedTrigger> {
   const triggers: Record<string, RenderedTrigger> = {};

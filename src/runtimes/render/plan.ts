@@ -111,6 +111,7 @@ export function planDeployment(document: GraphDocument, file: string): DeployPla
     });
     deployedQueues.add(step.name);
   }
+  checkTriggerBrokers(document);
   const crons = (document.spec.triggers ?? []).filter((t): t is CronTrigger => t.kind === "cron");
   if (crons.length > 0) {
     const root = topology.order.find((s) => s.after.length === 0 && groupOf.has(s.name));
@@ -203,4 +204,24 @@ function brokerOf(step: PlannedStep, document: GraphDocument): StreamTarget {
     );
   }
   return target;
+}
+
+/** The graph's Kafka and NATS triggers run in the gateway's pods: their brokers must not be loopback. */
+function checkTriggerBrokers(document: GraphDocument): void {
+  for (const [i, trigger] of (document.spec.triggers ?? []).entries()) {
+    const hosts =
+      trigger.kind === "kafka"
+        ? trigger.brokers.map((b) => ({ host: b, field: "brokers" }))
+        : trigger.kind === "nats"
+          ? [{ host: new URL(trigger.url).host, field: "url" }]
+          : [];
+    const local = hosts.find(({ host }) => loopback.test(host));
+    if (local !== undefined) {
+      throw deployInvalid(
+        `spec.triggers[${i}] (${trigger.kind}), field ${local.field}`,
+        `the broker ${local.host} is a loopback address, which inside the cluster is the gateway's pod itself`,
+        "use an address the cluster reaches, e.g. kafka.kafka.svc:9092",
+      );
+    }
+  }
 }

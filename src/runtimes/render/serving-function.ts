@@ -130,17 +130,6 @@ function renderNuclioFunction(
     [sluiceLabels.function]: name,
     "nuclio.io/project-name": project,
   };
-  const group = {
-    name,
-    objectName: name,
-    label: name,
-    url: "",
-    steps: [],
-    timeoutMs: undefined,
-    concurrency: undefined,
-    queues: [],
-    crons: [],
-  };
   const fn = stamped({
     apiVersion: "nuclio.io/v1beta1",
     kind: "NuclioFunction",
@@ -157,7 +146,7 @@ function renderNuclioFunction(
       image,
       ...(spec.env ? { env: userEnv(spec.env, where) } : {}),
       ...nuclioKubeAttributes(spec, where),
-      triggers: groupTriggers(group, spec.triggers),
+      triggers: groupTriggers({ queues: [], crons: [], concurrency: undefined }, spec.triggers),
     },
     status: { state: "waitingForResourceConfiguration" },
   });

@@ -65,6 +65,18 @@ describe("a graph that cannot be deployed says why, in one line naming the step 
     }
   });
 
+  it("refuses a graph trigger on a loopback broker: the gateway runs it in the cluster", async () => {
+    const file = await graphFolder(
+      flow(
+        `    a: {handler: ./steps.mjs#a}\n`,
+        "  triggers:\n    - {kind: http}\n    - {kind: kafka, brokers: ['127.0.0.1:9092'], topics: [in], group: g}\n",
+      ),
+    );
+    expect((await refusal(file)).message).toBe(
+      `${file}: spec.triggers[1] (kafka), field brokers: the broker 127.0.0.1:9092 is a loopback address, which inside the cluster is the gateway's pod itself`,
+    );
+  });
+
   it("refuses a module outside the graph's folder", async () => {
     const file = await graphFolder(
       {
