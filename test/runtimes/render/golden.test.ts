@@ -13,15 +13,17 @@ const golden = (name: string) =>
   fileURLToPath(new URL(`../../fixtures/deploy/${name}.yaml`, import.meta.url));
 const flags = ["--dry-run", "--namespace", "shop", "--image", "registry.example/sluice:golden"];
 const options = { namespace: "shop", image: "registry.example/sluice:golden" };
-const examples = ["enrichment", "error-handling", "inference"];
+const graphs: Record<string, string> = {
+  enrichment: "examples/enrichment/graph.yaml",
+  "error-handling": "examples/error-handling/graph.yaml",
+  inference: "examples/inference/graph.yaml",
+  "ten-steps": "test/fixtures/deploy/ten-steps/graph.yaml",
+};
 
-describe("sluice deploy --dry-run of the examples matches the golden files", () => {
-  for (const example of examples) {
-    it(`renders examples/${example} as checked in`, async () => {
-      const output = await formatObjects(
-        await renderDeployable(`${repoRoot}examples/${example}/graph.yaml`, options),
-        "yaml",
-      );
+describe("sluice deploy --dry-run of the examples (and the ten-step graph) matches the golden files", () => {
+  for (const [example, path] of Object.entries(graphs)) {
+    it(`renders ${path} as checked in`, async () => {
+      const output = await formatObjects(await renderDeployable(`${repoRoot}${path}`, options), "yaml");
       if (process.env.UPDATE_GOLDEN === "1") {
         await writeFile(golden(example), output);
       }
