@@ -138,6 +138,13 @@ export function configMapContent(files: readonly CodeFile[], owner: string): Con
   const byKey = new Map<string, string>();
   for (const file of files) {
     const key = configMapKey(file.path);
+    if (!/^[-._a-zA-Z0-9]+$/.test(key)) {
+      throw deployInvalid(
+        owner,
+        `the file ${file.path} cannot be a ConfigMap key (letters, digits, '-', '_' and '.' only)`,
+        "rename the file, or bake the code into an image given with --image",
+      );
+    }
     const other = byKey.get(key);
     if (other !== undefined)
       throw deployInvalid(owner, `the files ${other} and ${file.path} would share the ConfigMap key ${key}`);

@@ -108,6 +108,16 @@ describe("a graph that cannot be deployed says why, in one line naming the step 
     );
   });
 
+  it("refuses a module whose name cannot be a ConfigMap key", async () => {
+    const file = await graphFolder({
+      ...flow(`    a: {handler: "./my steps.mjs#a"}\n`),
+      "my steps.mjs": stepsModule,
+    });
+    expect((await refusal(file)).message).toContain(
+      `function "a": the file my steps.mjs cannot be a ConfigMap key (letters, digits, '-', '_' and '.' only)`,
+    );
+  });
+
   it("refuses a missing module", async () => {
     const file = await graphFolder(flow(`    a: {handler: ./nowhere.mjs#a}\n`));
     expect((await refusal(file)).message).toMatch(
