@@ -35,9 +35,29 @@ export const errorCodes = {
   /** A run of a function outlived its --timeout and was stopped. */
   SLUICE_ERR_RUN_TIMEOUT: { status: 504, exitCode: 3 },
 
-  // The control plane (src/runtimes/render, `sluice deploy`).
-  /** A graph or function that cannot be deployed as written: one line naming the step and field. */
-  SLUICE_ERR_DEPLOY_INVALID: { status: 400, exitCode: 1 },
+  // The control plane (src/runtimes/cluster): talking to a Kubernetes API server.
+  /** No kubeconfig could be loaded, or it names no cluster or context. */
+  SLUICE_ERR_CLUSTER_CONFIG: { status: 400, exitCode: 1 },
+  /** The API server could not be reached (refused, reset, TLS, a timeout). */
+  SLUICE_ERR_CLUSTER_UNREACHABLE: { status: 502, exitCode: 3 },
+  /** The identity in use may not do what was asked (HTTP 401/403): says which verb on what for whom. */
+  SLUICE_ERR_CLUSTER_FORBIDDEN: { status: 403, exitCode: 3 },
+  /** The API server refused an object as invalid (HTTP 422/400): names the field. */
+  SLUICE_ERR_CLUSTER_INVALID: { status: 422, exitCode: 1 },
+  /** The object, or its kind, does not exist on the cluster (a CRD not installed, say). */
+  SLUICE_ERR_CLUSTER_NOT_FOUND: { status: 404, exitCode: 3 },
+  /** Any other answer of the API server (a conflict, a 5xx). */
+  SLUICE_ERR_CLUSTER: { status: 502, exitCode: 3 },
+
+  // The control plane (src/runtimes/render): turning functions and graphs into Kubernetes objects.
+  /** A function or graph cannot be rendered: a field the target object cannot express, a missing image. */
+  SLUICE_ERR_RENDER_INVALID: { status: 400, exitCode: 1 },
+
+  // sluice's Nuclio entry (src/runtimes/nuclio).
+  /** The function cannot run: SLUICE_GRAPH or SLUICE_FUNCTION missing or wrong, or its graph does not load. */
+  SLUICE_ERR_NUCLIO_SETUP: { status: 500, exitCode: 3 },
+  /** A call names a step (`x-sluice-step`) that is not in this function. */
+  SLUICE_ERR_NUCLIO_UNKNOWN_STEP: { status: 404, exitCode: 1 },
 } as const;
 
 export type ErrorCode = keyof typeof errorCodes;

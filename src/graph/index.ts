@@ -45,7 +45,14 @@ export {
   importMlrunServing,
   readClassMapping,
 } from "./mlrun/index.js";
+export { preloadFor } from "./preload.js";
 export { formatProblem, GraphInvalidError, type Problem } from "./problems.js";
 export { validateDocument } from "./schema.js";
-export { StepError, toStepError } from "./step-error.js";
+export {
+  type StepErrorAnswer,
+  stepAnswerHeaders,
+  stepErrorAnswer,
+  stepErrorOfAnswer,
+} from "./step-answer.js";
+export { StepError, timeoutError, toStepError } from "./step-error.js";
 export { type PlannedStep, planTopology, type Topology } from "./topology.js";

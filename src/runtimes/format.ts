@@ -46,7 +46,8 @@ export function runsTable(runs: RunRecord[]): string {
     r.state,
     shortTime(r.start),
     r.end === undefined ? "" : took(Date.parse(r.end) - Date.parse(r.start)),
+    r.target ? `${r.target.kind} ${r.target.namespace}/${r.target.name}` : "local",
     r.error ?? JSON.stringify(r.results),
   ]);
-  return table(["UID", "NAME", "HASH", "STATE", "START", "TOOK", "RESULTS / ERROR"], rows);
+  return table(["UID", "NAME", "HASH", "STATE", "START", "TOOK", "WHERE", "RESULTS / ERROR"], rows);
 }

@@ -26,7 +26,7 @@ export { documentSchema, specSchemas } from "./schema/kinds.js";
 export { validateFunctionDocument } from "./schema/validate.js";
 export { exportFunctions, type FunctionList, importFunctionList, isFunctionList } from "./store/bundle.js";
 export { sluiceHome, storePath } from "./store/location.js";
-export type { RunRecord, RunState } from "./store/runs.js";
+export type { RunRecord, RunState, RunTarget } from "./store/runs.js";
 export {
   FunctionStore,
   type PutOptions,

@@ -19,8 +19,8 @@ describe("sluice deploy --dry-run", () => {
     expect(list.kind).toBe("List");
     expect(list.items.map((o) => o.kind)).toEqual([
       "NuclioProject",
-      ...Array(3).fill("ConfigMap"),
-      ...Array(3).fill("NuclioFunction"),
+      ...Array(2).fill("ConfigMap"),
+      ...Array(2).fill("NuclioFunction"),
       "ConfigMap",
       "Deployment",
       "Service",

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
+import { type RunningK8s, startK8s } from "./k8s/bed.js";
 import { type RunningKafka, startKafka } from "./kafka-broker.js";
 import { type RunningNats, startNats } from "./nats-server.js";
 
@@ -9,13 +10,18 @@ declare module "vitest" {
   export interface ProvidedContext {
     kafkaBrokers: string[];
     natsUrl: string;
+    /** Kubeconfig of the Kubernetes test bed's cluster admin. */
+    kubeAdminConfig: string;
+    /** Kubeconfig of the bed's restricted service account (deploy/rbac/control-plane.yaml). */
+    kubeRestrictedConfig: string;
   }
 }
 
 /**
  * Starts the real services every integration test talks to, once per `vitest run`:
- * a single-node Kafka (KRaft) broker and a nats-server with JetStream, each on free loopback
- * ports with fresh storage. A service that cannot start fails the whole run with the reason.
+ * a single-node Kafka (KRaft) broker, a nats-server with JetStream and a Kubernetes control
+ * plane (test/infra/k8s), each on free loopback ports with fresh storage. A service that
+ * cannot start fails the whole run with the reason.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const workDir = await mkdtemp(join(tmpdir(), "sluice-testbed-"));
@@ -29,16 +35,19 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const results = await Promise.allSettled([
     timed("kafka", () => startKafka(workDir)),
     timed("nats-server", () => startNats(workDir)),
+    timed("kubernetes", () => startK8s(workDir)),
   ]);
-  const [kafkaResult, natsResult] = results as [
+  const [kafkaResult, natsResult, k8sResult] = results as [
     PromiseSettledResult<RunningKafka>,
     PromiseSettledResult<RunningNats>,
+    PromiseSettledResult<RunningK8s>,
   ];
   const kafka = kafkaResult.status === "fulfilled" ? kafkaResult.value : undefined;
   const nats = natsResult.status === "fulfilled" ? natsResult.value : undefined;
+  const k8s = k8sResult.status === "fulfilled" ? k8sResult.value : undefined;
 
   const teardown = async () => {
-    await Promise.all([kafka?.service.stop(), nats?.service.stop()]);
+    await Promise.all([kafka?.service.stop(), nats?.service.stop(), k8s?.stop()]);
     if (nats) await rm(nats.storeDir, { recursive: true, force: true });
     await rm(workDir, { recursive: true, force: true });
   };
@@ -46,8 +55,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const failures = results.flatMap((r) =>
     r.status === "rejected" ? [String(r.reason?.message ?? r.reason)] : [],
   );
-  if (!kafka || !nats) {
-    await Promise.all([kafka?.service.stop(), nats?.service.stop()]);
+  if (!kafka || !nats || !k8s) {
+    await Promise.all([kafka?.service.stop(), nats?.service.stop(), k8s?.stop()]);
     throw new Error(`${failures.join("\n")}\n(logs kept in ${workDir})`);
   }
   console.log(
@@ -55,5 +64,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
   );
   project.provide("kafkaBrokers", kafka.brokers);
   project.provide("natsUrl", nats.url);
+  project.provide("kubeAdminConfig", k8s.adminKubeconfig);
+  project.provide("kubeRestrictedConfig", k8s.restrictedKubeconfig);
+  console.log(
+    `test bed: kubernetes ${k8s.server} (${Object.entries(k8s.timings)
+      .map(([part, s]) => `${part} ${s.toFixed(1)} s`)
+      .join(", ")})`,
+  );
   return teardown;
 }

@@ -16,6 +16,8 @@ export interface Service {
   readonly name: string;
   readonly child: ChildProcess;
   readonly logFile: string;
+  /** The command line it was started with, for error messages. */
+  readonly commandLine: string;
   /** The last lines of the service's log, for error messages. */
   tail(lines?: number): Promise<string>;
   /** SIGTERM, then SIGKILL after `graceMs`. */
@@ -32,6 +34,7 @@ export function startService(name: string, command: string, args: string[], logF
     name,
     child,
     logFile,
+    commandLine: [command, ...args].join(" "),
     async tail(lines = 15) {
       const text = await readFile(logFile, "utf8").catch(() => "");
       return text.trimEnd().split("\n").slice(-lines).join("\n");
@@ -58,7 +61,10 @@ export async function waitUntilReady(
     const { exitCode, signalCode } = service.child;
     if (exitCode !== null || signalCode !== null) {
       const how = exitCode !== null ? `exit code ${exitCode}` : `signal ${signalCode}`;
-      throw new TestBedError(service.name, `it exited (${how}); last log lines:\n${await service.tail()}`);
+      throw new TestBedError(
+        service.name,
+        `it exited (${how}); command: ${service.commandLine}\nlast log lines:\n${await service.tail()}`,
+      );
     }
     if (await probe().catch(() => false)) return;
     await sleep(100);
@@ -66,7 +72,7 @@ export async function waitUntilReady(
   await service.stop(1000);
   throw new TestBedError(
     service.name,
-    `not ready after ${timeoutMs} ms; last log lines (${service.logFile}):\n${await service.tail()}`,
+    `not ready after ${timeoutMs} ms; command: ${service.commandLine}\nlast log lines (${service.logFile}):\n${await service.tail()}`,
   );
 }
 

@@ -1,6 +1,8 @@
 import type { Dispatcher, Pool } from "undici";
 import { SluiceError } from "../../errors.js";
+import { DROP } from "../contract.js";
 import type { CallDeadline } from "../resilience/index.js";
+import { stepAnswerHeaders, stepErrorOfAnswer } from "../step-answer.js";
 
 /** How a remote call failed, which decides whether it may be retried. */
 export type RemoteFailure =
@@ -88,6 +90,9 @@ class AnswerReader implements Dispatcher.DispatchHandler {
   #controller: Controller | undefined;
   #status = 0;
   #type = "";
+  /** Set when a sluice step function answered (src/graph/step-answer.ts). */
+  #stepError: string | undefined;
+  #dropped = false;
   readonly #chunks: Buffer[] = [];
   #size = 0;
   #settled = false;
@@ -121,6 +126,9 @@ class AnswerReader implements Dispatcher.DispatchHandler {
     this.#status = statusCode;
     const type = headers["content-type"];
     this.#type = typeof type === "string" ? type : "";
+    const stepError = headers[stepAnswerHeaders.error];
+    this.#stepError = typeof stepError === "string" ? stepError : undefined;
+    this.#dropped = headers[stepAnswerHeaders.drop] !== undefined;
   }
 
   onResponseData(controller: Controller, chunk: Buffer): void {
@@ -163,6 +171,9 @@ class AnswerReader implements Dispatcher.DispatchHandler {
     const bytes = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
     const { method, path } = this.request;
     if (this.#status >= 400) {
+      // A step function's own failure comes back as the step's error, not the target's.
+      const stepError = stepErrorOfAnswer(this.#status, this.#stepError, bytes);
+      if (stepError) throw stepError;
       const detail = bytes.toString("utf8", 0, 200);
       throw new RemoteCallError(
         `${method} ${this.origin}${path} answered ${this.#status}${detail ? `: ${detail}` : ""}`,
@@ -170,7 +181,7 @@ class AnswerReader implements Dispatcher.DispatchHandler {
         this.#status,
       );
     }
-    if (bytes.length === 0) return undefined;
+    if (bytes.length === 0) return this.#status === 204 && this.#dropped ? DROP : undefined;
     if (this.#type.includes("json")) {
       try {
         return JSON.parse(bytes.toString("utf8"));

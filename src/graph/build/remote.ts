@@ -26,6 +26,8 @@ interface RemoteSpec {
   method: string;
   headers: Record<string, string>;
   body: "auto" | "json" | "raw";
+  /** The content-type of bytes sent; default: the caller's (what a proxy would forward). */
+  bytesType?: string;
   call: RemoteCall;
   timeout: StepBase["timeout"];
 }
@@ -60,7 +62,10 @@ export function buildRemote(
 /**
  * A task step placed `nuclio`: the gateway calls the step's function with the same
  * machinery, at `nuclio.url` or, by convention, the Service Nuclio makes for the function
- * `<graph>-<function>`. The function learns which step to run from `x-sluice-step`.
+ * `<graph>-<function>`. The function learns which step to run from `x-sluice-step`; bytes go
+ * as application/octet-stream, so that the function hands its step bytes, as in-process. Its
+ * answers follow src/graph/step-answer.ts: a step's error comes back as that StepError (same
+ * status, code and message), a dropped event as DROP.
  */
 export function buildNuclioStep(
   spec: TaskStep,
@@ -75,6 +80,7 @@ export function buildNuclioStep(
       method: "POST",
       headers: { "x-sluice-graph": env.graph, "x-sluice-step": name },
       body: "auto",
+      bytesType: "application/octet-stream",
       call: nuclio,
       timeout: spec.timeout,
     },
@@ -189,7 +195,7 @@ function remoteRunner(
       headers: headersFor(spec.headers, event, deadline, now),
       body: null,
     };
-    if (hasBody) encodeBody(request, input, spec.body, fixedType, event);
+    if (hasBody) encodeBody(request, input, spec, fixedType, event);
     if (deadline === undefined) return call(request, undefined);
     const expired = () =>
       deadline === byTimeout
@@ -250,14 +256,15 @@ function headersFor(
 function encodeBody(
   request: OutgoingRequest,
   input: unknown,
-  mode: RemoteSpec["body"],
+  spec: RemoteSpec,
   fixedType: boolean,
   event: GraphEvent,
 ): void {
+  const mode = spec.body;
   let type: string;
   if (mode !== "json" && input instanceof Uint8Array) {
     request.body = input;
-    type = event.headers["content-type"] ?? "application/octet-stream";
+    type = spec.bytesType ?? event.headers["content-type"] ?? "application/octet-stream";
   } else if (mode === "raw" && typeof input === "string") {
     request.body = input;
     type = "text/plain; charset=utf-8";

@@ -1,5 +1,6 @@
 import CircuitBreaker from "opossum";
 import { isSluiceError, SluiceError } from "../../errors.js";
+import { StepError } from "../step-error.js";
 
 /** A breaker's state, as metrics and `describe()` report it. */
 export type BreakerState = "closed" | "half-open" | "open";
@@ -59,7 +60,9 @@ export class TargetBreaker {
       // Percentiles sort every latency of the window on each read, and nobody reads them.
       rollingPercentilesEnabled: false,
       enableSnapshots: false,
-      errorFilter: (error: unknown) => isSluiceError(error) && error.status < 500,
+      // A step error a sluice function answered is the step's code failing, not the target.
+      errorFilter: (error: unknown) =>
+        (isSluiceError(error) && error.status < 500) || error instanceof StepError,
       name: target,
     });
     this.#breaker.on("open", () => {

@@ -2,7 +2,7 @@ import { SluiceError } from "../../errors.js";
 
 /** A graph or function that cannot be deployed as written: one line naming where and why. */
 export function deployInvalid(where: string, why: string, hint?: string): SluiceError {
-  return new SluiceError("SLUICE_ERR_DEPLOY_INVALID", `${where}: ${why}`, hint === undefined ? {} : { hint });
+  return new SluiceError("SLUICE_ERR_RENDER_INVALID", `${where}: ${why}`, hint === undefined ? {} : { hint });
 }
 
 /** `step "parse"` or `step "parse", field timeout`: how refusals name their place. */

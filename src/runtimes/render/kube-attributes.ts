@@ -2,7 +2,7 @@ import type { EnvVar, NuclioSpec } from "../types.js";
 import { deployInvalid } from "./deploy-error.js";
 
 /** Env names sluice's entry reads: a function's spec may not set them. */
-export const reservedEnv = new Set(["SLUICE_GRAPH", "SLUICE_FUNCTION"]);
+export const reservedEnv = new Set(["SLUICE_GRAPH", "SLUICE_FUNCTION", "SLUICE_EVENT_TIMEOUT"]);
 
 /**
  * The Kubernetes attributes of a function's spec (MLRun's snake_case names) as a
@@ -40,7 +40,7 @@ export function userEnv(env: readonly EnvVar[] | undefined, where: string): EnvV
     if (reservedEnv.has(variable.name)) {
       throw deployInvalid(
         `${where}, field spec.env[${i}]`,
-        `${variable.name} is set by sluice deploy (it tells the entry which graph and function to run)`,
+        `${variable.name} is set by sluice deploy (it tells the entry what to run and for how long)`,
       );
     }
     return variable;

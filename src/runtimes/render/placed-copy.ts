@@ -32,25 +32,18 @@ export interface Placement {
 }
 
 /**
- * A copy of a graph in which each step another process runs is a task placed `nuclio` at
- * its function's URL: task, model and router steps alike keep only their flow fields
- * (after, paths, on_error, timeout, guards) and any `nuclio` call settings, so a change to
- * another step's code or args does not change this copy. Model and router steps are called
- * at `<url>{path}` so their function sees the OIP path it routes by. Queue steps consumed by
- * a function get `consume: false`.
+ * A copy of a graph in which each task step another process runs is placed `nuclio` at its
+ * function's URL, keeping only its flow fields (after, paths, on_error, timeout, guards) and
+ * its `nuclio` call settings: a change to another step's code or args does not change this
+ * copy, so it rolls only that step's function. Queue steps consumed by a function get
+ * `consume: false`; the process's own steps lose a `placement: nuclio` the document gave them.
  *
- * The Nuclio entry (src/runtimes/nuclio) brings a `placeStepsInNuclio(document, urlOf)` of its
- * own on another branch; the two are to be unified into one.
+ * The same placement as src/runtimes/nuclio's `placeStepsInNuclio` (which steps move is its
+ * `movesToNuclio`), with what a deployment adds: the stripped code, the queues, the crons.
  */
 export function placedCopy(document: GraphDocument, placement: Placement): GraphDocument {
-  let spec = { ...document.spec };
-  const rootUrl = spec.topology === "router" ? placement.urlOf(document.metadata.name) : undefined;
-  if (rootUrl !== undefined) {
-    // The root router becomes a one-step flow whose one step is called in its function.
-    const { router, topology: _flow, ...rest } = spec;
-    const step = placedStep({ ...router, kind: "router" } as StepSpec, rootUrl);
-    spec = { ...rest, steps: { [document.metadata.name]: step } };
-  } else if (spec.steps) {
+  const spec = { ...document.spec };
+  if (spec.steps) {
     const steps: Record<string, StepSpec> = {};
     for (const [name, step] of Object.entries(spec.steps)) {
       const url = placement.urlOf(name);

@@ -10,6 +10,7 @@ import {
   type Topology,
 } from "../../graph/index.js";
 import { resolveStream, type StreamTarget } from "../../triggers/index.js";
+import { movesToNuclio } from "../nuclio/index.js";
 import { deployInvalid, stepField } from "./deploy-error.js";
 
 /** A queue step whose segment is consumed by a deployed function's trigger. */
@@ -56,14 +57,14 @@ export interface DeployPlan {
   deployedQueues: ReadonlySet<string>;
 }
 
-const deployedKinds = new Set(["task", "model", "router"]);
 /** The longest name whose Service `nuclio-<name>` is still a DNS-1123 label (63). */
 const maxFunctionName = 63 - "nuclio-".length;
 
 /**
- * Decides how a schema-valid graph is deployed: task, model and router steps (a router with
- * its routes) run in Nuclio functions grouped by `function:`; remote steps, error handlers
- * and steps written `placement: local` stay in the gateway; queue steps are streams. Refuses,
+ * Decides how a schema-valid graph is deployed: task steps run in Nuclio functions grouped by
+ * `function:`; routers and models (the gateway serves the OIP endpoints from them), remote
+ * steps, error handlers and steps written `placement: local` stay in the gateway; queue steps
+ * are streams. The rule is the Nuclio entry's (`movesToNuclio`). Refuses,
  * before anything is rendered, what cannot be deployed (one line naming the step and field).
  */
 export function planDeployment(document: GraphDocument, file: string): DeployPlan {
@@ -113,22 +114,17 @@ export function planDeployment(document: GraphDocument, file: string): DeployPla
   }
   checkTriggerBrokers(document);
   const crons = (document.spec.triggers ?? []).filter((t): t is CronTrigger => t.kind === "cron");
-  if (crons.length > 0) {
-    const root = topology.order.find((s) => s.after.length === 0 && groupOf.has(s.name));
-    const group = root && groupOf.get(root.name);
-    if (!group) {
-      throw deployInvalid(
-        "spec.triggers (cron)",
-        "a cron trigger fires a deployed function, but no step the graph starts at runs in one",
-      );
-    }
-    group.crons.push(...crons);
-  }
+  const root = topology.order.find((s) => s.after.length === 0);
+  const rootGroup = root && groupOf.get(root.name);
+  // A cron fires the function holding the graph's first step; when the gateway runs that
+  // step, the cron stays with the gateway, as under `sluice serve`.
+  if (rootGroup) rootGroup.crons.push(...crons);
   return { document, file, graph, topology, groups: [...groups.values()], groupOf, deployedQueues };
 }
 
+/** The Nuclio entry's rule (movesToNuclio), so the renderer and the entry agree on every step. */
 function isDeployed(step: PlannedStep): boolean {
-  return deployedKinds.has(step.kind) && step.spec.placement !== "local";
+  return step.kind === "task" && movesToNuclio(step.spec);
 }
 
 function newGroup(graph: string, name: string, step: PlannedStep): FunctionGroup {

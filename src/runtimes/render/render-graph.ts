@@ -27,7 +27,7 @@ export interface GraphRenderOptions extends RenderOptions {
  * NuclioProject, each step function's ConfigMap and NuclioFunction, then the gateway's
  * ConfigMap, Deployment, Service and HorizontalPodAutoscaler. Pure: the same file and options
  * give byte-identical objects. Everything is checked before anything is rendered.
- * @throws SluiceError SLUICE_ERR_GRAPH_INVALID (the document), SLUICE_ERR_DEPLOY_INVALID (what cannot be deployed)
+ * @throws SluiceError SLUICE_ERR_GRAPH_INVALID (the document), SLUICE_ERR_RENDER_INVALID (what cannot be deployed)
  */
 export async function renderGraph(graphFile: string, options: GraphRenderOptions): Promise<KubeObject[]> {
   const { document, file } = await readGraphDocument(graphFile);
@@ -44,7 +44,7 @@ export function renderGraphDocument(
     return render(planDeployment(document, file), options);
   } catch (error) {
     // A refusal names the step and field; the file is said once, in front, as validate does.
-    if (isSluiceError(error) && error.code === "SLUICE_ERR_DEPLOY_INVALID") {
+    if (isSluiceError(error) && error.code === "SLUICE_ERR_RENDER_INVALID") {
       throw new SluiceError(error.code, `${file}: ${error.message}`, {
         cause: error,
         ...(error.hint === undefined ? {} : { hint: error.hint }),

@@ -20,7 +20,9 @@ import type { DeployPlan, FunctionGroup } from "./plan.js";
 export const functionMountRoot = "/etc/sluice/graph";
 /** sluice's Nuclio entry, as Nuclio's Node runtime names a handler (`file:export`). */
 export const entryHandler = "entry:handler";
-/** How long Nuclio waits past a step's own timeout, so the entry answers 504 before Nuclio kills the worker. */
+/** How long the entry lets an event run when SLUICE_EVENT_TIMEOUT is not set (src/runtimes/nuclio/entry.ts). */
+const entryDefaultTimeoutMs = 60_000;
+/** How long Nuclio waits past the entry's own deadline, so the entry answers 504 before Nuclio stops the worker. */
 const eventTimeoutGraceMs = 1000;
 
 /** What rendering a step function needs besides its group. */
@@ -95,7 +97,9 @@ export function renderStepFunction(group: FunctionGroup, context: StepFunctionCo
     volumeMount: { name: "sluice-graph", mountPath: functionMountRoot, readOnly: true },
   };
   const attributes = nuclioKubeAttributes(given, where);
-  const timeoutMs = group.timeoutMs;
+  // The entry answers by its deadline (the caller's x-request-timeout, at most this); Nuclio's
+  // eventTimeout is the backstop for a worker that never answers, so it comes a second later.
+  const entryTimeoutMs = Math.max(group.timeoutMs ?? 0, entryDefaultTimeoutMs);
   const fn = stamped({
     apiVersion: "nuclio.io/v1beta1",
     kind: "NuclioFunction",
@@ -115,12 +119,15 @@ export function renderStepFunction(group: FunctionGroup, context: StepFunctionCo
       env: [
         { name: "SLUICE_GRAPH", value: mountPath(functionMountRoot, graphName) },
         { name: "SLUICE_FUNCTION", value: group.name },
+        ...(entryTimeoutMs > entryDefaultTimeoutMs
+          ? [{ name: "SLUICE_EVENT_TIMEOUT", value: `${entryTimeoutMs}ms` }]
+          : []),
         ...userEnv(given.env, where),
       ],
       ...attributes,
       volumes: [volume, ...((attributes.volumes as unknown[] | undefined) ?? [])],
       triggers: groupTriggers(group, given.triggers),
-      ...(timeoutMs === undefined ? {} : { eventTimeout: `${timeoutMs + eventTimeoutGraceMs}ms` }),
+      eventTimeout: `${entryTimeoutMs + eventTimeoutGraceMs}ms`,
     },
     // Nuclio's controller acts on a function only in this state (the dashboard sets it after
     // a build); the CRD has no status subresource, so it is written with the object.

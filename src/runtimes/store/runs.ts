@@ -20,6 +20,16 @@ export interface RunRecord {
   /** The process's exit code (local runs). */
   exit_code?: number;
   error?: string;
+  /** Where a run on Kubernetes went: the object it created (absent for local runs). */
+  target?: RunTarget;
+}
+
+/** The Kubernetes object of a run: its workload (a Job, a DaskJob, an MPIJob, a SparkApplication). */
+export interface RunTarget {
+  namespace: string;
+  apiVersion: string;
+  kind: string;
+  name: string;
 }
 
 interface RunRow {
@@ -35,6 +45,7 @@ interface RunRow {
   results: string;
   exit_code: number | null;
   error: string | null;
+  target: string | null;
 }
 
 /** The `runs` table: a record is written when a run starts and again when it ends. */
@@ -45,10 +56,11 @@ export class RunTable {
 
   constructor(db: Database.Database) {
     this.upsert = db.prepare(`
-      INSERT INTO runs (uid, project, name, hash, kind, state, start, end, params, results, exit_code, error)
-      VALUES (@uid, @project, @name, @hash, @kind, @state, @start, @end, @params, @results, @exit_code, @error)
+      INSERT INTO runs (uid, project, name, hash, kind, state, start, end, params, results, exit_code, error, target)
+      VALUES (@uid, @project, @name, @hash, @kind, @state, @start, @end, @params, @results, @exit_code, @error, @target)
       ON CONFLICT (uid) DO UPDATE SET state = excluded.state, end = excluded.end,
-        results = excluded.results, exit_code = excluded.exit_code, error = excluded.error`);
+        results = excluded.results, exit_code = excluded.exit_code, error = excluded.error,
+        target = excluded.target`);
     this.byUid = db.prepare("SELECT * FROM runs WHERE uid LIKE ? || '%' LIMIT 2");
     this.recent = db.prepare(`
       SELECT * FROM runs WHERE (@project IS NULL OR project = @project) AND (@name IS NULL OR name = @name)
@@ -63,6 +75,7 @@ export class RunTable {
       results: JSON.stringify(record.results),
       exit_code: record.exit_code ?? null,
       error: record.error ?? null,
+      target: record.target ? JSON.stringify(record.target) : null,
     });
   }
 
@@ -98,5 +111,6 @@ function fromRow(row: RunRow): RunRecord {
   if (row.end !== null) record.end = row.end;
   if (row.exit_code !== null) record.exit_code = row.exit_code;
   if (row.error !== null) record.error = row.error;
+  if (row.target !== null) record.target = JSON.parse(row.target) as RunTarget;
   return record;
 }

@@ -42,4 +42,8 @@ export const migrations: readonly string[] = [
   );
   CREATE INDEX runs_function ON runs (project, name, start);
   `,
+  // Runs on Kubernetes name the object they created (JSON: namespace, apiVersion, kind, name).
+  `
+  ALTER TABLE runs ADD COLUMN target TEXT;
+  `,
 ];

@@ -81,7 +81,7 @@ export function cacheRoot(): string {
 
 /** A short hash of the files that decide what a part builds, so editing them rebuilds it. */
 function sourceHash(moduleDir: string, ldflags: string): string {
-  const hash = createHash("sha256").update(ldflags).update(process.version);
+  const hash = createHash("sha256").update(ldflags);
   for (const file of readdirSync(moduleDir).sort()) {
     if (/\.(go|mod|sum)$/.test(file)) hash.update(file).update(readFileSync(join(moduleDir, file)));
   }

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { type GraphDocument, loadGraph } from "../../../src/graph/index.js";
+import { FunctionHost } from "../../../src/runtimes/nuclio/index.js";
 import { type KubeObject, renderGraph } from "../../../src/runtimes/render/index.js";
 import { memoryLogger } from "../../helpers/graphs.js";
 import { graphFolder, mountConfigMap, objectOf, specOf, stepsModule, tempDir } from "./helpers.js";
@@ -39,10 +40,10 @@ function gatewayItems(objects: KubeObject[]) {
 }
 
 describe("what a pod finds at its mount compiles as a graph", () => {
-  it("in every step function of the ten-step graph, with its own steps local and the others placed in Nuclio", async () => {
+  it("in every step function of the ten-step graph, with its own task steps local and the others placed in Nuclio", async () => {
     const objects = await renderGraph(tenSteps, options);
     const functions = objects.filter((o) => o.kind === "NuclioFunction");
-    expect(functions).toHaveLength(7);
+    expect(functions).toHaveLength(6);
     for (const fn of functions) {
       const document = await compileMounted(
         objects,
@@ -52,7 +53,8 @@ describe("what a pod finds at its mount compiles as a graph", () => {
       );
       const own = specOf(fn).env.find((e) => e.name === "SLUICE_FUNCTION")?.value;
       for (const [name, step] of Object.entries(document.spec.steps ?? {})) {
-        if (step.kind === "queue" || step.kind === "error") continue;
+        // Queues, error handlers and routers are not functions: every copy keeps them as written.
+        if (step.kind !== undefined && step.kind !== "task") continue;
         const group = step.function ?? name;
         // A step of this function runs here; any other step is a call to its function.
         expect({ name, placement: step.placement ?? "local" }).toEqual({
@@ -63,7 +65,7 @@ describe("what a pod finds at its mount compiles as a graph", () => {
     }
   });
 
-  it("in the gateway, where every deployed step is a call and the queue is only written to", async () => {
+  it("in the gateway, where every deployed task is a call and the queue is only written to", async () => {
     const objects = await renderGraph(tenSteps, options);
     const document: GraphDocument = await compileMounted(
       objects,
@@ -86,13 +88,38 @@ describe("what a pod finds at its mount compiles as a graph", () => {
       placement: "nuclio",
       nuclio: { url: "http://nuclio-ten-steps-enrichers:8080/" },
     });
-    expect(steps.route).toMatchObject({
-      placement: "nuclio",
-      nuclio: { url: "http://nuclio-ten-steps-route:8080/{path}" },
-    });
+    // A router stays in the gateway, which serves it as `sluice serve` would.
+    expect(steps.route).toMatchObject({ kind: "router", type: "switch", after: ["score"], default: "low" });
     expect(steps.oops).toEqual({ kind: "error", handler: "./steps.mjs#oops" });
-    // The gateway runs only the error handler itself: its module (and what it imports) is shipped.
+    // The gateway runs the router and the error handler itself: their module (and what it imports) is shipped.
     expect(gatewayItems(objects).map((i) => i.path)).toEqual(["graph.yaml", "lib/math.mjs", "steps.mjs"]);
+  });
+});
+
+describe("sluice's Nuclio entry opens what a step function mounts", () => {
+  it("hosting exactly the steps of the function SLUICE_FUNCTION names", async () => {
+    const objects = await renderGraph(tenSteps, options);
+    const hosted: Record<string, string[]> = {};
+    for (const fn of objects.filter((o) => o.kind === "NuclioFunction")) {
+      const dir = await tempDir();
+      await mountConfigMap(
+        objectOf(objects, "ConfigMap", `${fn.metadata.name}-code`),
+        functionItems(fn),
+        dir,
+      );
+      const env = Object.fromEntries(specOf(fn).env.map((e) => [e.name, e.value ?? ""]));
+      const mounted = (env.SLUICE_GRAPH ?? "").replace("/etc/sluice/graph", dir);
+      const host = await FunctionHost.open(mounted, env.SLUICE_FUNCTION, memoryLogger());
+      hosted[fn.metadata.name] = [...host.steps.keys()];
+    }
+    expect(hosted).toEqual({
+      "ten-steps-parse": ["parse"],
+      "ten-steps-validate": ["validate"],
+      "ten-steps-enrichers": ["enrich", "geo"],
+      "ten-steps-score": ["score"],
+      "ten-steps-store": ["store"],
+      "ten-steps-notify": ["notify"],
+    });
   });
 });
 

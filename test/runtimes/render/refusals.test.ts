@@ -31,7 +31,7 @@ describe("a graph that cannot be deployed says why, in one line naming the step 
       ),
     );
     const got = await refusal(file);
-    expect(got.code).toBe("SLUICE_ERR_DEPLOY_INVALID");
+    expect(got.code).toBe("SLUICE_ERR_RENDER_INVALID");
     expect(got.exitCode).toBe(1);
     expect(got.message).toBe(
       `${file}: step "q", field stream: "kafka://orders" names no broker, and the graph has no kafka trigger to take it from`,

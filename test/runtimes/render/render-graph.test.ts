@@ -44,12 +44,14 @@ describe("sluice deploy renders one NuclioFunction per function group", () => {
     expect(env).toContainEqual({ name: "SLUICE_GRAPH", value: "/etc/sluice/graph/graph.json" });
   });
 
-  it("keeps a router and its routes in one function, and leaves remote, error and queue steps out", async () => {
+  it("deploys task steps only: routers, models, remote, error and local steps stay in the gateway", async () => {
     const file = await graphFolder(
       flow(
-        `    pick:
+        `    first: {handler: ./steps.mjs#a}
+    pick:
       kind: router
       type: switch
+      after: [first]
       routes:
         big: {handler: ./steps.mjs#a, when: "body.n > 10"}
         small: {handler: ./steps.mjs#b}
@@ -63,13 +65,31 @@ describe("sluice deploy renders one NuclioFunction per function group", () => {
     );
     const objects = await renderGraph(file, options);
     expect(objects.filter((o) => o.kind === "NuclioFunction").map((o) => o.metadata.name)).toEqual([
-      "shop-pick",
+      "shop-first",
     ]);
     // The gateway runs the others itself, so it is shipped their code.
     const gateway = objectOf(objects, "ConfigMap", "shop-gateway").data as Record<string, string>;
     expect(Object.keys(gateway)).toEqual(["graph.yaml", "steps.mjs"]);
-    expect(gateway["graph.yaml"]).toContain("handler: ./steps.mjs#recover");
-    expect(gateway["graph.yaml"]).toContain("url: http://nuclio-shop-pick:8080/{path}");
+    const copy = gateway["graph.yaml"] ?? "";
+    expect(copy).toContain("handler: ./steps.mjs#recover");
+    expect(copy).toContain("kind: router");
+    expect(copy).toContain("url: http://nuclio-shop-first:8080/");
+  });
+
+  it("deploys nothing for a graph that is one router: the gateway serves it", async () => {
+    const file = await graphFolder({
+      "graph.yaml":
+        "apiVersion: sluice/v1\nkind: Graph\nmetadata: {name: shop}\nspec:\n  topology: router\n  router:\n    type: model\n    routes:\n      m: {kind: model, class: ./steps.mjs#M}\n",
+      "steps.mjs": "export class M { predict() { return []; } }\n",
+    });
+    const kinds = (await renderGraph(file, options)).map((o) => `${o.kind}/${o.metadata.name}`);
+    expect(kinds).toEqual([
+      "NuclioProject/shop",
+      "ConfigMap/shop-gateway",
+      "Deployment/shop-gateway",
+      "Service/shop-gateway",
+      "HorizontalPodAutoscaler/shop-gateway",
+    ]);
   });
 
   it("writes the objects in apply order: project, ConfigMaps, functions, then the gateway", async () => {
@@ -177,18 +197,20 @@ describe("a step function's NuclioFunction", () => {
     });
   });
 
-  it("sets eventTimeout a second past the group's longest step timeout, and workers from maxConcurrency", async () => {
+  it("sets eventTimeout a second past the entry's deadline (60s, or the group's longer step timeout), and workers from maxConcurrency", async () => {
     const file = await graphFolder(
       flow(
-        `    first: {handler: ./steps.mjs#a, timeout: 2s, function: g, maxConcurrency: 8}\n    second: {handler: ./steps.mjs#b, timeout: 500ms, after: [first], function: g}\n    third: {handler: ./steps.mjs#c, after: [second]}\n`,
+        `    first: {handler: ./steps.mjs#a, timeout: 90s, function: g, maxConcurrency: 8}\n    second: {handler: ./steps.mjs#b, timeout: 500ms, after: [first], function: g}\n    third: {handler: ./steps.mjs#c, timeout: 2s, after: [second]}\n`,
       ),
     );
     const objects = await renderGraph(file, options);
     const grouped = specOf(objectOf(objects, "NuclioFunction", "shop-g"));
-    expect(grouped.eventTimeout).toBe("3000ms");
+    expect(grouped.eventTimeout).toBe("91000ms");
+    expect(grouped.env).toContainEqual({ name: "SLUICE_EVENT_TIMEOUT", value: "90000ms" });
     expect(grouped.triggers.http).toEqual({ kind: "http", name: "http", numWorkers: 8 });
     const plain = specOf(objectOf(objects, "NuclioFunction", "shop-third"));
-    expect(plain.eventTimeout).toBeUndefined();
+    expect(plain.eventTimeout).toBe("61000ms");
+    expect(plain.env.map((e) => e.name)).toEqual(["SLUICE_GRAPH", "SLUICE_FUNCTION"]);
     expect(plain.triggers).toEqual({ http: { kind: "http", name: "http", numWorkers: 1 } });
     expect(JSON.stringify(objects)).not.toContain("maxWorkers");
   });

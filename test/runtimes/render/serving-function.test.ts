@@ -112,7 +112,7 @@ describe("function documents deploy says no to", () => {
         throw new Error("rendered a batch function");
       } catch (error) {
         if (!isSluiceError(error)) throw error;
-        expect(error.code).toBe("SLUICE_ERR_DEPLOY_INVALID");
+        expect(error.code).toBe("SLUICE_ERR_RENDER_INVALID");
         expect(error.message).toBe(
           `function "batch": a ${kind} function is a batch run, not something deployed`,
         );
@@ -162,20 +162,49 @@ describe("an MLRun serving function export", () => {
     const fixtures = new URL("../../fixtures/mlrun/", import.meta.url);
     const file = await graphFolder(
       {
-        "function.yaml": await readFile(new URL("churn-router.yaml", fixtures), "utf8"),
+        // Its queue (and the child function behind it) left out: see the next test.
+        "function.yaml": (await readFile(new URL("fraud-flow.yaml", fixtures), "utf8")).replace(
+          /\n {6}to_stream:[\s\S]*?function: fraud-archiver\n/,
+          "\n",
+        ),
         "mlrun-mapping.yaml": await readFile(new URL("mapping.yaml", fixtures), "utf8"),
+        "steps.mjs": "export const parseRequest = (b) => b;\nexport class Enricher { do(b) { return b; } }\n",
         "models.mjs":
-          "export class Classifier { predict() { return []; } }\nexport class CoxSurvival { predict() { return []; } }\n",
+          "export class Fraud { predict() { return []; } }\nexport class FraudV2 { predict() { return []; } }\n",
       },
       "function.yaml",
     );
     const doc = parseYaml(await readFile(file, "utf8")) as AnyFunctionDocument;
     const objects = renderServingFunction(doc, { namespace: "ml", file, image: "reg/sluice-nuclio:3" });
-    // The root router and its routes are one function, named after the graph.
-    const fn = objectOf(objects, "NuclioFunction", "churn-server-churn-server");
+    expect(objects.filter((o) => o.kind === "NuclioFunction").map((o) => o.metadata.name)).toEqual([
+      "fraud-scoring-parse",
+      "fraud-scoring-enrich",
+      // MLRun runs a step with two upstreams once per upstream: the importer made it two steps.
+      "fraud-scoring-audit-parse",
+      "fraud-scoring-audit-models",
+    ]);
+    const fn = objectOf(objects, "NuclioFunction", "fraud-scoring-enrich");
     expect(specOf(fn)).toMatchObject({ image: "reg/sluice-nuclio:3", minReplicas: 1, maxReplicas: 4 });
-    expect(fn.metadata.labels?.["nuclio.io/project-name"]).toBe("churn");
+    expect(specOf(fn).env).toContainEqual({ name: "FEATURE_TABLE", value: "users" });
+    expect(fn.metadata.labels?.["nuclio.io/project-name"]).toBe("risk");
     expect(JSON.stringify(objects)).not.toContain("mlrun/mlrun");
+  });
+});
+
+describe("an MLRun serving function export with a Kafka queue", () => {
+  it("is refused until the queue names its broker: the importer keeps only the topic", async () => {
+    const fixtures = new URL("../../fixtures/mlrun/", import.meta.url);
+    const file = await graphFolder(
+      {
+        "function.yaml": await readFile(new URL("fraud-flow.yaml", fixtures), "utf8"),
+        "mlrun-mapping.yaml": await readFile(new URL("mapping.yaml", fixtures), "utf8"),
+      },
+      "function.yaml",
+    );
+    const doc = parseYaml(await readFile(file, "utf8")) as AnyFunctionDocument;
+    expect(() => renderServingFunction(doc, { namespace: "ml", file, image: "reg/sluice-nuclio:3" })).toThrow(
+      `step "to_stream", field stream: "kafka://fraud-scored" names no broker`,
+    );
   });
 });
 
