@@ -15,6 +15,7 @@ import { gatewayScenarios } from "./scenarios/gateway.js";
 import { memoryScenarios } from "./scenarios/memory.js";
 import { remoteScenarios } from "./scenarios/remote.js";
 import { remoteSoakScenarios } from "./scenarios/remote-soak.js";
+import { renderScenarios } from "./scenarios/render.js";
 import { streamScenarios } from "./scenarios/streams.js";
 
 const scenarios: Scenario[] = [
@@ -25,6 +26,7 @@ const scenarios: Scenario[] = [
   ...remoteSoakScenarios,
   ...streamScenarios,
   ...functionScenarios,
+  ...renderScenarios,
 ];
 const filter = process.argv[2];
 const selected = scenarios.filter((s) => (filter ? s.name.includes(filter) : !s.onlyWhenAsked));

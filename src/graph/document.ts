@@ -111,6 +111,12 @@ export interface QueueStep extends StepBase {
   kind: "queue";
   /** `kafka://topic`, `nats://subject`; with no broker configured, an in-process queue. */
   stream?: string;
+  /**
+   * `false`: this process only writes to the stream and starts no consumer for it; the steps
+   * behind the queue run where the stream is consumed (`sluice deploy` sets it in the
+   * gateway's copy, whose queue segments run in Nuclio functions). Default `true`.
+   */
+  consume?: boolean;
 }
 
 export interface ErrorStep extends StepBase, CodeRef {

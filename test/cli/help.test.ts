@@ -22,11 +22,16 @@ describe("sluice --help", () => {
     expect(stderr).toContain("unknown command 'nonsense'");
   });
 
-  it("says a command is not built yet and exits 2, without a stack trace", async () => {
-    const { code, stderr } = await sluice("deploy", "graph.yaml", "--dry-run");
+  it("says applying to a cluster is not built yet and exits 2, without a stack trace", async () => {
+    const { code, stderr } = await sluice(
+      "deploy",
+      "examples/enrichment/graph.yaml",
+      "--image",
+      "reg/sluice:1",
+    );
     expect(code).toBe(2);
     expect(stderr).toBe(
-      "sluice: `sluice deploy` is not built yet\nhint: see `sluice --help` for the commands that work today\n",
+      "sluice: applying to a cluster is not built yet\nhint: add --dry-run to print the objects (e.g. for `kubectl apply -f -`)\n",
     );
   });
 });

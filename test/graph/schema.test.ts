@@ -275,7 +275,7 @@ describe("valid documents pass", () => {
       when: "true",
     };
     const remote: Required<RemoteStep> = { ...remoteRoute, ...guards, fallback: "error" };
-    const queue: Required<QueueStep> = { ...base, kind: "queue", stream: "kafka://t" };
+    const queue: Required<QueueStep> = { ...base, kind: "queue", stream: "kafka://t", consume: false };
     const error: Required<Omit<ErrorStep, "class">> = {
       ...base,
       kind: "error",
@@ -341,6 +341,17 @@ describe("valid documents pass", () => {
       spec,
     };
     expect(validateDocument(document, "typed.json")).toEqual([]);
+  });
+});
+
+describe("a task placed in Nuclio", () => {
+  it("may leave out handler and class: its code runs in its function (sluice deploy writes such steps)", () => {
+    const yaml = graph`
+      steps:
+        parse: {placement: nuclio, nuclio: {url: "http://nuclio-g-parse:8080/"}}
+        models: {placement: nuclio, after: [parse], nuclio: {url: "http://nuclio-g-models:8080/{path}"}}
+    `;
+    expect(problemsOf(yaml)).toEqual([]);
   });
 });
 
@@ -416,6 +427,14 @@ describe("each mistake gives one line at the right place", () => {
       yaml: graph`
         steps:
           parse: {after: [x]}
+      `,
+      expected: [problem("/spec/steps/parse", 6, 'missing required field "handler" or "class"', "parse")],
+    },
+    {
+      mistake: "a task placed local without handler or class",
+      yaml: graph`
+        steps:
+          parse: {placement: local}
       `,
       expected: [problem("/spec/steps/parse", 6, 'missing required field "handler" or "class"', "parse")],
     },
