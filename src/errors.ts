@@ -48,6 +48,10 @@ export const errorCodes = {
   SLUICE_ERR_CLUSTER_NOT_FOUND: { status: 404, exitCode: 3 },
   /** Any other answer of the API server (a conflict, a 5xx). */
   SLUICE_ERR_CLUSTER: { status: 502, exitCode: 3 },
+  /** `sluice deploy --wait`: an object reported a failure (a NuclioFunction in state error, say). */
+  SLUICE_ERR_DEPLOY_NOT_READY: { status: 502, exitCode: 3 },
+  /** `sluice deploy --wait`: objects were still not ready when --timeout ran out. */
+  SLUICE_ERR_DEPLOY_TIMEOUT: { status: 504, exitCode: 3 },
 
   // The control plane (src/runtimes/render): turning functions and graphs into Kubernetes objects.
   /** A function or graph cannot be rendered: a field the target object cannot express, a missing image. */
