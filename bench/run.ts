@@ -9,6 +9,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { show } from "./lib/measure.js";
 import { judge, type Scenario, type ScenarioResult } from "./lib/scenario.js";
+import { controlPlaneScenarios } from "./scenarios/control-plane.js";
 import { executorScenarios } from "./scenarios/executor.js";
 import { functionScenarios } from "./scenarios/functions.js";
 import { gatewayScenarios } from "./scenarios/gateway.js";
@@ -27,6 +28,7 @@ const scenarios: Scenario[] = [
   ...streamScenarios,
   ...functionScenarios,
   ...renderScenarios,
+  ...controlPlaneScenarios,
 ];
 const filter = process.argv[2];
 const selected = scenarios.filter((s) => (filter ? s.name.includes(filter) : !s.onlyWhenAsked));

@@ -23,7 +23,9 @@ function rssMb(pid: number | undefined): number {
   return kb / 1024;
 }
 
-async function withBed<T>(work: (bed: Awaited<ReturnType<typeof startK8s>>, dir: string) => Promise<T>): Promise<T> {
+async function withBed<T>(
+  work: (bed: Awaited<ReturnType<typeof startK8s>>, dir: string) => Promise<T>,
+): Promise<T> {
   const dir = await mkdtemp(join(tmpdir(), "sluice-bench-k8s-"));
   const bed = await startK8s(dir, (line) => process.stderr.write(`${line}\n`));
   try {
@@ -90,15 +92,25 @@ export const controlPlaneScenarios: Scenario[] = [
         for (let round = 0; round < 3; round++) {
           // Each round in fresh namespaces, alternating which goes first.
           const [ours, bare] = [`bench-sluice-${round}`, `bench-bare-${round}`];
-          for (const name of [ours, bare]) await admin.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name } });
-          const objects = await renderGraph(join(dir, "graph.yaml"), { namespace: ours, image: "sluice/nuclio:bench" });
-          const bareObjects = (await renderGraph(join(dir, "graph.yaml"), { namespace: bare, image: "sluice/nuclio:bench" })) as ClusterObject[];
+          for (const name of [ours, bare])
+            await admin.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name } });
+          const objects = await renderGraph(join(dir, "graph.yaml"), {
+            namespace: ours,
+            image: "sluice/nuclio:bench",
+          });
+          const bareObjects = (await renderGraph(join(dir, "graph.yaml"), {
+            namespace: bare,
+            image: "sluice/nuclio:bench",
+          })) as ClusterObject[];
           functions = objects.filter((o) => o.kind === "NuclioFunction").length;
-          const runSluice = async () => sluiceRuns.push(await seconds(() => deploy(admin, objects, { namespace: ours })));
+          const runSluice = async () =>
+            sluiceRuns.push(await seconds(() => deploy(admin, objects, { namespace: ours })));
           const runBare = async () =>
-            bareRuns.push(await seconds(async () => {
-              for (const object of bareObjects) await admin.apply(object);
-            }));
+            bareRuns.push(
+              await seconds(async () => {
+                for (const object of bareObjects) await admin.apply(object);
+              }),
+            );
           if (round % 2 === 0) {
             await runSluice();
             await runBare();
