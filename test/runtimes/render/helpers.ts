@@ -41,25 +41,6 @@ export function specOf(object: KubeObject): Record<string, unknown> & {
   return object.spec as never;
 }
 
-/**
- * Lays a ConfigMap's keys out as a pod would see them at the mount, following the volume's
- * `items` (key → path): what a function (or the gateway) finds in its folder.
- */
-export async function mountConfigMap(
-  configMap: KubeObject,
-  items: readonly { key: string; path: string }[],
-  dir: string,
-): Promise<void> {
-  const data = (configMap.data ?? {}) as Record<string, string>;
-  const binary = (configMap.binaryData ?? {}) as Record<string, string>;
-  for (const { key, path } of items) {
-    const target = join(dir, path);
-    await mkdir(dirname(target), { recursive: true });
-    const text = data[key];
-    await writeFile(target, text ?? Buffer.from(binary[key] ?? "", "base64"));
-  }
-}
-
 /** A fresh folder, removed after the test. */
 export async function tempDir(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), "sluice-mount-"));

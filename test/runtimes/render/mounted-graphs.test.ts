@@ -5,39 +5,34 @@ import { describe, expect, it } from "vitest";
 import { type GraphDocument, loadGraph } from "../../../src/graph/index.js";
 import { FunctionHost } from "../../../src/runtimes/nuclio/index.js";
 import { type KubeObject, renderGraph } from "../../../src/runtimes/render/index.js";
+import {
+  type ConfigMapVolume,
+  configMapVolumes,
+  mountVolume,
+  pathInMount,
+} from "../../helpers/config-map-mount.js";
 import { memoryLogger } from "../../helpers/graphs.js";
-import { graphFolder, mountConfigMap, objectOf, specOf, stepsModule, tempDir } from "./helpers.js";
+import { graphFolder, objectOf, specOf, stepsModule, tempDir } from "./helpers.js";
 
 const tenSteps = fileURLToPath(new URL("../../fixtures/deploy/ten-steps/graph.yaml", import.meta.url));
 const options = { namespace: "ml", image: "reg/sluice-nuclio:1.0" };
 
-/** Mounts what a pod of `owner` sees and compiles its graph there, as the entry or `serve` would. */
-async function compileMounted(
-  objects: KubeObject[],
-  configMapName: string,
-  items: { key: string; path: string }[],
-  graphPath: string,
-) {
+/** Mounts what a pod of `owner` (a NuclioFunction or the gateway's Deployment) sees and compiles its graph there, as the entry or `serve` would. */
+async function compileMounted(objects: KubeObject[], owner: KubeObject, graphPath: string) {
   const dir = await tempDir();
-  await mountConfigMap(objectOf(objects, "ConfigMap", configMapName), items, dir);
+  await mountVolume(objects, volumeOf(owner), dir);
   const graph = await loadGraph(join(dir, graphPath), { logger: memoryLogger() });
   await graph.close();
   return graph.document;
 }
 
-function functionItems(fn: KubeObject) {
-  const configMap = specOf(fn).volumes[0]?.volume.configMap as
-    | { items: { key: string; path: string }[] }
-    | undefined;
-  return configMap?.items ?? [];
+function volumeOf(owner: KubeObject): ConfigMapVolume {
+  const [volume] = configMapVolumes(owner);
+  if (!volume) throw new Error(`${owner.metadata.name} mounts no ConfigMap`);
+  return volume;
 }
 
-function gatewayItems(objects: KubeObject[]) {
-  const deployment = objectOf(objects, "Deployment", "ten-steps-gateway") as unknown as {
-    spec: { template: { spec: { volumes: { configMap: { items: { key: string; path: string }[] } }[] } } };
-  };
-  return deployment.spec.template.spec.volumes[0]?.configMap.items ?? [];
-}
+const gatewayOf = (objects: KubeObject[]) => objectOf(objects, "Deployment", "ten-steps-gateway");
 
 describe("what a pod finds at its mount compiles as a graph", () => {
   it("in every step function of the ten-step graph, with its own task steps local and the others placed in Nuclio", async () => {
@@ -45,12 +40,11 @@ describe("what a pod finds at its mount compiles as a graph", () => {
     const functions = objects.filter((o) => o.kind === "NuclioFunction");
     expect(functions).toHaveLength(6);
     for (const fn of functions) {
-      const document = await compileMounted(
-        objects,
-        `${fn.metadata.name}-code`,
-        functionItems(fn),
-        "graph.json",
-      );
+      expect(volumeOf(fn)).toMatchObject({
+        configMap: `${fn.metadata.name}-code`,
+        mountPath: "/etc/sluice/graph",
+      });
+      const document = await compileMounted(objects, fn, "graph.json");
       const own = specOf(fn).env.find((e) => e.name === "SLUICE_FUNCTION")?.value;
       for (const [name, step] of Object.entries(document.spec.steps ?? {})) {
         // Queues, error handlers and routers are not functions: every copy keeps them as written.
@@ -67,12 +61,7 @@ describe("what a pod finds at its mount compiles as a graph", () => {
 
   it("in the gateway, where every deployed task is a call and the queue is only written to", async () => {
     const objects = await renderGraph(tenSteps, options);
-    const document: GraphDocument = await compileMounted(
-      objects,
-      "ten-steps-gateway",
-      gatewayItems(objects),
-      "graph.yaml",
-    );
+    const document: GraphDocument = await compileMounted(objects, gatewayOf(objects), "graph.yaml");
     const steps = document.spec.steps ?? {};
     expect(steps.publish).toEqual({
       kind: "queue",
@@ -92,7 +81,11 @@ describe("what a pod finds at its mount compiles as a graph", () => {
     expect(steps.route).toMatchObject({ kind: "router", type: "switch", after: ["score"], default: "low" });
     expect(steps.oops).toEqual({ kind: "error", handler: "./steps.mjs#oops" });
     // The gateway runs the router and the error handler itself: their module (and what it imports) is shipped.
-    expect(gatewayItems(objects).map((i) => i.path)).toEqual(["graph.yaml", "lib/math.mjs", "steps.mjs"]);
+    expect(volumeOf(gatewayOf(objects)).items.map((i) => i.path)).toEqual([
+      "graph.yaml",
+      "lib/math.mjs",
+      "steps.mjs",
+    ]);
   });
 });
 
@@ -102,13 +95,9 @@ describe("sluice's Nuclio entry opens what a step function mounts", () => {
     const hosted: Record<string, string[]> = {};
     for (const fn of objects.filter((o) => o.kind === "NuclioFunction")) {
       const dir = await tempDir();
-      await mountConfigMap(
-        objectOf(objects, "ConfigMap", `${fn.metadata.name}-code`),
-        functionItems(fn),
-        dir,
-      );
+      await mountVolume(objects, volumeOf(fn), dir);
       const env = Object.fromEntries(specOf(fn).env.map((e) => [e.name, e.value ?? ""]));
-      const mounted = (env.SLUICE_GRAPH ?? "").replace("/etc/sluice/graph", dir);
+      const mounted = pathInMount(env.SLUICE_GRAPH ?? "", volumeOf(fn), dir);
       const host = await FunctionHost.open(mounted, env.SLUICE_FUNCTION, memoryLogger());
       hosted[fn.metadata.name] = [...host.steps.keys()];
     }
