@@ -294,7 +294,7 @@ describe("sluice deploy against a real API server", () => {
     expect(denied.code).toBe(3);
     const first = denied.stderr.split("\n")[0] ?? "";
     expect(first).toMatch(
-      /^sluice: cannot (get|apply) NuclioProject .* is forbidden: User "system:serviceaccount:.*:nobody-[0-9a-f]+" cannot (get|patch) resource "nuclioprojects" in API group "nuclio.io"/,
+      /^sluice: cannot list NuclioProject in namespace t-[0-9a-f]+: nuclioprojects.nuclio.io is forbidden: User "system:serviceaccount:t-[0-9a-f]+:nobody-[0-9a-f]+" cannot list resource "nuclioprojects" in API group "nuclio.io" in the namespace "t-[0-9a-f]+"$/,
     );
   });
 });
