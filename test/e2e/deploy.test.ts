@@ -1,28 +1,18 @@
-import { execFile } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { describe, expect, inject, it } from "vitest";
 import { parse } from "yaml";
 import { type ClusterObject, watchObjects } from "../../src/runtimes/cluster/index.js";
+import { sluiceWithEnv } from "../helpers/cli.js";
 import { adminCluster, freshNamespace, unboundKubeconfig } from "../helpers/kubernetes.js";
 
-const bin = fileURLToPath(new URL("../../bin/sluice.js", import.meta.url));
 const tenSteps = fileURLToPath(new URL("../fixtures/deploy/ten-steps/", import.meta.url));
 const image = "registry.example/sluice-nuclio:test";
 
-async function sluice(kubeconfig: string, ...args: string[]) {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [bin, ...args], {
-      env: { ...process.env, KUBECONFIG: kubeconfig },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
+function sluice(kubeconfig: string, ...args: string[]) {
+  return sluiceWithEnv({ KUBECONFIG: kubeconfig }, ...args);
 }
 
 /** A copy of the ten-step graph's folder the test may edit. */
@@ -56,6 +46,48 @@ async function owned(namespace: string, graph = "ten-steps"): Promise<Map<string
 
 function versions(objects: Map<string, ClusterObject>): Record<string, string | undefined> {
   return Object.fromEntries([...objects].map(([key, o]) => [key, o.metadata.resourceVersion]));
+}
+
+function deployAndWait(namespace: string) {
+  const args = [
+    "deploy",
+    graphCopy(),
+    "--namespace",
+    namespace,
+    "--image",
+    image,
+    "--wait",
+    "--timeout",
+    "60s",
+  ];
+  return sluice(inject("kubeAdminConfig"), ...args);
+}
+
+/**
+ * Plays Nuclio's controller while `work` runs: each NuclioFunction created in `namespace` gets
+ * the `status` that `statusOf` gives it, as the real controller writes it after a build.
+ */
+async function playingNuclio(
+  namespace: string,
+  statusOf: (name: string) => { state: string; message?: string },
+  work: () => Promise<void>,
+): Promise<void> {
+  const admin = adminCluster();
+  const controller = watchObjects(
+    admin,
+    { apiVersion: "nuclio.io/v1beta1", kind: "NuclioFunction", namespace },
+    (type, fn) => {
+      if (type !== "ADDED") return;
+      const ref = { apiVersion: fn.apiVersion, kind: fn.kind, name: fn.metadata.name, namespace };
+      void admin.mergePatch(ref, { status: statusOf(fn.metadata.name) });
+    },
+  );
+  try {
+    await work();
+  } finally {
+    controller.stop();
+    await controller.closed;
+  }
 }
 
 describe("sluice deploy against a real API server", () => {
@@ -197,79 +229,33 @@ describe("sluice deploy against a real API server", () => {
 
   it("--wait names the function Nuclio reports in error, with its message, and exits 3", async () => {
     const namespace = await freshNamespace();
-    const admin = adminCluster();
-    // The test plays Nuclio's controller: every function becomes ready but `score`, which fails.
-    const controller = watchObjects(
-      admin,
-      { apiVersion: "nuclio.io/v1beta1", kind: "NuclioFunction", namespace },
-      (type, fn) => {
-        if (type !== "ADDED") return;
-        const failed = fn.metadata.name === "ten-steps-score";
-        const status = failed
+    await playingNuclio(
+      namespace,
+      (name) =>
+        name === "ten-steps-score"
           ? { state: "error", message: "image pull failed: registry.example not reachable" }
-          : { state: "ready" };
-        void admin.mergePatch(
-          { apiVersion: fn.apiVersion, kind: fn.kind, name: fn.metadata.name, namespace },
-          { status },
+          : { state: "ready" },
+      async () => {
+        const result = await deployAndWait(namespace);
+        expect(result.code).toBe(3);
+        expect(result.stderr).toMatch(
+          /sluice: NuclioFunction .*ten-steps-score is not ready: state error: image pull failed: registry.example not reachable/,
         );
       },
     );
-    try {
-      const result = await sluice(
-        inject("kubeAdminConfig"),
-        "deploy",
-        graphCopy(),
-        "--namespace",
-        namespace,
-        "--image",
-        image,
-        "--wait",
-        "--timeout",
-        "60s",
-      );
-      expect(result.code).toBe(3);
-      expect(result.stderr).toMatch(
-        /sluice: NuclioFunction .*ten-steps-score is not ready: state error: image pull failed: registry.example not reachable/,
-      );
-    } finally {
-      controller.stop();
-      await controller.closed;
-    }
   });
 
   it("--wait succeeds once every function is ready and the gateway is available", async () => {
     const namespace = await freshNamespace();
-    const admin = adminCluster();
-    const controller = watchObjects(
-      admin,
-      { apiVersion: "nuclio.io/v1beta1", kind: "NuclioFunction", namespace },
-      (type, fn) => {
-        if (type === "ADDED")
-          void admin.mergePatch(
-            { apiVersion: fn.apiVersion, kind: fn.kind, name: fn.metadata.name, namespace },
-            { status: { state: "ready" } },
-          );
+    await playingNuclio(
+      namespace,
+      () => ({ state: "ready" }),
+      async () => {
+        const result = await deployAndWait(namespace);
+        expect(result.stderr).toMatch(/Deployment .* ready/);
+        expect(result.code).toBe(0);
       },
     );
-    try {
-      const result = await sluice(
-        inject("kubeAdminConfig"),
-        "deploy",
-        graphCopy(),
-        "--namespace",
-        namespace,
-        "--image",
-        image,
-        "--wait",
-        "--timeout",
-        "60s",
-      );
-      expect(result.stderr).toMatch(/Deployment .* ready/);
-      expect(result.code).toBe(0);
-    } finally {
-      controller.stop();
-      await controller.closed;
-    }
   });
 
   it("deploys and deletes with the restricted control-plane role; without it, one line says what was denied", async () => {

@@ -1,28 +1,16 @@
-import { execFile } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { describe, expect, inject, it } from "vitest";
 import { FunctionStore } from "../../src/runtimes/index.js";
+import { sluiceWithEnv } from "../helpers/cli.js";
 import { adminCluster, freshNamespace, hasCondition, unboundKubeconfig } from "../helpers/kubernetes.js";
 
-const bin = fileURLToPath(new URL("../../bin/sluice.js", import.meta.url));
 const fixtures = fileURLToPath(new URL("../fixtures/cluster/", import.meta.url));
 
 /** Runs the built `sluice` against the test bed, with a store of the test's own. */
-async function sluice(env: Record<string, string>, ...args: string[]) {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [bin, ...args], {
-      env: { ...process.env, ...env },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const sluice = sluiceWithEnv;
 
 function testEnv(kubeconfig = inject("kubeAdminConfig")) {
   const home = mkdtempSync(join(tmpdir(), "sluice-home-"));
