@@ -63,7 +63,7 @@ describe("sluice --help", () => {
     );
     expect(code).toBe(3);
     expect(stderr).toBe(
-      "sluice: cannot get NuclioProject ml/enrichment: the API server at https://127.0.0.1:1 cannot be reached (ECONNREFUSED)\nhint: check the kubeconfig's server address and that the cluster is up\n",
+      "sluice: cannot list NuclioProject in namespace ml: the API server at https://127.0.0.1:1 cannot be reached (ECONNREFUSED)\nhint: check the kubeconfig's server address and that the cluster is up\n",
     );
   });
 });

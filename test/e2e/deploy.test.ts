@@ -111,7 +111,7 @@ describe("sluice deploy against a real API server", () => {
         image: string;
         env: { name: string; value?: string }[];
       };
-      expect(spec).toMatchObject({ runtime: "nodejs", handler: "entry:handler", image });
+      expect(spec).toMatchObject({ runtime: "nodejs", handler: "entry.cjs:handler", image });
       expect(spec.env).toContainEqual({
         name: "SLUICE_FUNCTION",
         value: fn.metadata.name.replace("ten-steps-", ""),

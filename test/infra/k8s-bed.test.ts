@@ -107,7 +107,7 @@ describe("the Kubernetes test bed", () => {
       metadata: { name: ref.name, namespace, labels: { "nuclio.io/project-name": "default" } },
       spec: {
         runtime: "nodejs",
-        handler: "entry:handler",
+        handler: "entry.cjs:handler",
         image: "sluice/nuclio:dev",
         triggers: { http: { kind: "http", numWorkers: 2 } },
       },

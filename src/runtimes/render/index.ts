@@ -18,4 +18,4 @@ export { type Placement, placedCopy } from "./placed-copy.js";
 export { type DeployPlan, type FunctionGroup, planDeployment } from "./plan.js";
 export { type GraphRenderOptions, renderGraph, renderGraphDocument } from "./render-graph.js";
 export { type FunctionRenderOptions, renderServingFunction } from "./serving-function.js";
-export { entryHandler, functionMountRoot } from "./step-function.js";
+export { entryHandler, entryHandlerDir, functionMountRoot } from "./step-function.js";

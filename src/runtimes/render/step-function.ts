@@ -18,8 +18,15 @@ import type { DeployPlan, FunctionGroup } from "./plan.js";
 
 /** Where a step function's ConfigMap is mounted: the graph's folder, rebuilt. */
 export const functionMountRoot = "/etc/sluice/graph";
-/** sluice's Nuclio entry, as Nuclio's Node runtime names a handler (`file:export`). */
-export const entryHandler = "entry:handler";
+/**
+ * sluice's Nuclio entry, as Nuclio's Node runtime names a handler (`file:export`). The
+ * processor joins the file to NUCLIO_HANDLER_DIR as it is, with no extension added, and the
+ * wrapper `require`s it: so the file is named with its extension, `entry.cjs` (a CommonJS
+ * shim: Node 20 cannot `require` sluice's ES modules).
+ */
+export const entryHandler = "entry.cjs:handler";
+/** Where sluice's Nuclio runtime image has the built entry (sluice installed at /opt/sluice). */
+export const entryHandlerDir = "/opt/sluice/dist/runtimes/nuclio";
 /** How long the entry lets an event run when SLUICE_EVENT_TIMEOUT is not set (src/runtimes/nuclio/entry.ts). */
 const entryDefaultTimeoutMs = 60_000;
 /** How long Nuclio waits past the entry's own deadline, so the entry answers 504 before Nuclio stops the worker. */
@@ -117,6 +124,7 @@ export function renderStepFunction(group: FunctionGroup, context: StepFunctionCo
       handler: entryHandler,
       image: context.image,
       env: [
+        { name: "NUCLIO_HANDLER_DIR", value: entryHandlerDir },
         { name: "SLUICE_GRAPH", value: mountPath(functionMountRoot, graphName) },
         { name: "SLUICE_FUNCTION", value: group.name },
         ...(entryTimeoutMs > entryDefaultTimeoutMs

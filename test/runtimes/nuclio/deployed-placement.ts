@@ -9,7 +9,7 @@ import {
   loadGraphText,
   parseDuration,
 } from "../../../src/graph/index.js";
-import { type KubeObject, renderGraph } from "../../../src/runtimes/render/index.js";
+import { entryHandlerDir, type KubeObject, renderGraph } from "../../../src/runtimes/render/index.js";
 import {
   type ConfigMapVolume,
   configMapVolumes,
@@ -69,10 +69,17 @@ async function startFunction(
     eventTimeout: string;
   };
   const [handlerFile, handlerName] = spec.handler.split(":");
-  // Nuclio's Node runtime loads `<file>` from the handler directory: the built entry is entry.cjs.
-  if (spec.runtime !== "nodejs" || `${handlerFile}.cjs` !== basename(entryFile) || !handlerName)
+  // Nuclio's Node runtime requires `<NUCLIO_HANDLER_DIR>/<file>` as written (no extension added):
+  // the rendered directory is the image's built entry folder, which here is dist/.
+  const handlerDir = spec.env.find((e) => e.name === "NUCLIO_HANDLER_DIR")?.value;
+  if (
+    spec.runtime !== "nodejs" ||
+    handlerDir !== entryHandlerDir ||
+    handlerFile !== basename(entryFile) ||
+    !handlerName
+  )
     throw new Error(
-      `${fn.metadata.name} runs ${spec.runtime} ${spec.handler}, not sluice's entry ${entryFile}`,
+      `${fn.metadata.name} runs ${spec.runtime} ${handlerDir}/${spec.handler}, not sluice's entry ${entryFile}`,
     );
   const volume = onlyVolume(fn);
   const dir = await mountDir(closers, volume, objects);

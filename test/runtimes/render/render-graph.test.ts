@@ -137,7 +137,7 @@ describe("a step function's NuclioFunction", () => {
     expect(objectOf(objects, "NuclioProject", "payments").apiVersion).toBe("nuclio.io/v1beta1");
     const spec = specOf(fn);
     expect(spec.runtime).toBe("nodejs");
-    expect(spec.handler).toBe("entry:handler");
+    expect(spec.handler).toBe("entry.cjs:handler");
     expect(spec.image).toBe("reg/sluice-nuclio:1.0");
     // Nuclio's controller deploys a function only in this state.
     expect(fn.status).toEqual({ state: "waitingForResourceConfiguration" });
@@ -210,7 +210,7 @@ describe("a step function's NuclioFunction", () => {
     expect(grouped.triggers.http).toEqual({ kind: "http", name: "http", numWorkers: 8 });
     const plain = specOf(objectOf(objects, "NuclioFunction", "shop-third"));
     expect(plain.eventTimeout).toBe("61000ms");
-    expect(plain.env.map((e) => e.name)).toEqual(["SLUICE_GRAPH", "SLUICE_FUNCTION"]);
+    expect(plain.env.map((e) => e.name)).toEqual(["NUCLIO_HANDLER_DIR", "SLUICE_GRAPH", "SLUICE_FUNCTION"]);
     expect(plain.triggers).toEqual({ http: { kind: "http", name: "http", numWorkers: 1 } });
     expect(JSON.stringify(objects)).not.toContain("maxWorkers");
   });

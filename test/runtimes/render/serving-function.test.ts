@@ -54,6 +54,7 @@ describe("a serving function deploys as its graph, with the function's Kubernete
     expect(spec.image).toBe("reg/sluice-nuclio:2.0");
     expect(spec.resources).toEqual(kube.resources);
     expect(spec.env).toEqual([
+      { name: "NUCLIO_HANDLER_DIR", value: "/opt/sluice/dist/runtimes/nuclio" },
       { name: "SLUICE_GRAPH", value: "/etc/sluice/graph/function.json" },
       { name: "SLUICE_FUNCTION", value: "first" },
       { name: "MODE", value: "strict" },
