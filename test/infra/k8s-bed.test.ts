@@ -203,6 +203,16 @@ describe("the Kubernetes test bed", () => {
     });
   });
 
+  it("says a kind the server does not serve may need its CRD", async () => {
+    const namespace = await freshNamespace();
+    const widget = { apiVersion: "example.com/v1", kind: "Widget", metadata: { name: "w", namespace } };
+    await expect(adminCluster().apply(widget)).rejects.toMatchObject({
+      code: "SLUICE_ERR_CLUSTER_NOT_FOUND",
+      message: `cannot apply Widget ${namespace}/w: the API server does not serve Widget (example.com/v1)`,
+      hint: "is the kind's CRD installed? deploy/crds/ has the ones sluice renders for",
+    });
+  });
+
   it("watches a Job's status changes and resumes after the connection is cut", async () => {
     const namespace = await freshNamespace();
     const admin = adminCluster();
