@@ -15,6 +15,7 @@ interface ServeFlags {
   bodyLimit: string;
   mapping?: string;
   grace: string;
+  crashOnError?: boolean;
 }
 
 function settingsOf(files: string[], flags: ServeFlags): ServeSettings {
@@ -33,6 +34,7 @@ function settingsOf(files: string[], flags: ServeFlags): ServeSettings {
     mapping: flags.mapping,
     version,
     graceMs: parseDurationFlag(flags.grace, "--grace"),
+    crashOnError: flags.crashOnError === true,
   };
 }
 
@@ -53,6 +55,10 @@ export function registerServe(program: Command): void {
     .option("--body-limit <size>", "largest request body", "4mb")
     .option("--mapping <file>", "class mapping for MLRun serving functions")
     .option("--grace <duration>", "how long a graceful stop may take before it is forced", "30s")
+    .option(
+      "--crash-on-error",
+      "exit (3) when user code throws outside a request (a timer, an unhandled rejection) instead of logging it and serving on",
+    )
     .action(async (files: string[], flags: ServeFlags) => {
       const settings = settingsOf(files, flags);
       // Loaded on demand, so `sluice --help` stays fast.

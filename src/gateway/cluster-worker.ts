@@ -11,6 +11,7 @@ import {
   type WorkerMessage,
   type WorkerRequest,
 } from "./cluster-messages.js";
+import { installCrashGuard } from "./crash-guard.js";
 import { type ServeSettings, serveLogger, startGateway } from "./serve.js";
 
 const settings = JSON.parse(process.env.SLUICE_SERVE_SETTINGS ?? "{}") as ServeSettings;
@@ -26,6 +27,7 @@ const ours = new Set<string>([
 
 try {
   const gateway = await startGateway(settings, logger, false);
+  installCrashGuard(logger, gateway.metrics, { crashOnError: settings.crashOnError === true });
   // The primary's /metrics gathers every worker's registry through prom-client's cluster support.
   // Constructing one installs prom-client's IPC listener that answers the primary.
   new AggregatorRegistry();

@@ -206,9 +206,26 @@ export class DataPlane {
     return served;
   }
 
-  #modelMetadata(_req: IncomingMessage, res: ServerResponse, p: Record<string, string | undefined>): void {
+  #modelMetadata(req: IncomingMessage, res: ServerResponse, p: Record<string, string | undefined>): void {
     const served = this.#servedModel(res, p);
-    if (served) sendJson(res, 200, served.model.metadata());
+    if (!served) return;
+    // metadata() is user code: whatever it throws, or returns that JSON cannot hold, is this
+    // request's 500, never the process's uncaught exception. (sendJson serialises before writing.)
+    try {
+      sendJson(res, 200, served.model.metadata());
+    } catch (error) {
+      const { key } = served.model;
+      this.options.logger.error(
+        { err: error, graph: served.graph.name, model: key },
+        "model metadata failed",
+      );
+      const why = error instanceof Error ? error.message : String(error);
+      sendError(
+        res,
+        new SluiceError("SLUICE_ERR_STEP_FAILED", `model "${key}" could not describe itself: ${why}`),
+        requestIdOf(req.headers),
+      );
+    }
   }
 
   #modelReady(_req: IncomingMessage, res: ServerResponse, p: Record<string, string | undefined>): void {

@@ -2,6 +2,7 @@ import pino from "pino";
 import { type CompiledGraph, type Logger, loadGraph, type QueueWriterFactory } from "../graph/index.js";
 import { QueueWriters } from "../triggers/index.js";
 import { compilerIn } from "./admin/index.js";
+import { installCrashGuard } from "./crash-guard.js";
 import { Gateway } from "./gateway.js";
 import { GatewayMetrics } from "./metrics/index.js";
 
@@ -21,6 +22,8 @@ export interface ServeSettings {
   version: string;
   /** How long a graceful stop may take before it is forced. */
   graceMs: number;
+  /** Exit (3) on an error user code throws outside any request, instead of logging and serving on. */
+  crashOnError?: boolean;
 }
 
 export function serveLogger(): Logger {
@@ -73,6 +76,7 @@ export async function runServe(settings: ServeSettings): Promise<number> {
   }
   const logger = serveLogger();
   const gateway = await startGateway(settings, logger);
+  installCrashGuard(logger, gateway.metrics, { crashOnError: settings.crashOnError === true });
   announce(gateway, settings);
   return new Promise<number>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
