@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { SluiceError } from "../errors.js";
 import type { ServeSettings } from "../gateway/serve.js";
 import { version } from "../version.js";
 import { parseDurationFlag, parsePort, parsePositiveInt, parseSize } from "./options.js";
@@ -27,7 +28,7 @@ function settingsOf(files: string[], flags: ServeFlags): ServeSettings {
     adminPort: parsePort(flags.adminPort, "--admin-port"),
     adminHost: flags.adminHost,
     adminToken: flags.adminToken ?? process.env.SLUICE_ADMIN_TOKEN,
-    workers: parsePositiveInt(flags.workers, "--workers"),
+    workers: parseWorkers(flags.workers),
     timeoutMs,
     maxTimeoutMs: Math.max(timeoutMs, parseDurationFlag(flags.maxTimeout, "--max-timeout")),
     bodyLimit: parseSize(flags.bodyLimit, "--body-limit"),
@@ -36,6 +37,17 @@ function settingsOf(files: string[], flags: ServeFlags): ServeSettings {
     graceMs: parseDurationFlag(flags.grace, "--grace"),
     crashOnError: flags.crashOnError === true,
   };
+}
+
+/** The most processes `--workers` may ask for: beyond that a typo (`--workers 1000`) forks a storm. */
+export const maxWorkers = 64;
+
+function parseWorkers(value: string): number {
+  const workers = parsePositiveInt(value, "--workers");
+  if (workers > maxWorkers) {
+    throw new SluiceError("SLUICE_ERR_USAGE", `--workers must be at most ${maxWorkers}, got "${value}"`);
+  }
+  return workers;
 }
 
 /** `sluice serve <graph>...`: the data plane, the admin plane, and the graphs' triggers. */

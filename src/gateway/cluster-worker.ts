@@ -6,6 +6,7 @@
 import { AggregatorRegistry } from "prom-client";
 import { localControl } from "./admin/index.js";
 import {
+  type PostedGraph,
   type SerializedError,
   serializeError,
   type WorkerMessage,
@@ -25,8 +26,19 @@ const ours = new Set<string>([
   "metrics-json",
 ] satisfies WorkerRequest["type"][]);
 
+/** The primary sends the graphs posted so far before anything else; a worker starts with them. */
+const posted = await new Promise<PostedGraph[]>((resolve) => {
+  const first = (message: WorkerRequest) => {
+    if (message.type !== "posted") return;
+    process.off("message", first);
+    resolve(message.graphs);
+  };
+  process.on("message", first);
+  send({ type: "hello" });
+});
+
 try {
-  const gateway = await startGateway(settings, logger, false);
+  const gateway = await startGateway(settings, logger, false, posted);
   installCrashGuard(logger, gateway.metrics, { crashOnError: settings.crashOnError === true });
   // The primary's /metrics gathers every worker's registry through prom-client's cluster support.
   // Constructing one installs prom-client's IPC listener that answers the primary.
@@ -47,6 +59,7 @@ try {
   process.on("SIGTERM", stop);
   process.on("message", (request: WorkerRequest) => {
     if (request.type === "shutdown") return stop();
+    if (request.type === "posted") return; // only read before starting
     // prom-client's metrics requests share this channel; they are not ours to answer.
     if (!ours.has(request.type)) return;
     const answer = async (): Promise<unknown> => {

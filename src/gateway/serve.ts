@@ -2,6 +2,7 @@ import pino from "pino";
 import { type CompiledGraph, type Logger, loadGraph, type QueueWriterFactory } from "../graph/index.js";
 import { QueueWriters } from "../triggers/index.js";
 import { compilerIn } from "./admin/index.js";
+import type { PostedGraph } from "./cluster-messages.js";
 import { installCrashGuard } from "./crash-guard.js";
 import { Gateway } from "./gateway.js";
 import { GatewayMetrics } from "./metrics/index.js";
@@ -38,6 +39,7 @@ export async function startGateway(
   settings: ServeSettings,
   logger: Logger,
   adminPort: number | false = settings.adminPort,
+  posted: readonly PostedGraph[] = [],
 ): Promise<Gateway> {
   const metrics = new GatewayMetrics();
   const observeStep = metrics.stepRecorder.bind(metrics);
@@ -52,6 +54,16 @@ export async function startGateway(
   };
   const graphs: CompiledGraph[] = [];
   for (const file of settings.files) graphs.push(await loadGraph(file, options));
+  // Module paths in posted documents resolve from where `sluice serve` was started.
+  const compile = compilerIn(process.cwd(), options);
+  // A worker started after graphs were posted gets them too (a posted graph replaces the
+  // command-line graph of the same name, as it did in the workers that saw the post).
+  for (const { name, text, format } of posted) {
+    const graph = await compile(text, format);
+    const at = graphs.findIndex((g) => g.name === name);
+    if (at === -1) graphs.push(graph);
+    else graphs[at] = graph;
+  }
   for (const graph of graphs) await graph.start();
   return Gateway.start(graphs, {
     ...settings,
@@ -60,8 +72,7 @@ export async function startGateway(
     metrics,
     queueWriters,
     ...(settings.adminToken ? { adminToken: settings.adminToken } : {}),
-    // Module paths in posted documents resolve from where `sluice serve` was started.
-    compile: compilerIn(process.cwd(), options),
+    compile,
   });
 }
 
