@@ -5,6 +5,7 @@ import {
   encodeBinaryResponse,
   INFERENCE_HEADER_CONTENT_LENGTH,
   type InferResponse,
+  jsonSafeBytes,
 } from "../graph/oip/index.js";
 import { sendError, sendJson, statusOf } from "./http/respond.js";
 import type { GatewayMetrics, GraphMeters } from "./metrics/index.js";
@@ -198,7 +199,7 @@ export class GraphCaller {
       });
       res.end(body);
     } else {
-      sendJson(res, 200, result, requestId);
+      sendJson(res, 200, jsonSafeBytes(result), requestId);
     }
   }
 }

@@ -13,7 +13,7 @@ export {
   INFERENCE_HEADER_CONTENT_LENGTH,
 } from "./binary.js";
 export { parseInferRequest } from "./request.js";
-export { errorBody, inferResponse, normaliseOutputs } from "./response.js";
+export { errorBody, inferResponse, jsonSafeBytes, normaliseOutputs } from "./response.js";
 export {
   DATATYPES,
   type Datatype,

@@ -173,7 +173,7 @@ function badElement(
     datatype === "BOOL"
       ? "true or false"
       : datatype === "BYTES"
-        ? "a string"
+        ? "a string (or a Buffer)"
         : range
           ? `an integer in [${range[0]}, ${range[1]}]`
           : datatype === "INT64"
@@ -200,7 +200,7 @@ function checkElements(data: unknown[], datatype: Datatype, subject: string, cod
   } else if (datatype === "BOOL") {
     for (; i < data.length; i++) if (typeof data[i] !== "boolean") break;
   } else if (datatype === "BYTES") {
-    for (; i < data.length; i++) if (typeof data[i] !== "string") break;
+    for (; i < data.length; i++) if (typeof data[i] !== "string" && !Buffer.isBuffer(data[i])) break;
   } else if (datatype === "INT64" || datatype === "UINT64") {
     const signed = datatype === "INT64";
     for (; i < data.length; i++) if (!is64BitInteger(data[i], signed)) break;
