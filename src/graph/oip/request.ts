@@ -173,7 +173,7 @@ function badElement(
     datatype === "BOOL"
       ? "true or false"
       : datatype === "BYTES"
-        ? "a string (or a Buffer)"
+        ? "a string"
         : range
           ? `an integer in [${range[0]}, ${range[1]}]`
           : datatype === "INT64"
