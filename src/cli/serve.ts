@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import type { Command } from "commander";
 import { SluiceError } from "../errors.js";
 import type { ServeSettings } from "../gateway/serve.js";
@@ -17,17 +18,32 @@ interface ServeFlags {
   mapping?: string;
   grace: string;
   crashOnError?: boolean;
+  moduleRoot: string[];
+}
+
+/** True for an address only this machine can reach. */
+export function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 function settingsOf(files: string[], flags: ServeFlags): ServeSettings {
   const timeoutMs = parseDurationFlag(flags.timeout, "--timeout");
+  const adminToken = flags.adminToken ?? process.env.SLUICE_ADMIN_TOKEN;
+  // The admin plane loads graphs, and so runs code: reachable from elsewhere, it needs a token.
+  if (!isLoopback(flags.adminHost) && !adminToken) {
+    throw new SluiceError(
+      "SLUICE_ERR_USAGE",
+      `--admin-host ${flags.adminHost} is reachable from other machines: set --admin-token (or SLUICE_ADMIN_TOKEN) too`,
+      { hint: "the admin plane loads graphs, which run code as this server's user" },
+    );
+  }
   return {
     files,
     port: parsePort(flags.port, "--port"),
     host: flags.host,
     adminPort: parsePort(flags.adminPort, "--admin-port"),
     adminHost: flags.adminHost,
-    adminToken: flags.adminToken ?? process.env.SLUICE_ADMIN_TOKEN,
+    adminToken,
     workers: parseWorkers(flags.workers),
     timeoutMs,
     maxTimeoutMs: Math.max(timeoutMs, parseDurationFlag(flags.maxTimeout, "--max-timeout")),
@@ -36,6 +52,7 @@ function settingsOf(files: string[], flags: ServeFlags): ServeSettings {
     version,
     graceMs: parseDurationFlag(flags.grace, "--grace"),
     crashOnError: flags.crashOnError === true,
+    moduleRoots: flags.moduleRoot.length > 0 ? flags.moduleRoot.map((dir) => resolve(dir)) : [process.cwd()],
   };
 }
 
@@ -67,6 +84,12 @@ export function registerServe(program: Command): void {
     .option("--body-limit <size>", "largest request body", "4mb")
     .option("--mapping <file>", "class mapping for MLRun serving functions")
     .option("--grace <duration>", "how long a graceful stop may take before it is forced", "30s")
+    .option(
+      "--module-root <dir>",
+      "a folder step modules may be loaded from besides each graph's own folder (repeatable; default: the working directory)",
+      (dir: string, all: string[]) => [...all, dir],
+      [] as string[],
+    )
     .option(
       "--crash-on-error",
       "exit (3) when user code throws outside a request (a timer, an unhandled rejection) instead of logging it and serving on",

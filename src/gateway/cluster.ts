@@ -23,7 +23,10 @@ export async function runCluster(settings: ServeSettings): Promise<number> {
   const logger = serveLogger();
   // Fail fast, with the problems, before forking N processes that would all fail alike.
   for (const file of settings.files) {
-    const problems = await checkGraphFile(file, settings.mapping ? { mapping: settings.mapping } : {});
+    const problems = await checkGraphFile(file, {
+      ...(settings.mapping ? { mapping: settings.mapping } : {}),
+      ...(settings.moduleRoots ? { moduleRoots: settings.moduleRoots } : {}),
+    });
     if (problems.length > 0) throw new GraphInvalidError(problems);
   }
 

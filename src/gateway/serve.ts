@@ -25,6 +25,11 @@ export interface ServeSettings {
   graceMs: number;
   /** Exit (3) on an error user code throws outside any request, instead of logging and serving on. */
   crashOnError?: boolean;
+  /**
+   * Folders step modules may be loaded from besides each graph file's folder tree (default:
+   * the working directory). Graphs posted to the admin plane may use only these.
+   */
+  moduleRoots?: string[];
 }
 
 export function serveLogger(): Logger {
@@ -50,6 +55,7 @@ export async function startGateway(
     observeStep,
     observeBreaker: metrics.breakerRecorder.bind(metrics),
     queueWriter,
+    moduleRoots: settings.moduleRoots ?? [process.cwd()],
     ...(settings.mapping ? { mapping: settings.mapping } : {}),
   };
   const graphs: CompiledGraph[] = [];
