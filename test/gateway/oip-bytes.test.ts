@@ -31,7 +31,7 @@ describe("BYTES tensors round-trip byte for byte", () => {
     });
     const [image] = decodeBinaryRequest(body, headerLength).inputs;
     expect(Buffer.isBuffer(image?.data[0])).toBe(true);
-    expect((image?.data[0] as Buffer).equals(jpeg)).toBe(true);
+    expect((image as { data: Buffer[] }).data[0]?.equals(jpeg)).toBe(true);
     expect(image?.data[1]).toBe("plain text");
   });
 

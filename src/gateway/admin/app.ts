@@ -197,7 +197,10 @@ function hostNameOf(host: string): string {
 function loopbackHostOnly(req: Request, res: Response, next: NextFunction): void {
   const host = req.get("host") ?? "";
   const name = hostNameOf(host);
-  if (name === "localhost" || name === "::1" || /^127\.\d+\.\d+\.\d+$/.test(name)) return next();
+  if (name === "localhost" || name === "::1" || /^127\.\d+\.\d+\.\d+$/.test(name)) {
+    next();
+    return;
+  }
   const error = `Host "${host}" is not a loopback name: without --admin-token the admin plane answers only localhost, 127.0.0.1 and [::1]`;
   res.locals.error = error;
   res.status(403).json({ error });
