@@ -1,6 +1,12 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import {
+  createServer,
+  METHODS as httpMethods,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from "node:http";
 import { type AddressInfo, Server as NetServer } from "node:net";
-import FindMyWay, { type HTTPVersion } from "find-my-way";
+import FindMyWay, { type HTTPMethod, type HTTPVersion } from "find-my-way";
 import { SluiceError } from "../errors.js";
 import type { CompiledGraph, Logger } from "../graph/index.js";
 import {
@@ -132,7 +138,15 @@ export class DataPlane {
   #on(method: "GET" | "POST" | "ALL", paths: string[], handler: Handler): void {
     for (const path of paths) {
       if (method === "ALL") this.#router.all(path, handler as never);
-      else this.#router.on(method, path, handler as never);
+      else {
+        this.#router.on(method, path, handler as never);
+        // HEAD answers like GET (node:http sends no body); every other method is a 405.
+        if (method === "GET") this.#router.on("HEAD", path, handler as never);
+        const allow = method === "GET" ? "GET, HEAD" : method;
+        const others = METHODS.filter((m) => m !== method && !(method === "GET" && m === "HEAD"));
+        this.#router.on(others as HTTPMethod[], path, ((req: IncomingMessage, res: ServerResponse) =>
+          methodNotAllowed(req, res, allow)) as never);
+      }
       this.#routed.add(firstSegment(path));
     }
   }
@@ -156,7 +170,8 @@ export class DataPlane {
       sendJson(res, 200, {
         name: "sluice",
         version: this.options.version,
-        extensions: ["binary_tensor_data", "model_repository"],
+        // Not model_repository: /v2/repository/* is not implemented (see RELIABILITY.md).
+        extensions: ["binary_tensor_data"],
       }),
     );
     this.#on("GET", ["/v2/models"], (_req, res) =>
@@ -190,6 +205,16 @@ export class DataPlane {
     };
     // `/graphs/<name>` and `/graphs/<name>/` (the router drops a trailing slash) are its root.
     this.#on("ALL", ["/graphs/:graph", "/graphs/:graph/*"], named);
+    // Every other /v2/... path is the protocol's namespace, never the default graph's: a
+    // repository call, a typo or a path with `//` or `..` is a 404, not a graph run.
+    this.#on("ALL", ["/v2/*"], (req, res) => {
+      req.resume();
+      sendError(
+        res,
+        new SluiceError("SLUICE_ERR_ROUTE_NOT_FOUND", `no Open Inference Protocol endpoint at ${pathOf(req)}`),
+        requestIdOf(req.headers),
+      );
+    });
   }
 
   #servedModel(res: ServerResponse, p: Record<string, string | undefined>) {
@@ -307,6 +332,22 @@ export class DataPlane {
     if (statusOf(error) === 413) res.setHeader("connection", "close");
     sendError(res, error, requestIdOf(req.headers));
   }
+}
+
+/** Every method node:http parses (the router knows the same list): an OIP path answers each. */
+const METHODS: readonly string[] = httpMethods;
+
+/** 405 with `Allow`, for a method an OIP path does not define. */
+function methodNotAllowed(req: IncomingMessage, res: ServerResponse, allow: string): void {
+  req.resume(); // a body nobody will read must not stall the connection
+  res.setHeader("allow", allow);
+  sendError(
+    res,
+    new SluiceError("SLUICE_ERR_USAGE", `${req.method} is not allowed on ${pathOf(req)} (allowed: ${allow})`, {
+      status: 405,
+    }),
+    requestIdOf(req.headers),
+  );
 }
 
 /** `/v2` of `/v2/models/:model`. */
