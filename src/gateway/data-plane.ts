@@ -211,7 +211,10 @@ export class DataPlane {
       req.resume();
       sendError(
         res,
-        new SluiceError("SLUICE_ERR_ROUTE_NOT_FOUND", `no Open Inference Protocol endpoint at ${pathOf(req)}`),
+        new SluiceError(
+          "SLUICE_ERR_ROUTE_NOT_FOUND",
+          `no Open Inference Protocol endpoint at ${pathOf(req)}`,
+        ),
         requestIdOf(req.headers),
       );
     });
@@ -343,9 +346,13 @@ function methodNotAllowed(req: IncomingMessage, res: ServerResponse, allow: stri
   res.setHeader("allow", allow);
   sendError(
     res,
-    new SluiceError("SLUICE_ERR_USAGE", `${req.method} is not allowed on ${pathOf(req)} (allowed: ${allow})`, {
-      status: 405,
-    }),
+    new SluiceError(
+      "SLUICE_ERR_USAGE",
+      `${req.method} is not allowed on ${pathOf(req)} (allowed: ${allow})`,
+      {
+        status: 405,
+      },
+    ),
     requestIdOf(req.headers),
   );
 }
