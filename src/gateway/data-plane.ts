@@ -11,8 +11,13 @@ import { SluiceError } from "../errors.js";
 import type { CompiledGraph, Logger } from "../graph/index.js";
 import {
   binaryOutputsFor,
+  checkDeclaredInputs,
+  declaredInputsOf,
   decodeBinaryRequest,
   INFERENCE_HEADER_CONTENT_LENGTH,
+  type InferRequest,
+  parseInferRequest,
+  type TensorMetadata,
 } from "../graph/oip/index.js";
 import { GraphCaller } from "./graph-call.js";
 import { collectBody, isJsonType, parseJsonBody } from "./http/body.js";
@@ -267,15 +272,14 @@ export class DataPlane {
     const served = this.#servedModel(res, p);
     if (!served) return;
     collectBody(req, this.options.bodyLimit, (error, raw) => {
-      let body: unknown;
+      let body: InferRequest;
       let binary: ReturnType<typeof binaryOutputsFor> | undefined;
       try {
         if (error) throw error;
         const headerLength = req.headers[INFERENCE_HEADER_CONTENT_LENGTH];
         if (headerLength !== undefined) {
-          const request = decodeBinaryRequest(raw, Number(headerLength));
-          body = request;
-          binary = binaryOutputsFor(request);
+          body = decodeBinaryRequest(raw, Number(headerLength));
+          binary = binaryOutputsFor(body);
         } else {
           const type = req.headers["content-type"];
           if (type !== undefined && !isJsonType(type)) {
@@ -285,9 +289,13 @@ export class DataPlane {
               { status: 415 },
             );
           }
-          body = parseJsonBody(raw);
+          // Validated here, before any step: a caller's mistake is a 400 quoting what they sent,
+          // never a pre-processing step's 500. The model step does not check it again.
+          body = parseInferRequest(parseJsonBody(raw));
         }
+        checkDeclaredInputs(body, this.#declaredInputs(served.model), served.model.key);
       } catch (refused) {
+        if (statusOf(refused) < 500) this.#caller.refused(served.graph);
         this.#refuse(req, res, refused);
         return;
       }
@@ -298,6 +306,18 @@ export class DataPlane {
       }
       this.#caller.call(req, res, served.graph, pathOf(req), body, binary);
     });
+  }
+
+  /** What each model declares as inputs, read once (metadata() is user code, and static). */
+  readonly #declared = new WeakMap<object, TensorMetadata[]>();
+
+  #declaredInputs(model: { metadata(): { inputs?: unknown } }): TensorMetadata[] {
+    let declared = this.#declared.get(model);
+    if (declared === undefined) {
+      declared = declaredInputsOf(() => model.metadata());
+      this.#declared.set(model, declared);
+    }
+    return declared;
   }
 
   #defaultGraph(req: IncomingMessage, res: ServerResponse): void {

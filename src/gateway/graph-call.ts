@@ -161,6 +161,12 @@ export class GraphCaller {
     if (meters) meters.ok.value++;
   }
 
+  /** A request for `graph` refused at the edge (its body broke the protocol): a client error. */
+  refused(graph: CompiledGraph): void {
+    const meters = this.#metersOf(graph.name);
+    if (meters) meters.clientError.value++;
+  }
+
   #metersOf(graph: string): GraphMeters | undefined {
     let meters = this.#meters.get(graph);
     if (meters === undefined && this.options.metrics) {
