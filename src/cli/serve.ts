@@ -19,6 +19,7 @@ interface ServeFlags {
   grace: string;
   crashOnError?: boolean;
   moduleRoot: string[];
+  headerTimeout: string;
 }
 
 /** True for an address only this machine can reach. */
@@ -51,6 +52,7 @@ function settingsOf(files: string[], flags: ServeFlags): ServeSettings {
     mapping: flags.mapping,
     version,
     graceMs: parseDurationFlag(flags.grace, "--grace"),
+    headersTimeoutMs: parseDurationFlag(flags.headerTimeout, "--header-timeout"),
     crashOnError: flags.crashOnError === true,
     moduleRoots: flags.moduleRoot.length > 0 ? flags.moduleRoot.map((dir) => resolve(dir)) : [process.cwd()],
   };
@@ -83,6 +85,7 @@ export function registerServe(program: Command): void {
     .option("--max-timeout <duration>", "the most a caller may ask for with x-request-timeout", "300s")
     .option("--body-limit <size>", "largest request body", "4mb")
     .option("--mapping <file>", "class mapping for MLRun serving functions")
+    .option("--header-timeout <duration>", "how long a client may take to send its request headers", "10s")
     .option("--grace <duration>", "how long a graceful stop may take before it is forced", "30s")
     .option(
       "--module-root <dir>",

@@ -6,6 +6,7 @@ import {
   type ServerResponse,
 } from "node:http";
 import { type AddressInfo, Server as NetServer } from "node:net";
+import type { Duplex } from "node:stream";
 import FindMyWay, { type HTTPMethod, type HTTPVersion } from "find-my-way";
 import { SluiceError } from "../errors.js";
 import type { CompiledGraph, Logger } from "../graph/index.js";
@@ -24,7 +25,7 @@ import { collectBody, isJsonType, parseJsonBody } from "./http/body.js";
 import { sendError, sendJson, statusOf } from "./http/respond.js";
 import type { GatewayMetrics } from "./metrics/index.js";
 import type { GraphRegistry } from "./registry.js";
-import { requestIdOf } from "./request-context.js";
+import { newRequestId, requestIdOf } from "./request-context.js";
 
 export interface DataPlaneOptions {
   /** Largest request body accepted, in bytes (413 beyond). */
@@ -37,6 +38,8 @@ export interface DataPlaneOptions {
   metrics?: GatewayMetrics;
   /** Reported by `GET /v2`. */
   version: string;
+  /** How long a client may take to send its headers (default 10 s, at most `timeoutMs`). */
+  headersTimeoutMs?: number;
 }
 
 type Handler = (
@@ -73,7 +76,18 @@ export class DataPlane {
       defaultRoute: (req, res) => this.#defaultGraph(req, res),
     });
     this.#routes();
-    this.server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => this.#handle(req, res));
+    this.server = createServer(
+      {
+        keepAliveTimeout: 65_000,
+        // Slow clients may not hold sockets: headers must arrive within headersTimeout, the
+        // whole request (its body included) within the request deadline, checked each second.
+        headersTimeout: Math.min(options.headersTimeoutMs ?? 10_000, options.timeoutMs),
+        requestTimeout: options.timeoutMs,
+        connectionsCheckingInterval: 1_000,
+      },
+      (req, res) => this.#handle(req, res),
+    );
+    this.server.on("clientError", answerClientError);
   }
 
   get state(): DataPlaneState {
@@ -118,7 +132,7 @@ export class DataPlane {
   #handle(req: IncomingMessage, res: ServerResponse): void {
     if (this.#state !== "serving") {
       res.setHeader("connection", "close");
-      sendJson(res, 503, { error: "the server is shutting down" });
+      sendJson(res, 503, { error: "the server is shutting down" }, requestIdOf(req.headers));
       return;
     }
     this.#active++;
@@ -130,7 +144,11 @@ export class DataPlane {
     }
     const model = req.method === "POST" ? inferModelOf(url) : undefined;
     if (model !== undefined) this.#infer(req, res, { model });
-    else this.#router.lookup(req, res);
+    else {
+      // Every answer carries x-request-id; graph calls set their own (the hot paths skip this).
+      res.setHeader("x-request-id", requestIdOf(req.headers));
+      this.#router.lookup(req, res);
+    }
   }
 
   #finished(): void {
@@ -229,6 +247,7 @@ export class DataPlane {
     const name = p.model ?? "";
     const served = this.registry.model(name, p.version);
     if (!served) {
+      if (!res.hasHeader("x-request-id")) res.setHeader("x-request-id", requestIdOf(res.req.headers));
       const wanted = p.version === undefined ? name : `${name}:${p.version}`;
       const known = [...this.registry.models.keys()].join(", ") || "none";
       sendError(
@@ -278,6 +297,12 @@ export class DataPlane {
         if (error) throw error;
         const headerLength = req.headers[INFERENCE_HEADER_CONTENT_LENGTH];
         if (headerLength !== undefined) {
+          if (typeof headerLength !== "string" || !/^\d{1,10}$/.test(headerLength)) {
+            throw new SluiceError(
+              "SLUICE_ERR_INPUT",
+              `Inference-Header-Content-Length must be a decimal number of bytes, got "${headerLength}"`,
+            );
+          }
           body = decodeBinaryRequest(raw, Number(headerLength));
           binary = binaryOutputsFor(body);
         } else {
@@ -355,6 +380,30 @@ export class DataPlane {
     if (statusOf(error) === 413) res.setHeader("connection", "close");
     sendError(res, error, requestIdOf(req.headers));
   }
+}
+
+/** Node's own refusals (bad request line, headers too large, too slow), with the `{error}` body. */
+const clientErrors: Record<string, [number, string]> = {
+  HPE_HEADER_OVERFLOW: [431, "the request's headers are too large"],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, "the request took too long to arrive"],
+  ERR_HTTP_HEADERS_TIMEOUT: [408, "the request's headers took too long to arrive"],
+};
+
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (!socket.writable || error.code === "ECONNRESET") {
+    socket.destroy();
+    return;
+  }
+  const [status, message] = clientErrors[error.code ?? ""] ?? [
+    400,
+    `the request is not valid HTTP (${error.code ?? error.message})`,
+  ];
+  const body = JSON.stringify({ error: message });
+  const reason =
+    status === 431 ? "Request Header Fields Too Large" : status === 408 ? "Request Timeout" : "Bad Request";
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nx-request-id: ${newRequestId()}\r\nconnection: close\r\n\r\n${body}`,
+  );
 }
 
 /** Every method node:http parses (the router knows the same list): an OIP path answers each. */

@@ -87,7 +87,14 @@ export class GraphCaller {
     const requestId = requestIdOf(headers);
     headers["x-request-id"] = requestId;
     headers.traceparent = traceparentOf(headers);
-    const deadlineMs = deadlineMsOf(headers, this.options.timeoutMs, this.options.maxTimeoutMs);
+    let deadlineMs: number;
+    try {
+      deadlineMs = deadlineMsOf(headers, this.options.timeoutMs, this.options.maxTimeoutMs);
+    } catch (refused) {
+      this.refused(graph);
+      sendError(res, refused, requestId);
+      return;
+    }
     const time = Date.now();
     const event: GraphEvent = {
       id: requestId,

@@ -30,6 +30,8 @@ export interface ServeSettings {
    * the working directory). Graphs posted to the admin plane may use only these.
    */
   moduleRoots?: string[];
+  /** How long a client may take to send its request headers (default 10 s). */
+  headersTimeoutMs?: number;
 }
 
 export function serveLogger(): Logger {
