@@ -78,7 +78,7 @@ describe("caller mistakes get a clear 4xx quoting what was sent", () => {
     const file = join(dir, "long.yaml");
     writeFileSync(
       file,
-      "apiVersion: sluice/v1\nkind: Graph\nmetadata: {name: long}\nspec:\n  steps:\n    a: {handler: builtin:set, timeout: 1000h}\n",
+      "apiVersion: sluice/v1\nkind: Graph\nmetadata: {name: long}\nspec:\n  steps:\n    a: {handler: builtin:set, args: {fields: {a: 1}}, timeout: 1000h}\n",
     );
     const validated = await sluice("validate", file);
     expect(validated.code).toBe(1);
