@@ -538,7 +538,7 @@ describe("each mistake gives one line at the right place", () => {
     {
       mistake: "a wrong apiVersion",
       yaml: `apiVersion: sluice/v2\nkind: Graph\nmetadata: {name: test}\nspec: {steps: {}}\n`,
-      expected: [problem("/apiVersion", 1, "must be sluice/v1")],
+      expected: [problem("/apiVersion", 1, 'must be sluice/v1, not "sluice/v2"')],
     },
     {
       mistake: "a name that is not a Kubernetes name",
