@@ -20,6 +20,7 @@ interface ServeFlags {
   crashOnError?: boolean;
   moduleRoot: string[];
   headerTimeout: string;
+  allowFailedModels?: boolean;
 }
 
 /** True for an address only this machine can reach. */
@@ -53,6 +54,7 @@ function settingsOf(files: string[], flags: ServeFlags): ServeSettings {
     version,
     graceMs: parseDurationFlag(flags.grace, "--grace"),
     headersTimeoutMs: parseDurationFlag(flags.headerTimeout, "--header-timeout"),
+    allowFailedModels: flags.allowFailedModels === true,
     crashOnError: flags.crashOnError === true,
     moduleRoots: flags.moduleRoot.length > 0 ? flags.moduleRoot.map((dir) => resolve(dir)) : [process.cwd()],
   };
@@ -92,6 +94,10 @@ export function registerServe(program: Command): void {
       "a folder step modules may be loaded from besides each graph's own folder (repeatable; default: the working directory)",
       (dir: string, all: string[]) => [...all, dir],
       [] as string[],
+    )
+    .option(
+      "--allow-failed-models",
+      "keep serving when a model fails to load (its infer answers 503 naming the error)",
     )
     .option(
       "--crash-on-error",

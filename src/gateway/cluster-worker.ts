@@ -13,7 +13,7 @@ import {
   type WorkerRequest,
 } from "./cluster-messages.js";
 import { installCrashGuard } from "./crash-guard.js";
-import { type ServeSettings, serveLogger, startGateway } from "./serve.js";
+import { failedModel, type ServeSettings, serveLogger, startGateway } from "./serve.js";
 
 const settings = JSON.parse(process.env.SLUICE_SERVE_SETTINGS ?? "{}") as ServeSettings;
 const logger = serveLogger();
@@ -40,6 +40,8 @@ const posted = await new Promise<PostedGraph[]>((resolve) => {
 try {
   const gateway = await startGateway(settings, logger, false, posted);
   installCrashGuard(logger, gateway.metrics, { crashOnError: settings.crashOnError === true });
+  const failed = settings.allowFailedModels ? undefined : await failedModel(gateway);
+  if (failed) throw new Error(failed);
   // The primary's /metrics gathers every worker's registry through prom-client's cluster support.
   // Constructing one installs prom-client's IPC listener that answers the primary.
   new AggregatorRegistry();

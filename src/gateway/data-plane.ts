@@ -283,8 +283,13 @@ export class DataPlane {
   #modelReady(_req: IncomingMessage, res: ServerResponse, p: Record<string, string | undefined>): void {
     const served = this.#servedModel(res, p);
     if (!served) return;
-    const ready = served.model.ready;
-    sendJson(res, ready ? 200 : 503, { name: served.model.name, ready });
+    const { ready, loadError } = served.model;
+    const reason = loadError ? `failed to load: ${loadError.message}` : ready ? undefined : "still loading";
+    sendJson(
+      res,
+      ready ? 200 : 503,
+      reason ? { name: served.model.name, ready, reason } : { name: served.model.name, ready },
+    );
   }
 
   #infer(req: IncomingMessage, res: ServerResponse, p: Record<string, string | undefined>): void {
@@ -325,8 +330,7 @@ export class DataPlane {
         return;
       }
       if (!served.model.ready) {
-        const notReady = `model "${served.model.key}" is not ready`;
-        sendError(res, new SluiceError("SLUICE_ERR_MODEL_NOT_READY", notReady), requestIdOf(req.headers));
+        sendError(res, notReadyError(served.model), requestIdOf(req.headers));
         return;
       }
       this.#caller.call(req, res, served.graph, pathOf(req), body, binary);
@@ -380,6 +384,21 @@ export class DataPlane {
     if (statusOf(error) === 413) res.setHeader("connection", "close");
     sendError(res, error, requestIdOf(req.headers));
   }
+}
+
+/**
+ * Why a model cannot answer: still loading (try again in a second), or its load failed, which
+ * waiting will not change (no Retry-After), with the load's own error.
+ */
+function notReadyError(model: { key: string; loadError: Error | undefined }): SluiceError {
+  if (!model.loadError) {
+    return new SluiceError("SLUICE_ERR_MODEL_NOT_READY", `model "${model.key}" is still loading`);
+  }
+  return new SluiceError(
+    "SLUICE_ERR_MODEL_NOT_READY",
+    `model "${model.key}" failed to load: ${model.loadError.message}`,
+    { permanent: true },
+  );
 }
 
 /** Node's own refusals (bad request line, headers too large, too slow), with the `{error}` body. */

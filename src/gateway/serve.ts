@@ -32,6 +32,25 @@ export interface ServeSettings {
   moduleRoots?: string[];
   /** How long a client may take to send its request headers (default 10 s). */
   headersTimeoutMs?: number;
+  /** Keep serving when a command-line graph's model fails to load (its infer answers 503). */
+  allowFailedModels?: boolean;
+}
+
+/**
+ * Waits for the command-line graphs' models to load and names the first that failed (graph,
+ * model and its error), or undefined when all loaded. `serve` exits on it unless
+ * `--allow-failed-models`: a model that cannot load is a deployment mistake, seen at once.
+ */
+export async function failedModel(gateway: Gateway): Promise<string | undefined> {
+  for (const graph of gateway.registry.graphs) {
+    await graph.whenReady();
+    for (const model of graph.models.values()) {
+      if (model.loadError) {
+        return `model "${model.key}" of graph "${graph.name}" failed to load: ${model.loadError.message}`;
+      }
+    }
+  }
+  return undefined;
 }
 
 export function serveLogger(): Logger {
@@ -97,6 +116,16 @@ export async function runServe(settings: ServeSettings): Promise<number> {
   const gateway = await startGateway(settings, logger);
   installCrashGuard(logger, gateway.metrics, { crashOnError: settings.crashOnError === true });
   announce(gateway, settings);
+  if (!settings.allowFailedModels) {
+    const failed = await failedModel(gateway);
+    if (failed) {
+      process.stderr.write(
+        `sluice: ${failed}\nhint: fix the model, or serve the others with --allow-failed-models\n`,
+      );
+      gateway.forceClose();
+      return 1;
+    }
+  }
   return new Promise<number>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
       if (gateway.state !== "running") {
