@@ -4,6 +4,7 @@ import { SluiceError } from "../errors.js";
 import type { ServeSettings } from "../gateway/serve.js";
 import { version } from "../version.js";
 import { parseDurationFlag, parsePort, parsePositiveInt, parseSize } from "./options.js";
+import { reportError } from "./output.js";
 
 interface ServeFlags {
   port: string;
@@ -21,6 +22,7 @@ interface ServeFlags {
   moduleRoot: string[];
   headerTimeout: string;
   allowFailedModels?: boolean;
+  startTimeout: string;
 }
 
 /** True for an address only this machine can reach. */
@@ -55,6 +57,7 @@ function settingsOf(files: string[], flags: ServeFlags): ServeSettings {
     graceMs: parseDurationFlag(flags.grace, "--grace"),
     headersTimeoutMs: parseDurationFlag(flags.headerTimeout, "--header-timeout"),
     allowFailedModels: flags.allowFailedModels === true,
+    startTimeoutMs: parseDurationFlag(flags.startTimeout, "--start-timeout"),
     crashOnError: flags.crashOnError === true,
     moduleRoots: flags.moduleRoot.length > 0 ? flags.moduleRoot.map((dir) => resolve(dir)) : [process.cwd()],
   };
@@ -96,6 +99,11 @@ export function registerServe(program: Command): void {
       [] as string[],
     )
     .option(
+      "--start-timeout <duration>",
+      "how long loading modules, each step's init() and the model loads may take before serve gives up",
+      "60s",
+    )
+    .option(
       "--allow-failed-models",
       "keep serving when a model fails to load (its infer answers 503 naming the error)",
     )
@@ -107,7 +115,12 @@ export function registerServe(program: Command): void {
       const settings = settingsOf(files, flags);
       // Loaded on demand, so `sluice --help` stays fast.
       const { runServe } = await import("../gateway/serve.js");
-      // Exit explicitly: after a forced stop, steps still running must not hold the process.
-      process.exit(await runServe(settings));
+      // Exit explicitly: after a forced stop (or a start that timed out), steps still running
+      // must not hold the process.
+      try {
+        process.exit(await runServe(settings));
+      } catch (error) {
+        process.exit(reportError(error, false));
+      }
     });
 }

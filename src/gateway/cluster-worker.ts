@@ -40,13 +40,19 @@ const posted = await new Promise<PostedGraph[]>((resolve) => {
 try {
   const gateway = await startGateway(settings, logger, false, posted);
   installCrashGuard(logger, gateway.metrics, { crashOnError: settings.crashOnError === true });
-  const failed = settings.allowFailedModels ? undefined : await failedModel(gateway);
+  const failed = settings.allowFailedModels ? undefined : await failedModel(gateway, settings.startTimeoutMs);
   if (failed) throw new Error(failed);
   // The primary's /metrics gathers every worker's registry through prom-client's cluster support.
   // Constructing one installs prom-client's IPC listener that answers the primary.
   new AggregatorRegistry();
   AggregatorRegistry.setRegistries([gateway.metrics.registry]);
-  const control = localControl(gateway.registry, gateway.metrics, gateway.compile, gateway.streams);
+  const control = localControl(
+    gateway.registry,
+    gateway.metrics,
+    gateway.compile,
+    gateway.streams,
+    settings.startTimeoutMs,
+  );
   let stopping = false;
   const stop = () => {
     if (stopping) return;

@@ -1,5 +1,11 @@
 import pino from "pino";
-import { type CompiledGraph, type Logger, loadGraph, type QueueWriterFactory } from "../graph/index.js";
+import {
+  type CompiledGraph,
+  type Logger,
+  loadGraph,
+  type QueueWriterFactory,
+  withStartDeadline,
+} from "../graph/index.js";
 import { QueueWriters } from "../triggers/index.js";
 import { compilerIn } from "./admin/index.js";
 import type { PostedGraph } from "./cluster-messages.js";
@@ -34,16 +40,21 @@ export interface ServeSettings {
   headersTimeoutMs?: number;
   /** Keep serving when a command-line graph's model fails to load (its infer answers 503). */
   allowFailedModels?: boolean;
+  /** How long loading a graph's modules, each start and the model loads may take (default 60 s). */
+  startTimeoutMs?: number;
 }
+
+/** What loading a graph file waits on before its steps exist. */
+const loadingModules = () => "its step modules (a top-level await?) and class constructors";
 
 /**
  * Waits for the command-line graphs' models to load and names the first that failed (graph,
  * model and its error), or undefined when all loaded. `serve` exits on it unless
  * `--allow-failed-models`: a model that cannot load is a deployment mistake, seen at once.
  */
-export async function failedModel(gateway: Gateway): Promise<string | undefined> {
+export async function failedModel(gateway: Gateway, limitMs = 60_000): Promise<string | undefined> {
   for (const graph of gateway.registry.graphs) {
-    await graph.whenReady();
+    await withStartDeadline(graph.whenReady(), limitMs, `graph "${graph.name}"`, () => graph.waitingOn);
     for (const model of graph.models.values()) {
       if (model.loadError) {
         return `model "${model.key}" of graph "${graph.name}" failed to load: ${model.loadError.message}`;
@@ -80,7 +91,12 @@ export async function startGateway(
     ...(settings.mapping ? { mapping: settings.mapping } : {}),
   };
   const graphs: CompiledGraph[] = [];
-  for (const file of settings.files) graphs.push(await loadGraph(file, options));
+  const limit = settings.startTimeoutMs ?? 60_000;
+  for (const file of settings.files) {
+    graphs.push(
+      await withStartDeadline(loadGraph(file, options), limit, `graph file ${file}`, loadingModules),
+    );
+  }
   // Module paths in posted documents resolve from where `sluice serve` was started.
   const compile = compilerIn(process.cwd(), options);
   // A worker started after graphs were posted gets them too (a posted graph replaces the
@@ -91,7 +107,9 @@ export async function startGateway(
     if (at === -1) graphs.push(graph);
     else graphs[at] = graph;
   }
-  for (const graph of graphs) await graph.start();
+  for (const graph of graphs) {
+    await withStartDeadline(graph.start(), limit, `graph "${graph.name}"`, () => graph.waitingOn);
+  }
   return Gateway.start(graphs, {
     ...settings,
     adminPort,
@@ -117,7 +135,7 @@ export async function runServe(settings: ServeSettings): Promise<number> {
   installCrashGuard(logger, gateway.metrics, { crashOnError: settings.crashOnError === true });
   announce(gateway, settings);
   if (!settings.allowFailedModels) {
-    const failed = await failedModel(gateway);
+    const failed = await failedModel(gateway, settings.startTimeoutMs);
     if (failed) {
       process.stderr.write(
         `sluice: ${failed}\nhint: fix the model, or serve the others with --allow-failed-models\n`,

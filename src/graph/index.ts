@@ -44,4 +44,5 @@ export {
   readClassMapping,
 } from "./mlrun/index.js";
 export { formatProblem, GraphInvalidError, type Problem } from "./problems.js";
+export { withStartDeadline } from "./start-deadline.js";
 export { StepError, toStepError } from "./step-error.js";
