@@ -74,11 +74,19 @@ export class SluiceError extends Error {
   readonly hint: string | undefined;
   /** For 429/503: in how many seconds trying again makes sense (HTTP `Retry-After`). */
   readonly retryAfter: number | undefined;
+  /** For 503: trying again will not help (a model that failed to load): no `Retry-After`. */
+  readonly permanent: boolean;
 
   constructor(
     code: ErrorCode,
     message: string,
-    options: { cause?: unknown; hint?: string; status?: number; retryAfter?: number } = {},
+    options: {
+      cause?: unknown;
+      hint?: string;
+      status?: number;
+      retryAfter?: number;
+      permanent?: boolean;
+    } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = "SluiceError";
@@ -87,6 +95,7 @@ export class SluiceError extends Error {
     this.exitCode = errorCodes[code].exitCode;
     this.hint = options.hint;
     this.retryAfter = options.retryAfter;
+    this.permanent = options.permanent === true;
   }
 }
 

@@ -48,6 +48,7 @@ export {
 export { preloadFor } from "./preload.js";
 export { formatProblem, GraphInvalidError, type Problem } from "./problems.js";
 export { validateDocument } from "./schema.js";
+export { withStartDeadline } from "./start-deadline.js";
 export {
   type StepErrorAnswer,
   stepAnswerHeaders,

@@ -506,7 +506,7 @@ describe("each mistake gives one line at the right place", () => {
         triggers:
           - {kind: rabbitmq, url: amqp://r}
       `,
-      expected: [problem("/spec/triggers/0/kind", 7, "must be one of: http, kafka, nats, cron")],
+      expected: [problem("/spec/triggers/0/kind", 7, '"rabbitmq" is not one of: http, kafka, nats, cron')],
     },
     {
       mistake: "an unknown step kind",
@@ -515,7 +515,12 @@ describe("each mistake gives one line at the right place", () => {
           f: {kind: lambda, handler: ./s.mjs#f}
       `,
       expected: [
-        problem("/spec/steps/f/kind", 6, "must be one of: task, router, model, remote, queue, error", "f"),
+        problem(
+          "/spec/steps/f/kind",
+          6,
+          '"lambda" is not one of: task, router, model, remote, queue, error',
+          "f",
+        ),
       ],
     },
     {
@@ -527,7 +532,9 @@ describe("each mistake gives one line at the right place", () => {
             routes:
               q: {kind: queue, stream: kafka://x}
       `,
-      expected: [problem("/spec/steps/r/routes/q/kind", 9, "must be one of: task, model, remote", "r/q")],
+      expected: [
+        problem("/spec/steps/r/routes/q/kind", 9, '"queue" is not one of: task, model, remote', "r/q"),
+      ],
     },
     {
       mistake: "an unknown router type",
@@ -539,13 +546,18 @@ describe("each mistake gives one line at the right place", () => {
             routes: {a: {handler: ./s.mjs#a}}
       `,
       expected: [
-        problem("/spec/steps/r/type", 8, "must be one of: model, switch, split, ensemble, parallel", "r"),
+        problem(
+          "/spec/steps/r/type",
+          8,
+          '"roundrobin" is not one of: model, switch, split, ensemble, parallel',
+          "r",
+        ),
       ],
     },
     {
       mistake: "a wrong apiVersion",
       yaml: `apiVersion: sluice/v2\nkind: Graph\nmetadata: {name: test}\nspec: {steps: {}}\n`,
-      expected: [problem("/apiVersion", 1, "must be sluice/v1")],
+      expected: [problem("/apiVersion", 1, 'must be sluice/v1, not "sluice/v2"')],
     },
     {
       mistake: "a name that is not a Kubernetes name",
