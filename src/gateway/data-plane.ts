@@ -26,6 +26,8 @@ export interface DataPlaneOptions {
   metrics?: GatewayMetrics;
   /** Reported by `GET /v2`. */
   version: string;
+  /** Readiness beyond the graphs' own (the stream triggers'): `/v2/health/ready` is 503 while false. */
+  ready?: () => boolean;
 }
 
 type Handler = (
@@ -150,7 +152,9 @@ export class DataPlane {
   #routes(): void {
     this.#on("GET", ["/v2/health/live"], (_req, res) => sendJson(res, 200, { live: true }));
     this.#on("GET", ["/v2/health/ready"], (_req, res) =>
-      this.registry.ready ? sendJson(res, 200, { ready: true }) : sendJson(res, 503, { ready: false }),
+      this.registry.ready && (this.options.ready?.() ?? true)
+        ? sendJson(res, 200, { ready: true })
+        : sendJson(res, 503, { ready: false }),
     );
     this.#on("GET", ["/v2"], (_req, res) =>
       sendJson(res, 200, {

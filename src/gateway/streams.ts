@@ -3,13 +3,21 @@ import type { CompiledGraph, Logger } from "../graph/index.js";
 import {
   type EventHandler,
   graphTriggers,
+  isUp,
   queueConsumers,
   type Trigger,
   type TriggerContext,
+  type TriggerHealth,
   unwrap,
 } from "../triggers/index.js";
 import type { GatewayMetrics } from "./metrics/index.js";
 import type { GraphRegistry } from "./registry.js";
+
+/** A trigger as the admin plane lists it: its name, kind and health. */
+export interface TriggerSummary extends TriggerHealth {
+  name: string;
+  kind: string;
+}
 
 /** A graph's running triggers and the settings they were started from. */
 interface GraphStreams {
@@ -25,17 +33,46 @@ interface GraphStreams {
  */
 export class StreamHost {
   readonly #byGraph = new Map<string, GraphStreams>();
+  #started = false;
 
   constructor(
     readonly registry: GraphRegistry,
     readonly metrics: GatewayMetrics,
     readonly logger: Logger,
-  ) {}
+  ) {
+    metrics.watchTriggers(() =>
+      [...this.#byGraph].flatMap(([graph, { triggers }]) =>
+        triggers.map((t) => ({ graph, trigger: t.name, up: isUp(t.health) })),
+      ),
+    );
+  }
+
+  /**
+   * Whether the stream side is ready: every trigger started and consuming. A trigger that
+   * crashed, stalled past its `stalledAfter` or is not in its consumer group makes the
+   * process unready (`/v2/health/ready` answers 503) until it consumes again.
+   */
+  get ready(): boolean {
+    if (!this.#started) return false;
+    for (const { triggers } of this.#byGraph.values())
+      for (const t of triggers) if (!isUp(t.health)) return false;
+    return true;
+  }
+
+  /** The triggers of one graph with their health, for the admin plane. */
+  health(graph: string): TriggerSummary[] {
+    return (this.#byGraph.get(graph)?.triggers ?? []).map((t) => ({
+      name: t.name,
+      kind: t.kind,
+      ...t.health,
+    }));
+  }
 
   /** Starts every served graph's triggers; one that cannot start stops the others again. */
   async start(): Promise<void> {
     try {
       for (const graph of this.registry.graphs) this.#byGraph.set(graph.name, await this.#startGraph(graph));
+      this.#started = true;
     } catch (error) {
       await this.close();
       throw error;
@@ -77,6 +114,7 @@ export class StreamHost {
       graph: name,
       logger: this.logger,
       onEvent: this.metrics.streamRecorder(name),
+      onRecreated: this.metrics.recreatedRecorder(name),
     };
     const current = (): CompiledGraph => this.registry.get(name) ?? graph;
     const started: Trigger[] = [];

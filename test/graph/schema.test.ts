@@ -275,7 +275,13 @@ describe("valid documents pass", () => {
       when: "true",
     };
     const remote: Required<RemoteStep> = { ...remoteRoute, ...guards, fallback: "error" };
-    const queue: Required<QueueStep> = { ...base, kind: "queue", stream: "kafka://t" };
+    const queue: Required<QueueStep> = {
+      ...base,
+      kind: "queue",
+      stream: "kafka://t",
+      partitions: 3,
+      dlq: { topic: "t-dlq", maxAttempts: 2 },
+    };
     const error: Required<Omit<ErrorStep, "class">> = {
       ...base,
       kind: "error",

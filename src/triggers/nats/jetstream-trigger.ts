@@ -13,6 +13,7 @@ import { parseDuration } from "../../graph/duration.js";
 import type { GraphEvent, NatsTrigger as NatsTriggerSpec } from "../../graph/index.js";
 import { encodeBody, errorInfoOf, headerNames } from "../codec.js";
 import type { EventHandler, Trigger, TriggerContext, TriggerState } from "../contract.js";
+import { HealthState, type TriggerHealth } from "../health.js";
 import { backoffMs, isRetryable } from "../retry.js";
 import { connectNats } from "./connection.js";
 import { consumeBounded } from "./in-flight.js";
@@ -63,6 +64,7 @@ export class JetStreamTrigger implements Trigger {
   /** Whether the output and DLQ subjects are captured by a stream (then publishes wait for its ack). */
   #outputIsStream = false;
   #dlqIsStream = false;
+  #health = new HealthState();
 
   constructor(
     readonly spec: NatsTriggerSpec,
@@ -74,6 +76,10 @@ export class JetStreamTrigger implements Trigger {
 
   get state(): TriggerState {
     return this.#state;
+  }
+
+  get health(): TriggerHealth {
+    return this.#health.value;
   }
 
   async start(handler: EventHandler): Promise<void> {
@@ -120,6 +126,7 @@ export class JetStreamTrigger implements Trigger {
       Math.max(100, s.ackWaitMs / 2),
     );
     this.#state = "running";
+    this.#health.set("running");
   }
 
   async #handle(msg: JsMsg, handler: EventHandler): Promise<void> {
@@ -221,6 +228,7 @@ export class JetStreamTrigger implements Trigger {
   async drain(): Promise<void> {
     if (this.#state !== "running") return;
     this.#state = "draining";
+    this.#health.set("stopped");
     // Stop pulling; messages already taken finish and are acked; the rest stay on the server.
     await this.#messages?.close();
     await this.#loop;
