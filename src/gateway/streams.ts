@@ -174,5 +174,8 @@ export class StreamHost {
 
 /** What a graph's triggers and queue consumers are started from: equal settings, same triggers. */
 function streamSettings(graph: CompiledGraph): string {
-  return JSON.stringify([graph.document.spec.triggers ?? [], [...graph.streams.brokerQueues]]);
+  // A queue step's own settings (`dlq`, `partitions`) shape its consumer too.
+  const steps = graph.document.spec.steps ?? {};
+  const queues = [...graph.streams.brokerQueues].map(([step, stream]) => [step, stream, steps[step]]);
+  return JSON.stringify([graph.document.spec.triggers ?? [], queues]);
 }

@@ -25,6 +25,7 @@ export type {
   GraphDocument,
   KafkaTrigger,
   NatsTrigger,
+  QueueStep,
   StepSpec,
   TriggerSpec,
 } from "./document.js";
