@@ -28,7 +28,8 @@ export function decodeBody(value: Buffer | null | undefined, contentType: string
   if (contentType !== undefined && !/json/i.test(contentType)) return value;
   // Decoded strictly: a lenient decode would turn bad bytes into U+FFFD and run a corrupted
   // event as if it were good. (isUtf8 is a SIMD scan; toString then cannot fail.)
-  if (!isUtf8(value)) throw new SluiceError("SLUICE_ERR_INPUT", "message is not valid UTF-8 (a JSON body must be)");
+  if (!isUtf8(value))
+    throw new SluiceError("SLUICE_ERR_INPUT", "message is not valid UTF-8 (a JSON body must be)");
   try {
     return JSON.parse(value.toString("utf8"));
   } catch (error) {
