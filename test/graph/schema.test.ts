@@ -639,7 +639,14 @@ describe("each mistake gives one line at the right place", () => {
         steps:
           q: {kind: queue, stream: redis://events}
       `,
-      expected: [problem("/spec/steps/q/stream", 6, "must be kafka://<topic> or nats://<subject>", "q")],
+      expected: [
+        problem(
+          "/spec/steps/q/stream",
+          6,
+          "must be kafka://<topic> or nats://<subject>, a Kafka topic being letters, digits, '.', '_' and '-' (at most 249)",
+          "q",
+        ),
+      ],
     },
     {
       mistake: "an empty step",
