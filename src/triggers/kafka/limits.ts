@@ -1,4 +1,4 @@
-import { type Admin, ConfigResourceTypes, type IHeaders, type Message } from "kafkajs";
+import type { Admin, ConfigResourceTypes, IHeaders, Message } from "kafkajs";
 import { StepError } from "../../graph/index.js";
 
 /**
@@ -12,6 +12,8 @@ export const defaultMaxMessageBytes = 1_048_588;
  * estimate of each record leaves out: the size of a write is estimated, never measured.
  */
 const batchOverhead = 1_024;
+/** `ConfigResourceTypes.TOPIC`: kafkajs's enum is not among the names Node's ESM loader finds in it. */
+const topicResource = 2 as ConfigResourceTypes;
 /** Per record: attributes, timestamp and offset deltas, lengths as varints (at most ~25 bytes). */
 const recordOverhead = 32;
 
@@ -25,7 +27,7 @@ export async function writeLimits(admin: Admin, topics: string[]): Promise<Map<s
   for (const topic of topics) {
     const described = await admin
       .describeConfigs({
-        resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ["max.message.bytes"] }],
+        resources: [{ type: topicResource, name: topic, configNames: ["max.message.bytes"] }],
         includeSynonyms: false,
       })
       .then(

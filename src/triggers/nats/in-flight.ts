@@ -24,7 +24,7 @@ export interface EagerHooks<M> {
   taken(message: M): void;
   /** True once the consumer is stopping: messages not started yet are released, not handled. */
   stopping(): boolean;
-  /** A message that will not be handled here (the consumer stops): hand it back to the server. */
+  /** A message that will not be handled here (the consumer stops): stop keeping it alive. */
   release(message: M): void;
 }
 

@@ -160,10 +160,10 @@ export class JetStreamTrigger implements Trigger {
     const loop = consumeEagerly(messages, s.concurrency, (msg) => this.#handle(msg, handler), {
       taken: (msg) => this.#held.add(msg),
       stopping: () => this.#state !== "running" || this.#messages !== messages,
-      release: (msg) => {
-        this.#held.delete(msg);
-        msg.nak();
-      },
+      // Not started and no longer kept alive: the server hands it out again after ackWait. (A
+      // nak would do it at once, but while this process is still winding down its pull, and a
+      // message nak'ed then was seen run twice.)
+      release: (msg) => this.#held.delete(msg),
     });
     this.#loops.add(loop);
     void loop.finally(() => this.#loops.delete(loop));
