@@ -9,12 +9,14 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { show } from "./lib/measure.js";
 import { judge, type Scenario, type ScenarioResult } from "./lib/scenario.js";
+import { controlPlaneScenarios } from "./scenarios/control-plane.js";
 import { executorScenarios } from "./scenarios/executor.js";
 import { functionScenarios } from "./scenarios/functions.js";
 import { gatewayScenarios } from "./scenarios/gateway.js";
 import { memoryScenarios } from "./scenarios/memory.js";
 import { remoteScenarios } from "./scenarios/remote.js";
 import { remoteSoakScenarios } from "./scenarios/remote-soak.js";
+import { renderScenarios } from "./scenarios/render.js";
 import { streamScenarios } from "./scenarios/streams.js";
 
 const scenarios: Scenario[] = [
@@ -25,6 +27,8 @@ const scenarios: Scenario[] = [
   ...remoteSoakScenarios,
   ...streamScenarios,
   ...functionScenarios,
+  ...renderScenarios,
+  ...controlPlaneScenarios,
 ];
 const filter = process.argv[2];
 const selected = scenarios.filter((s) => (filter ? s.name.includes(filter) : !s.onlyWhenAsked));

@@ -48,6 +48,10 @@ export const errorCodes = {
   SLUICE_ERR_CLUSTER_NOT_FOUND: { status: 404, exitCode: 3 },
   /** Any other answer of the API server (a conflict, a 5xx). */
   SLUICE_ERR_CLUSTER: { status: 502, exitCode: 3 },
+  /** `sluice deploy --wait`: an object reported a failure (a NuclioFunction in state error, say). */
+  SLUICE_ERR_DEPLOY_NOT_READY: { status: 502, exitCode: 3 },
+  /** `sluice deploy --wait`: objects were still not ready when --timeout ran out. */
+  SLUICE_ERR_DEPLOY_TIMEOUT: { status: 504, exitCode: 3 },
 
   // The control plane (src/runtimes/render): turning functions and graphs into Kubernetes objects.
   /** A function or graph cannot be rendered: a field the target object cannot express, a missing image. */
@@ -70,11 +74,19 @@ export class SluiceError extends Error {
   readonly hint: string | undefined;
   /** For 429/503: in how many seconds trying again makes sense (HTTP `Retry-After`). */
   readonly retryAfter: number | undefined;
+  /** For 503: trying again will not help (a model that failed to load): no `Retry-After`. */
+  readonly permanent: boolean;
 
   constructor(
     code: ErrorCode,
     message: string,
-    options: { cause?: unknown; hint?: string; status?: number; retryAfter?: number } = {},
+    options: {
+      cause?: unknown;
+      hint?: string;
+      status?: number;
+      retryAfter?: number;
+      permanent?: boolean;
+    } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = "SluiceError";
@@ -83,6 +95,7 @@ export class SluiceError extends Error {
     this.exitCode = errorCodes[code].exitCode;
     this.hint = options.hint;
     this.retryAfter = options.retryAfter;
+    this.permanent = options.permanent === true;
   }
 }
 

@@ -1,5 +1,5 @@
 import { SluiceError } from "../errors.js";
-import { parseDuration } from "../graph/duration.js";
+import { durationMs, durationProblem, parseDuration } from "../graph/duration.js";
 
 /** A TCP port (0 picks a free one). */
 export function parsePort(value: string, flag: string): number {
@@ -19,9 +19,17 @@ export function parsePositiveInt(value: string, flag: string): number {
 
 /** `250ms`, `30s`, `2m` or milliseconds. */
 export function parseDurationFlag(value: string, flag: string): number {
-  const ms = parseDuration(/^\d+(\.\d+)?$/.test(value) ? Number(value) : value);
-  if (ms === undefined)
-    throw new SluiceError("SLUICE_ERR_USAGE", `${flag} must be a duration like 30s or 500ms, got "${value}"`);
+  const given = /^\d+(\.\d+)?$/.test(value) ? Number(value) : value;
+  const ms = parseDuration(given);
+  if (ms === undefined) {
+    const tooLong = durationMs(given) !== undefined;
+    throw new SluiceError(
+      "SLUICE_ERR_USAGE",
+      tooLong
+        ? `${flag}: ${durationProblem(given)}`
+        : `${flag} must be a duration like 30s or 500ms, got "${value}"`,
+    );
+  }
   return ms;
 }
 

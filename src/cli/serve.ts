@@ -1,7 +1,10 @@
+import { resolve } from "node:path";
 import type { Command } from "commander";
+import { SluiceError } from "../errors.js";
 import type { ServeSettings } from "../gateway/serve.js";
 import { version } from "../version.js";
 import { parseDurationFlag, parsePort, parsePositiveInt, parseSize } from "./options.js";
+import { reportError } from "./output.js";
 
 interface ServeFlags {
   port: string;
@@ -15,25 +18,60 @@ interface ServeFlags {
   bodyLimit: string;
   mapping?: string;
   grace: string;
+  crashOnError?: boolean;
+  moduleRoot: string[];
+  headerTimeout: string;
+  allowFailedModels?: boolean;
+  startTimeout: string;
+}
+
+/** True for an address only this machine can reach. */
+export function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
 function settingsOf(files: string[], flags: ServeFlags): ServeSettings {
   const timeoutMs = parseDurationFlag(flags.timeout, "--timeout");
+  const adminToken = flags.adminToken ?? process.env.SLUICE_ADMIN_TOKEN;
+  // The admin plane loads graphs, and so runs code: reachable from elsewhere, it needs a token.
+  if (!isLoopback(flags.adminHost) && !adminToken) {
+    throw new SluiceError(
+      "SLUICE_ERR_USAGE",
+      `--admin-host ${flags.adminHost} is reachable from other machines: set --admin-token (or SLUICE_ADMIN_TOKEN) too`,
+      { hint: "the admin plane loads graphs, which run code as this server's user" },
+    );
+  }
   return {
     files,
     port: parsePort(flags.port, "--port"),
     host: flags.host,
     adminPort: parsePort(flags.adminPort, "--admin-port"),
     adminHost: flags.adminHost,
-    adminToken: flags.adminToken ?? process.env.SLUICE_ADMIN_TOKEN,
-    workers: parsePositiveInt(flags.workers, "--workers"),
+    adminToken,
+    workers: parseWorkers(flags.workers),
     timeoutMs,
     maxTimeoutMs: Math.max(timeoutMs, parseDurationFlag(flags.maxTimeout, "--max-timeout")),
     bodyLimit: parseSize(flags.bodyLimit, "--body-limit"),
     mapping: flags.mapping,
     version,
     graceMs: parseDurationFlag(flags.grace, "--grace"),
+    headersTimeoutMs: parseDurationFlag(flags.headerTimeout, "--header-timeout"),
+    allowFailedModels: flags.allowFailedModels === true,
+    startTimeoutMs: parseDurationFlag(flags.startTimeout, "--start-timeout"),
+    crashOnError: flags.crashOnError === true,
+    moduleRoots: flags.moduleRoot.length > 0 ? flags.moduleRoot.map((dir) => resolve(dir)) : [process.cwd()],
   };
+}
+
+/** The most processes `--workers` may ask for: beyond that a typo (`--workers 1000`) forks a storm. */
+export const maxWorkers = 64;
+
+function parseWorkers(value: string): number {
+  const workers = parsePositiveInt(value, "--workers");
+  if (workers > maxWorkers) {
+    throw new SluiceError("SLUICE_ERR_USAGE", `--workers must be at most ${maxWorkers}, got "${value}"`);
+  }
+  return workers;
 }
 
 /** `sluice serve <graph>...`: the data plane, the admin plane, and the graphs' triggers. */
@@ -52,12 +90,37 @@ export function registerServe(program: Command): void {
     .option("--max-timeout <duration>", "the most a caller may ask for with x-request-timeout", "300s")
     .option("--body-limit <size>", "largest request body", "4mb")
     .option("--mapping <file>", "class mapping for MLRun serving functions")
+    .option("--header-timeout <duration>", "how long a client may take to send its request headers", "10s")
     .option("--grace <duration>", "how long a graceful stop may take before it is forced", "30s")
+    .option(
+      "--module-root <dir>",
+      "a folder step modules may be loaded from besides each graph's own folder (repeatable; default: the working directory)",
+      (dir: string, all: string[]) => [...all, dir],
+      [] as string[],
+    )
+    .option(
+      "--start-timeout <duration>",
+      "how long loading modules, each step's init() and the model loads may take before serve gives up",
+      "60s",
+    )
+    .option(
+      "--allow-failed-models",
+      "keep serving when a model fails to load (its infer answers 503 naming the error)",
+    )
+    .option(
+      "--crash-on-error",
+      "exit (3) when user code throws outside a request (a timer, an unhandled rejection) instead of logging it and serving on",
+    )
     .action(async (files: string[], flags: ServeFlags) => {
       const settings = settingsOf(files, flags);
       // Loaded on demand, so `sluice --help` stays fast.
       const { runServe } = await import("../gateway/serve.js");
-      // Exit explicitly: after a forced stop, steps still running must not hold the process.
-      process.exit(await runServe(settings));
+      // Exit explicitly: after a forced stop (or a start that timed out), steps still running
+      // must not hold the process.
+      try {
+        process.exit(await runServe(settings));
+      } catch (error) {
+        process.exit(reportError(error, false));
+      }
     });
 }

@@ -9,10 +9,21 @@ export type WorkerRequest =
   | { type: "describe"; id: number; name: string }
   | { type: "draw"; id: number; name: string }
   | { type: "metrics-json"; id: number }
-  | { type: "shutdown" };
+  | { type: "shutdown" }
+  /** The answer to `hello`: the graphs posted since the cluster started, which a worker starts with. */
+  | { type: "posted"; graphs: PostedGraph[] };
+
+/** A document posted to the admin plane, as the primary keeps it for workers started later. */
+export interface PostedGraph {
+  name: string;
+  text: string;
+  format: GraphFormat;
+}
 
 /** What a worker answers (or announces). */
 export type WorkerMessage =
+  /** A new worker asks for the posted graphs (a message sent before it listens would be lost). */
+  | { type: "hello" }
   | { type: "ready"; port: number; address: string }
   | { type: "reply"; id: number; ok: true; value: unknown }
   | { type: "reply"; id: number; ok: false; error: SerializedError };

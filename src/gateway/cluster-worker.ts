@@ -6,12 +6,14 @@
 import { AggregatorRegistry } from "prom-client";
 import { localControl } from "./admin/index.js";
 import {
+  type PostedGraph,
   type SerializedError,
   serializeError,
   type WorkerMessage,
   type WorkerRequest,
 } from "./cluster-messages.js";
-import { type ServeSettings, serveLogger, startGateway } from "./serve.js";
+import { installCrashGuard } from "./crash-guard.js";
+import { failedModel, type ServeSettings, serveLogger, startGateway } from "./serve.js";
 
 const settings = JSON.parse(process.env.SLUICE_SERVE_SETTINGS ?? "{}") as ServeSettings;
 const logger = serveLogger();
@@ -24,13 +26,33 @@ const ours = new Set<string>([
   "metrics-json",
 ] satisfies WorkerRequest["type"][]);
 
+/** The primary sends the graphs posted so far before anything else; a worker starts with them. */
+const posted = await new Promise<PostedGraph[]>((resolve) => {
+  const first = (message: WorkerRequest) => {
+    if (message.type !== "posted") return;
+    process.off("message", first);
+    resolve(message.graphs);
+  };
+  process.on("message", first);
+  send({ type: "hello" });
+});
+
 try {
-  const gateway = await startGateway(settings, logger, false);
+  const gateway = await startGateway(settings, logger, false, posted);
+  installCrashGuard(logger, gateway.metrics, { crashOnError: settings.crashOnError === true });
+  const failed = settings.allowFailedModels ? undefined : await failedModel(gateway, settings.startTimeoutMs);
+  if (failed) throw new Error(failed);
   // The primary's /metrics gathers every worker's registry through prom-client's cluster support.
   // Constructing one installs prom-client's IPC listener that answers the primary.
   new AggregatorRegistry();
   AggregatorRegistry.setRegistries([gateway.metrics.registry]);
-  const control = localControl(gateway.registry, gateway.metrics, gateway.compile, gateway.streams);
+  const control = localControl(
+    gateway.registry,
+    gateway.metrics,
+    gateway.compile,
+    gateway.streams,
+    settings.startTimeoutMs,
+  );
   let stopping = false;
   const stop = () => {
     if (stopping) return;
@@ -45,6 +67,7 @@ try {
   process.on("SIGTERM", stop);
   process.on("message", (request: WorkerRequest) => {
     if (request.type === "shutdown") return stop();
+    if (request.type === "posted") return; // only read before starting
     // prom-client's metrics requests share this channel; they are not ours to answer.
     if (!ours.has(request.type)) return;
     const answer = async (): Promise<unknown> => {

@@ -3,7 +3,12 @@ import { fileURLToPath } from "node:url";
 import { AggregatorRegistry } from "prom-client";
 import { checkGraphFile, GraphInvalidError } from "../graph/index.js";
 import { type GraphControl, lazyAdmin, startAdmin } from "./admin/index.js";
-import { deserializeError, type WorkerMessage, type WorkerRequest } from "./cluster-messages.js";
+import {
+  deserializeError,
+  type PostedGraph,
+  type WorkerMessage,
+  type WorkerRequest,
+} from "./cluster-messages.js";
 import { type ServeSettings, serveLogger } from "./serve.js";
 
 type Pending = { resolve: (value: unknown) => void; reject: (error: Error) => void };
@@ -18,7 +23,10 @@ export async function runCluster(settings: ServeSettings): Promise<number> {
   const logger = serveLogger();
   // Fail fast, with the problems, before forking N processes that would all fail alike.
   for (const file of settings.files) {
-    const problems = await checkGraphFile(file, settings.mapping ? { mapping: settings.mapping } : {});
+    const problems = await checkGraphFile(file, {
+      ...(settings.mapping ? { mapping: settings.mapping } : {}),
+      ...(settings.moduleRoots ? { moduleRoots: settings.moduleRoots } : {}),
+    });
     if (problems.length > 0) throw new GraphInvalidError(problems);
   }
 
@@ -27,13 +35,21 @@ export async function runCluster(settings: ServeSettings): Promise<number> {
   const pending = new Map<number, Pending>();
   let nextId = 0;
   let stopping = false;
+  // The primary owns the set of posted graphs: a worker started later (after a crash) gets
+  // them all, so every worker serves the same graphs that `/api/graphs` lists.
+  const posted = new Map<string, PostedGraph>();
+  const serving = new WeakSet<Worker>();
 
   const fork = (): Promise<{ port: number; address: string }> =>
     new Promise((resolve, reject) => {
       const worker = cluster.fork(env);
       worker.on("message", (message: WorkerMessage) => {
-        if (message.type === "ready") resolve(message);
-        else if (message.type === "reply") {
+        if (message.type === "hello") {
+          worker.send({ type: "posted", graphs: [...posted.values()] } satisfies WorkerRequest);
+        } else if (message.type === "ready") {
+          serving.add(worker);
+          resolve(message);
+        } else if (message.type === "reply") {
           const waiting = pending.get(message.id);
           pending.delete(message.id);
           if (message.ok) waiting?.resolve(message.value);
@@ -46,10 +62,37 @@ export async function runCluster(settings: ServeSettings): Promise<number> {
     });
 
   const first = await Promise.all(Array.from({ length: settings.workers }, fork));
+  const restarts = new RestartBackoff();
+  const replace = (): void => {
+    const delay = restarts.next();
+    if (delay === undefined) {
+      logger.error(
+        { attempts: RestartBackoff.attempts, workers: workers().length },
+        `a replacement worker failed to start ${RestartBackoff.attempts} times in a row: not starting another`,
+      );
+      if (workers().length === 0 && !stopping) {
+        logger.error({}, "no worker is left: exiting");
+        process.exit(3);
+      }
+      return;
+    }
+    setTimeout(() => {
+      if (stopping) return;
+      fork().then(
+        () => restarts.succeeded(),
+        (error: unknown) => {
+          restarts.failed();
+          logger.error({ err: error }, "replacement worker failed to start");
+          replace();
+        },
+      );
+    }, delay).unref();
+  };
   cluster.on("exit", (worker, code, signal) => {
-    if (stopping) return;
-    logger.error({ pid: worker.process.pid, code, signal }, "worker died; starting a new one");
-    fork().catch((error: unknown) => logger.error({ err: error }, "replacement worker failed to start"));
+    // A worker that dies while starting is its fork's failure (and the backoff's), not a death.
+    if (stopping || !serving.has(worker)) return;
+    logger.error({ worker: worker.process.pid, code, signal }, "worker died; starting a new one");
+    replace();
   });
 
   const workers = () =>
@@ -69,7 +112,9 @@ export async function runCluster(settings: ServeSettings): Promise<number> {
       const answers = await Promise.all(
         workers().map((w) => ask(w, { type: "put", id: nextId++, text, format })),
       );
-      return answers[0] as { name: string; replaced: boolean };
+      const answer = answers[0] as { name: string; replaced: boolean };
+      posted.set(answer.name, { name: answer.name, text, format });
+      return answer;
     },
     metrics: async () => ({ contentType: aggregator.contentType, text: await aggregator.clusterMetrics() }),
     // Each worker's JSON, merged as /metrics merges them (sums; the breaker gauge takes the max).
@@ -113,4 +158,28 @@ export async function runCluster(settings: ServeSettings): Promise<number> {
     process.on("SIGTERM", stop);
     process.on("SIGINT", stop);
   });
+}
+
+/**
+ * When to start the next replacement worker: at once after a serving worker died, then
+ * doubling (100 ms, 200 ms, ...) while replacements keep failing to start, and never again
+ * after `attempts` failures in a row (a graph that cannot load would otherwise fork forever).
+ */
+class RestartBackoff {
+  static readonly attempts = 5;
+  #failures = 0;
+
+  /** The delay before the next attempt, or undefined to give up. */
+  next(): number | undefined {
+    if (this.#failures >= RestartBackoff.attempts) return undefined;
+    return this.#failures === 0 ? 0 : 100 * 2 ** (this.#failures - 1);
+  }
+
+  failed(): void {
+    this.#failures++;
+  }
+
+  succeeded(): void {
+    this.#failures = 0;
+  }
 }

@@ -1,19 +1,31 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import {
+  createServer,
+  METHODS as httpMethods,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from "node:http";
 import { type AddressInfo, Server as NetServer } from "node:net";
-import FindMyWay, { type HTTPVersion } from "find-my-way";
+import type { Duplex } from "node:stream";
+import FindMyWay, { type HTTPMethod, type HTTPVersion } from "find-my-way";
 import { SluiceError } from "../errors.js";
 import type { CompiledGraph, Logger } from "../graph/index.js";
 import {
   binaryOutputsFor,
+  checkDeclaredInputs,
+  declaredInputsOf,
   decodeBinaryRequest,
   INFERENCE_HEADER_CONTENT_LENGTH,
+  type InferRequest,
+  parseInferRequest,
+  type TensorMetadata,
 } from "../graph/oip/index.js";
 import { GraphCaller } from "./graph-call.js";
 import { collectBody, isJsonType, parseJsonBody } from "./http/body.js";
 import { sendError, sendJson, statusOf } from "./http/respond.js";
 import type { GatewayMetrics } from "./metrics/index.js";
 import type { GraphRegistry } from "./registry.js";
-import { requestIdOf } from "./request-context.js";
+import { newRequestId, requestIdOf } from "./request-context.js";
 
 export interface DataPlaneOptions {
   /** Largest request body accepted, in bytes (413 beyond). */
@@ -28,6 +40,8 @@ export interface DataPlaneOptions {
   version: string;
   /** Readiness beyond the graphs' own (the stream triggers'): `/v2/health/ready` is 503 while false. */
   ready?: () => boolean;
+  /** How long a client may take to send its headers (default 10 s, at most `timeoutMs`). */
+  headersTimeoutMs?: number;
 }
 
 type Handler = (
@@ -64,7 +78,18 @@ export class DataPlane {
       defaultRoute: (req, res) => this.#defaultGraph(req, res),
     });
     this.#routes();
-    this.server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => this.#handle(req, res));
+    this.server = createServer(
+      {
+        keepAliveTimeout: 65_000,
+        // Slow clients may not hold sockets: headers must arrive within headersTimeout, the
+        // whole request (its body included) within the request deadline, checked each second.
+        headersTimeout: Math.min(options.headersTimeoutMs ?? 10_000, options.timeoutMs),
+        requestTimeout: options.timeoutMs,
+        connectionsCheckingInterval: 1_000,
+      },
+      (req, res) => this.#handle(req, res),
+    );
+    this.server.on("clientError", answerClientError);
   }
 
   get state(): DataPlaneState {
@@ -109,7 +134,7 @@ export class DataPlane {
   #handle(req: IncomingMessage, res: ServerResponse): void {
     if (this.#state !== "serving") {
       res.setHeader("connection", "close");
-      sendJson(res, 503, { error: "the server is shutting down" });
+      sendJson(res, 503, { error: "the server is shutting down" }, requestIdOf(req.headers));
       return;
     }
     this.#active++;
@@ -121,7 +146,11 @@ export class DataPlane {
     }
     const model = req.method === "POST" ? inferModelOf(url) : undefined;
     if (model !== undefined) this.#infer(req, res, { model });
-    else this.#router.lookup(req, res);
+    else {
+      // Every answer carries x-request-id; graph calls set their own (the hot paths skip this).
+      res.setHeader("x-request-id", requestIdOf(req.headers));
+      this.#router.lookup(req, res);
+    }
   }
 
   #finished(): void {
@@ -134,7 +163,15 @@ export class DataPlane {
   #on(method: "GET" | "POST" | "ALL", paths: string[], handler: Handler): void {
     for (const path of paths) {
       if (method === "ALL") this.#router.all(path, handler as never);
-      else this.#router.on(method, path, handler as never);
+      else {
+        this.#router.on(method, path, handler as never);
+        // HEAD answers like GET (node:http sends no body); every other method is a 405.
+        if (method === "GET") this.#router.on("HEAD", path, handler as never);
+        const allow = method === "GET" ? "GET, HEAD" : method;
+        const others = METHODS.filter((m) => m !== method && !(method === "GET" && m === "HEAD"));
+        this.#router.on(others as HTTPMethod[], path, ((req: IncomingMessage, res: ServerResponse) =>
+          methodNotAllowed(req, res, allow)) as never);
+      }
       this.#routed.add(firstSegment(path));
     }
   }
@@ -160,7 +197,8 @@ export class DataPlane {
       sendJson(res, 200, {
         name: "sluice",
         version: this.options.version,
-        extensions: ["binary_tensor_data", "model_repository"],
+        // Not model_repository: /v2/repository/* is not implemented (see RELIABILITY.md).
+        extensions: ["binary_tensor_data"],
       }),
     );
     this.#on("GET", ["/v2/models"], (_req, res) =>
@@ -194,12 +232,26 @@ export class DataPlane {
     };
     // `/graphs/<name>` and `/graphs/<name>/` (the router drops a trailing slash) are its root.
     this.#on("ALL", ["/graphs/:graph", "/graphs/:graph/*"], named);
+    // Every other /v2/... path is the protocol's namespace, never the default graph's: a
+    // repository call, a typo or a path with `//` or `..` is a 404, not a graph run.
+    this.#on("ALL", ["/v2/*"], (req, res) => {
+      req.resume();
+      sendError(
+        res,
+        new SluiceError(
+          "SLUICE_ERR_ROUTE_NOT_FOUND",
+          `no Open Inference Protocol endpoint at ${pathOf(req)}`,
+        ),
+        requestIdOf(req.headers),
+      );
+    });
   }
 
   #servedModel(res: ServerResponse, p: Record<string, string | undefined>) {
     const name = p.model ?? "";
     const served = this.registry.model(name, p.version);
     if (!served) {
+      if (!res.hasHeader("x-request-id")) res.setHeader("x-request-id", requestIdOf(res.req.headers));
       const wanted = p.version === undefined ? name : `${name}:${p.version}`;
       const known = [...this.registry.models.keys()].join(", ") || "none";
       sendError(
@@ -210,31 +262,58 @@ export class DataPlane {
     return served;
   }
 
-  #modelMetadata(_req: IncomingMessage, res: ServerResponse, p: Record<string, string | undefined>): void {
+  #modelMetadata(req: IncomingMessage, res: ServerResponse, p: Record<string, string | undefined>): void {
     const served = this.#servedModel(res, p);
-    if (served) sendJson(res, 200, served.model.metadata());
+    if (!served) return;
+    // metadata() is user code: whatever it throws, or returns that JSON cannot hold, is this
+    // request's 500, never the process's uncaught exception. (sendJson serialises before writing.)
+    try {
+      sendJson(res, 200, served.model.metadata());
+    } catch (error) {
+      const { key } = served.model;
+      this.options.logger.error(
+        { err: error, graph: served.graph.name, model: key },
+        "model metadata failed",
+      );
+      const why = error instanceof Error ? error.message : String(error);
+      sendError(
+        res,
+        new SluiceError("SLUICE_ERR_STEP_FAILED", `model "${key}" could not describe itself: ${why}`),
+        requestIdOf(req.headers),
+      );
+    }
   }
 
   #modelReady(_req: IncomingMessage, res: ServerResponse, p: Record<string, string | undefined>): void {
     const served = this.#servedModel(res, p);
     if (!served) return;
-    const ready = served.model.ready;
-    sendJson(res, ready ? 200 : 503, { name: served.model.name, ready });
+    const { ready, loadError } = served.model;
+    const reason = loadError ? `failed to load: ${loadError.message}` : ready ? undefined : "still loading";
+    sendJson(
+      res,
+      ready ? 200 : 503,
+      reason ? { name: served.model.name, ready, reason } : { name: served.model.name, ready },
+    );
   }
 
   #infer(req: IncomingMessage, res: ServerResponse, p: Record<string, string | undefined>): void {
     const served = this.#servedModel(res, p);
     if (!served) return;
     collectBody(req, this.options.bodyLimit, (error, raw) => {
-      let body: unknown;
+      let body: InferRequest;
       let binary: ReturnType<typeof binaryOutputsFor> | undefined;
       try {
         if (error) throw error;
         const headerLength = req.headers[INFERENCE_HEADER_CONTENT_LENGTH];
         if (headerLength !== undefined) {
-          const request = decodeBinaryRequest(raw, Number(headerLength));
-          body = request;
-          binary = binaryOutputsFor(request);
+          if (typeof headerLength !== "string" || !/^\d{1,10}$/.test(headerLength)) {
+            throw new SluiceError(
+              "SLUICE_ERR_INPUT",
+              `Inference-Header-Content-Length must be a decimal number of bytes, got "${headerLength}"`,
+            );
+          }
+          body = decodeBinaryRequest(raw, Number(headerLength));
+          binary = binaryOutputsFor(body);
         } else {
           const type = req.headers["content-type"];
           if (type !== undefined && !isJsonType(type)) {
@@ -244,19 +323,34 @@ export class DataPlane {
               { status: 415 },
             );
           }
-          body = parseJsonBody(raw);
+          // Validated here, before any step: a caller's mistake is a 400 quoting what they sent,
+          // never a pre-processing step's 500. The model step does not check it again.
+          body = parseInferRequest(parseJsonBody(raw));
         }
+        checkDeclaredInputs(body, this.#declaredInputs(served.model), served.model.key);
       } catch (refused) {
+        if (statusOf(refused) < 500) this.#caller.refused(served.graph);
         this.#refuse(req, res, refused);
         return;
       }
       if (!served.model.ready) {
-        const notReady = `model "${served.model.key}" is not ready`;
-        sendError(res, new SluiceError("SLUICE_ERR_MODEL_NOT_READY", notReady), requestIdOf(req.headers));
+        sendError(res, notReadyError(served.model), requestIdOf(req.headers));
         return;
       }
       this.#caller.call(req, res, served.graph, pathOf(req), body, binary);
     });
+  }
+
+  /** What each model declares as inputs, read once (metadata() is user code, and static). */
+  readonly #declared = new WeakMap<object, TensorMetadata[]>();
+
+  #declaredInputs(model: { metadata(): { inputs?: unknown } }): TensorMetadata[] {
+    let declared = this.#declared.get(model);
+    if (declared === undefined) {
+      declared = declaredInputsOf(() => model.metadata());
+      this.#declared.set(model, declared);
+    }
+    return declared;
   }
 
   #defaultGraph(req: IncomingMessage, res: ServerResponse): void {
@@ -294,6 +388,65 @@ export class DataPlane {
     if (statusOf(error) === 413) res.setHeader("connection", "close");
     sendError(res, error, requestIdOf(req.headers));
   }
+}
+
+/**
+ * Why a model cannot answer: still loading (try again in a second), or its load failed, which
+ * waiting will not change (no Retry-After), with the load's own error.
+ */
+function notReadyError(model: { key: string; loadError: Error | undefined }): SluiceError {
+  if (!model.loadError) {
+    return new SluiceError("SLUICE_ERR_MODEL_NOT_READY", `model "${model.key}" is still loading`);
+  }
+  return new SluiceError(
+    "SLUICE_ERR_MODEL_NOT_READY",
+    `model "${model.key}" failed to load: ${model.loadError.message}`,
+    { permanent: true },
+  );
+}
+
+/** Node's own refusals (bad request line, headers too large, too slow), with the `{error}` body. */
+const clientErrors: Record<string, [number, string]> = {
+  HPE_HEADER_OVERFLOW: [431, "the request's headers are too large"],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, "the request took too long to arrive"],
+  ERR_HTTP_HEADERS_TIMEOUT: [408, "the request's headers took too long to arrive"],
+};
+
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (!socket.writable || error.code === "ECONNRESET") {
+    socket.destroy();
+    return;
+  }
+  const [status, message] = clientErrors[error.code ?? ""] ?? [
+    400,
+    `the request is not valid HTTP (${error.code ?? error.message})`,
+  ];
+  const body = JSON.stringify({ error: message });
+  const reason =
+    status === 431 ? "Request Header Fields Too Large" : status === 408 ? "Request Timeout" : "Bad Request";
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nx-request-id: ${newRequestId()}\r\nconnection: close\r\n\r\n${body}`,
+  );
+}
+
+/** Every method node:http parses (the router knows the same list): an OIP path answers each. */
+const METHODS: readonly string[] = httpMethods;
+
+/** 405 with `Allow`, for a method an OIP path does not define. */
+function methodNotAllowed(req: IncomingMessage, res: ServerResponse, allow: string): void {
+  req.resume(); // a body nobody will read must not stall the connection
+  res.setHeader("allow", allow);
+  sendError(
+    res,
+    new SluiceError(
+      "SLUICE_ERR_USAGE",
+      `${req.method} is not allowed on ${pathOf(req)} (allowed: ${allow})`,
+      {
+        status: 405,
+      },
+    ),
+    requestIdOf(req.headers),
+  );
 }
 
 /** `/v2` of `/v2/models/:model`. */

@@ -17,6 +17,8 @@ export interface GatewayOptions extends Omit<DataPlaneOptions, "metrics"> {
   /** Compiles a graph sent to the admin plane (YAML or JSON text). */
   compile: (text: string, format: "yaml" | "json") => Promise<CompiledGraph>;
   metrics?: GatewayMetrics;
+  /** How long a graph posted to the admin plane may take to load and start (default 60 s). */
+  startTimeoutMs?: number;
   /** The producers of broker-backed queue steps; closed last, after every event finished. */
   queueWriters?: { close(): Promise<void> };
 }
@@ -54,7 +56,13 @@ export class Gateway {
     const address = await dataPlane.listen(options.port, options.host);
     let admin: Server | undefined;
     if (options.adminPort !== false) {
-      const control: GraphControl = localControl(registry, metrics, options.compile, streams);
+      const control: GraphControl = localControl(
+        registry,
+        metrics,
+        options.compile,
+        streams,
+        options.startTimeoutMs,
+      );
       const handler = lazyAdmin({
         control,
         logger: options.logger,

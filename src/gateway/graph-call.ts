@@ -1,15 +1,41 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { SluiceError } from "../errors.js";
+import { isSluiceError, SluiceError } from "../errors.js";
 import type { CompiledGraph, GraphEvent, Logger } from "../graph/index.js";
 import {
   encodeBinaryResponse,
   INFERENCE_HEADER_CONTENT_LENGTH,
   type InferResponse,
+  jsonSafeBytes,
 } from "../graph/oip/index.js";
 import { sendError, sendJson, statusOf } from "./http/respond.js";
 import type { GatewayMetrics, GraphMeters } from "./metrics/index.js";
 import type { GraphRegistry } from "./registry.js";
 import { deadlineMsOf, requestIdOf, traceparentOf } from "./request-context.js";
+
+/**
+ * A remote target's failure as an outside caller sees it: the message names no internal URL
+ * (the log has it, under the same request id), and quotes the request id to look it up by.
+ */
+function forCaller(error: unknown, status: number, requestId: string): unknown {
+  if (status < 500 || !isSluiceError(error) || error.code !== "SLUICE_ERR_REMOTE_FAILED") return error;
+  return new SluiceError(
+    error.code,
+    `${error.message} (request id ${requestId}; details in the gateway's log)`,
+    {
+      status,
+      ...(error.retryAfter === undefined ? {} : { retryAfter: error.retryAfter }),
+    },
+  );
+}
+
+/** The `detail` a remote failure keeps for the log (full URL, the target's answer), if any. */
+function detailOf(error: unknown): string | undefined {
+  for (let e = error, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    const { detail } = e as { detail?: unknown };
+    if (typeof detail === "string") return detail;
+  }
+  return undefined;
+}
 
 /** Every HTTP event's trigger: one shared object, frozen so no step can change it for all. */
 const httpTrigger = Object.freeze({ kind: "http" });
@@ -61,7 +87,14 @@ export class GraphCaller {
     const requestId = requestIdOf(headers);
     headers["x-request-id"] = requestId;
     headers.traceparent = traceparentOf(headers);
-    const deadlineMs = deadlineMsOf(headers, this.options.timeoutMs, this.options.maxTimeoutMs);
+    let deadlineMs: number;
+    try {
+      deadlineMs = deadlineMsOf(headers, this.options.timeoutMs, this.options.maxTimeoutMs);
+    } catch (refused) {
+      this.refused(graph);
+      sendError(res, refused, requestId);
+      return;
+    }
     const time = Date.now();
     const event: GraphEvent = {
       id: requestId,
@@ -135,6 +168,12 @@ export class GraphCaller {
     if (meters) meters.ok.value++;
   }
 
+  /** A request for `graph` refused at the edge (its body broke the protocol): a client error. */
+  refused(graph: CompiledGraph): void {
+    const meters = this.#metersOf(graph.name);
+    if (meters) meters.clientError.value++;
+  }
+
   #metersOf(graph: string): GraphMeters | undefined {
     let meters = this.#meters.get(graph);
     if (meters === undefined && this.options.metrics) {
@@ -154,8 +193,11 @@ export class GraphCaller {
     const status = statusOf(error);
     if (meters) (status < 500 ? meters.clientError : meters.error).value++;
     if (status >= 500)
-      this.options.logger.warn({ err: error, graph: graph.name, requestId }, "request failed");
-    sendError(res, error, requestId);
+      this.options.logger.warn(
+        { err: error, graph: graph.name, requestId, detail: detailOf(error) },
+        "request failed",
+      );
+    sendError(res, forCaller(error, status, requestId), requestId);
   }
 
   /** The request is answered: its latency, in-flight count and (at debug) its log line. */
@@ -198,7 +240,7 @@ export class GraphCaller {
       });
       res.end(body);
     } else {
-      sendJson(res, 200, result, requestId);
+      sendJson(res, 200, jsonSafeBytes(result), requestId);
     }
   }
 }

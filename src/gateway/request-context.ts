@@ -1,6 +1,7 @@
 import { randomFillSync, randomUUID } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
-import { parseDuration } from "../graph/duration.js";
+import { SluiceError } from "../errors.js";
+import { durationMs, durationProblem } from "../graph/duration.js";
 
 /** The request's id: the caller's `x-request-id` when given, else a new one. */
 export function requestIdOf(headers: IncomingHttpHeaders): string {
@@ -57,10 +58,15 @@ export function traceparentOf(headers: IncomingHttpHeaders): string {
 /**
  * How long this request may take: `x-request-timeout` (`500ms`, `2s` or milliseconds) when
  * the caller sets it, never more than the server's cap; else the server's default.
+ * @throws SluiceError (400) quoting the header when it is not a duration.
  */
 export function deadlineMsOf(headers: IncomingHttpHeaders, defaultMs: number, maxMs: number): number {
   const asked = headers["x-request-timeout"];
   if (typeof asked !== "string") return defaultMs;
-  const ms = parseDuration(/^\d+(\.\d+)?$/.test(asked) ? Number(asked) : asked);
-  return ms === undefined ? defaultMs : Math.min(ms, maxMs);
+  const given = /^\d+(\.\d+)?$/.test(asked) ? Number(asked) : asked;
+  // Unbounded here: asking for longer than the server's cap gets the cap.
+  const ms = durationMs(given);
+  if (ms === undefined)
+    throw new SluiceError("SLUICE_ERR_INPUT", `x-request-timeout: ${durationProblem(given)}`);
+  return Math.min(ms, maxMs);
 }

@@ -1,7 +1,15 @@
 import pino from "pino";
-import { type CompiledGraph, type Logger, loadGraph, type QueueWriterFactory } from "../graph/index.js";
+import {
+  type CompiledGraph,
+  type Logger,
+  loadGraph,
+  type QueueWriterFactory,
+  withStartDeadline,
+} from "../graph/index.js";
 import { QueueWriters } from "../triggers/index.js";
 import { compilerIn } from "./admin/index.js";
+import type { PostedGraph } from "./cluster-messages.js";
+import { installCrashGuard } from "./crash-guard.js";
 import { Gateway } from "./gateway.js";
 import { GatewayMetrics } from "./metrics/index.js";
 
@@ -21,6 +29,39 @@ export interface ServeSettings {
   version: string;
   /** How long a graceful stop may take before it is forced. */
   graceMs: number;
+  /** Exit (3) on an error user code throws outside any request, instead of logging and serving on. */
+  crashOnError?: boolean;
+  /**
+   * Folders step modules may be loaded from besides each graph file's folder tree (default:
+   * the working directory). Graphs posted to the admin plane may use only these.
+   */
+  moduleRoots?: string[];
+  /** How long a client may take to send its request headers (default 10 s). */
+  headersTimeoutMs?: number;
+  /** Keep serving when a command-line graph's model fails to load (its infer answers 503). */
+  allowFailedModels?: boolean;
+  /** How long loading a graph's modules, each start and the model loads may take (default 60 s). */
+  startTimeoutMs?: number;
+}
+
+/** What loading a graph file waits on before its steps exist. */
+const loadingModules = () => "its step modules (a top-level await?) and class constructors";
+
+/**
+ * Waits for the command-line graphs' models to load and names the first that failed (graph,
+ * model and its error), or undefined when all loaded. `serve` exits on it unless
+ * `--allow-failed-models`: a model that cannot load is a deployment mistake, seen at once.
+ */
+export async function failedModel(gateway: Gateway, limitMs = 60_000): Promise<string | undefined> {
+  for (const graph of gateway.registry.graphs) {
+    await withStartDeadline(graph.whenReady(), limitMs, `graph "${graph.name}"`, () => graph.waitingOn);
+    for (const model of graph.models.values()) {
+      if (model.loadError) {
+        return `model "${model.key}" of graph "${graph.name}" failed to load: ${model.loadError.message}`;
+      }
+    }
+  }
+  return undefined;
 }
 
 export function serveLogger(): Logger {
@@ -35,6 +76,7 @@ export async function startGateway(
   settings: ServeSettings,
   logger: Logger,
   adminPort: number | false = settings.adminPort,
+  posted: readonly PostedGraph[] = [],
 ): Promise<Gateway> {
   const metrics = new GatewayMetrics();
   const observeStep = metrics.stepRecorder.bind(metrics);
@@ -45,11 +87,29 @@ export async function startGateway(
     observeStep,
     observeBreaker: metrics.breakerRecorder.bind(metrics),
     queueWriter,
+    moduleRoots: settings.moduleRoots ?? [process.cwd()],
     ...(settings.mapping ? { mapping: settings.mapping } : {}),
   };
   const graphs: CompiledGraph[] = [];
-  for (const file of settings.files) graphs.push(await loadGraph(file, options));
-  for (const graph of graphs) await graph.start();
+  const limit = settings.startTimeoutMs ?? 60_000;
+  for (const file of settings.files) {
+    graphs.push(
+      await withStartDeadline(loadGraph(file, options), limit, `graph file ${file}`, loadingModules),
+    );
+  }
+  // Module paths in posted documents resolve from where `sluice serve` was started.
+  const compile = compilerIn(process.cwd(), options);
+  // A worker started after graphs were posted gets them too (a posted graph replaces the
+  // command-line graph of the same name, as it did in the workers that saw the post).
+  for (const { name, text, format } of posted) {
+    const graph = await compile(text, format);
+    const at = graphs.findIndex((g) => g.name === name);
+    if (at === -1) graphs.push(graph);
+    else graphs[at] = graph;
+  }
+  for (const graph of graphs) {
+    await withStartDeadline(graph.start(), limit, `graph "${graph.name}"`, () => graph.waitingOn);
+  }
   return Gateway.start(graphs, {
     ...settings,
     adminPort,
@@ -57,8 +117,7 @@ export async function startGateway(
     metrics,
     queueWriters,
     ...(settings.adminToken ? { adminToken: settings.adminToken } : {}),
-    // Module paths in posted documents resolve from where `sluice serve` was started.
-    compile: compilerIn(process.cwd(), options),
+    compile,
   });
 }
 
@@ -73,7 +132,18 @@ export async function runServe(settings: ServeSettings): Promise<number> {
   }
   const logger = serveLogger();
   const gateway = await startGateway(settings, logger);
+  installCrashGuard(logger, gateway.metrics, { crashOnError: settings.crashOnError === true });
   announce(gateway, settings);
+  if (!settings.allowFailedModels) {
+    const failed = await failedModel(gateway, settings.startTimeoutMs);
+    if (failed) {
+      process.stderr.write(
+        `sluice: ${failed}\nhint: fix the model, or serve the others with --allow-failed-models\n`,
+      );
+      gateway.forceClose();
+      return 1;
+    }
+  }
   return new Promise<number>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
       if (gateway.state !== "running") {

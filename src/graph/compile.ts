@@ -31,6 +31,11 @@ export interface CompileOptions {
    * it has no writer for keeps the in-process queue.
    */
   queueWriter?: QueueWriterFactory;
+  /**
+   * Folders step modules may be loaded from, besides the graph file's own folder tree
+   * (default: the working directory). A module outside all of them is refused.
+   */
+  moduleRoots?: readonly string[];
 }
 
 /** Writes one event to a queue step's stream; resolves once the broker has it. */
@@ -58,7 +63,14 @@ export async function compileDocument(doc: GraphDocument, options: CompileOption
   const logger = options.logger ?? defaultLogger();
   const graph = doc.metadata.name;
   const remotes = new RemoteTargets(graph, options.observeBreaker);
-  const env: BuildEnv = { file: options.file, graph, logger, problems: [], remotes };
+  const env: BuildEnv = {
+    file: options.file,
+    graph,
+    logger,
+    problems: [],
+    remotes,
+    moduleRoots: options.moduleRoots ?? [process.cwd()],
+  };
   const { topology, problems } = planTopology(doc, options.file);
   env.problems.push(...problems);
 

@@ -49,9 +49,26 @@ export class CompiledGraph {
   async start(): Promise<void> {
     if (this.#state !== "created") return;
     this.#state = "starting";
-    for (const runtime of this.runtimes.values()) await runtime.init();
+    for (const [name, runtime] of this.runtimes) {
+      this.#initializing = name;
+      await runtime.init();
+    }
+    this.#initializing = undefined;
     this.#loads = Promise.all([...this.models.values()].map((m) => m.load())).then(() => {});
     this.#state = "running";
+  }
+
+  #initializing: string | undefined;
+
+  /** What starting this graph is waiting on right now, for a start deadline's message. */
+  get waitingOn(): string {
+    if (this.#initializing !== undefined) return `step "${this.#initializing}" init()`;
+    const loading = [...this.models.values()]
+      .filter((m) => !m.ready && !m.loadError)
+      .map((m) => `"${m.key}"`);
+    if (loading.length > 0)
+      return `the load() of model${loading.length > 1 ? "s" : ""} ${loading.join(", ")}`;
+    return "nothing";
   }
 
   /** True once every model has loaded. */

@@ -115,6 +115,12 @@ export interface QueueStep extends StepBase {
   partitions?: number;
   /** Where messages the steps behind the queue cannot process go (a trigger's `dlq` semantics). */
   dlq?: { topic?: string; subject?: string; maxAttempts?: number };
+  /**
+   * `false`: this process only writes to the stream and starts no consumer for it; the steps
+   * behind the queue run where the stream is consumed (`sluice deploy` sets it in the
+   * gateway's copy, whose queue segments run in Nuclio functions). Default `true`.
+   */
+  consume?: boolean;
 }
 
 export interface ErrorStep extends StepBase, CodeRef {

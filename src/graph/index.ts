@@ -1,6 +1,7 @@
 /** src/graph: the graph document, its validation and compilation, and the executor. */
 
 export type { ModelRunner } from "./build/index.js";
+export { nuclioUrl } from "./build/remote.js";
 export {
   type CompileOptions,
   compileDocument,
@@ -46,6 +47,8 @@ export {
 } from "./mlrun/index.js";
 export { preloadFor } from "./preload.js";
 export { formatProblem, GraphInvalidError, type Problem } from "./problems.js";
+export { validateDocument } from "./schema.js";
+export { withStartDeadline } from "./start-deadline.js";
 export {
   type StepErrorAnswer,
   stepAnswerHeaders,
@@ -53,3 +56,4 @@ export {
   stepErrorOfAnswer,
 } from "./step-answer.js";
 export { StepError, timeoutError, toStepError } from "./step-error.js";
+export { type PlannedStep, planTopology, type Topology } from "./topology.js";

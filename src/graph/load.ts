@@ -12,7 +12,9 @@ import { GraphInvalidError, type Problem } from "./problems.js";
 import { validateDocument } from "./schema.js";
 
 export interface LoadOptions
-  extends Partial<Pick<CompileOptions, "logger" | "observeStep" | "observeBreaker" | "queueWriter">> {
+  extends Partial<
+    Pick<CompileOptions, "logger" | "observeStep" | "observeBreaker" | "queueWriter" | "moduleRoots">
+  > {
   /** For MLRun serving functions: the file mapping class names to sluice modules. */
   mapping?: string;
 }
@@ -77,7 +79,7 @@ async function compilePrepared(
   { document, file, lineOf }: PreparedDocument,
   options: LoadOptions,
 ): Promise<CompiledGraph> {
-  const { logger, observeStep, observeBreaker, queueWriter } = options;
+  const { logger, observeStep, observeBreaker, queueWriter, moduleRoots } = options;
   await preloadFor(document);
   return compileDocument(document, {
     file,
@@ -86,6 +88,7 @@ async function compilePrepared(
     ...(observeStep ? { observeStep } : {}),
     ...(observeBreaker ? { observeBreaker } : {}),
     ...(queueWriter ? { queueWriter } : {}),
+    ...(moduleRoots ? { moduleRoots } : {}),
   });
 }
 

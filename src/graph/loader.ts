@@ -31,7 +31,36 @@ export async function readGraphFile(path: string): Promise<LoadedDocument> {
  * Parses the text of a graph file; `file` names it in problems and picks the format.
  * @throws GraphInvalidError when the text is empty, not valid YAML/JSON, or unsafe.
  */
+/** How deep `[`/`{` may nest in a graph document: far beyond any real one, far below a stack's limit. */
+export const maxNesting = 200;
+
+/**
+ * The deepest `[`/`{` nesting in `text`, outside quoted strings, stopping once past `limit`.
+ * Checked before parsing: a 100k-deep document would overflow the parsers' stacks.
+ */
+function nestingDepth(text: string, limit: number): number {
+  let depth = 0;
+  let deepest = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34 || c === 39) {
+      // Skip a quoted string ("..." with \ escapes, '...' with '' escapes).
+      for (i++; i < text.length && text.charCodeAt(i) !== c; i++)
+        if (c === 34 && text.charCodeAt(i) === 92) i++;
+    } else if (c === 91 || c === 123) {
+      depth++;
+      if (depth > deepest) deepest = depth;
+      if (deepest > limit) return deepest;
+    } else if ((c === 93 || c === 125) && depth > 0) depth--;
+  }
+  return deepest;
+}
+
 export function readGraphText(text: string, file: string): LoadedDocument {
+  if (nestingDepth(text, maxNesting) > maxNesting) {
+    const message = `the document is too deeply nested (more than ${maxNesting} levels of [ or {)`;
+    throw new GraphInvalidError([{ file, pointer: "", message }]);
+  }
   const loaded = extname(file).toLowerCase() === ".json" ? parseJson(text, file) : parseYaml(text, file);
   if (loaded.raw === null || loaded.raw === undefined) {
     throw new GraphInvalidError([{ file, pointer: "", line: 1, message: "the document is empty" }]);
@@ -52,6 +81,9 @@ function readFailure(error: unknown): string {
   return `cannot read the file: ${error instanceof Error ? error.message : String(error)}`;
 }
 
+/** How many nodes one alias may expand to: guards against alias bombs ("billion laughs"). */
+const maxAliasCount = 100;
+
 function parseYaml(text: string, file: string): LoadedDocument {
   const { doc, lineCounter } = parseSource(text);
   const lineOfOffset = (offset: number) => lineCounter.linePos(offset).line;
@@ -68,9 +100,12 @@ function parseYaml(text: string, file: string): LoadedDocument {
   let raw: unknown;
   try {
     // maxAliasCount guards against alias bombs ("billion laughs").
-    raw = doc.toJS({ maxAliasCount: 100 });
+    raw = doc.toJS({ maxAliasCount });
   } catch (cause) {
-    const message = `invalid YAML: ${firstLine(cause instanceof Error ? cause.message : String(cause))}`;
+    const why = firstLine(cause instanceof Error ? cause.message : String(cause));
+    const message = /alias count/i.test(why)
+      ? `invalid YAML: its aliases expand too much (more than ${maxAliasCount} expansions per alias): an alias bomb?`
+      : `invalid YAML: ${why}`;
     throw new GraphInvalidError([{ file, pointer: "", message }]);
   }
   return { file, format: "yaml", raw, lineOf };
@@ -99,7 +134,14 @@ function parseSource(text: string): { doc: Document; lineCounter: LineCounter } 
   const lineCounter = new LineCounter();
   // uniqueKeys off: rejectDuplicateKeys() reports duplicates with their pointer and step.
   // logLevel error: the library must not print warnings on our users' consoles.
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false, logLevel: "error" });
+  // merge: YAML 1.1 merge keys (`<<: *defaults`), which graph files use to share step settings.
+  const doc = parseDocument(text, {
+    lineCounter,
+    prettyErrors: false,
+    uniqueKeys: false,
+    logLevel: "error",
+    merge: true,
+  });
   return { doc, lineCounter };
 }
 

@@ -129,9 +129,10 @@ function messageOf(error: ErrorObject): string {
     case "required":
       return `missing required field "${String(params.missingProperty)}"`;
     case "enum":
-      return `must be one of: ${(params.allowedValues as unknown[]).map(String).join(", ")}`;
+      // Quote what was written: `kind "teleport" is not one of: task, router, ...`.
+      return `${JSON.stringify(error.data)} is not one of: ${(params.allowedValues as unknown[]).map(String).join(", ")}`;
     case "const":
-      return `must be ${String(params.allowedValue)}`;
+      return `must be ${String(params.allowedValue)}, not ${JSON.stringify(error.data)}`;
     case "type":
       return `must be ${[params.type].flat().map(withArticle).join(" or ")}`;
     case "pattern":

@@ -172,6 +172,8 @@ export interface NuclioSpec extends KubernetesSpec {
   function_handler?: string;
   min_replicas?: number;
   max_replicas?: number;
+  /** The average CPU utilisation (percent of requests) the autoscaler aims at (Nuclio's `targetCPU`). */
+  target_cpu?: number;
   triggers?: Record<string, NuclioTrigger>;
   readiness_timeout?: number;
   service_type?: "ClusterIP" | "NodePort" | "LoadBalancer";

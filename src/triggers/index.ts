@@ -14,6 +14,7 @@ import type {
 import type { Trigger, TriggerContext } from "./contract.js";
 import { CronTrigger } from "./cron.js";
 import { DeferredTrigger } from "./deferred.js";
+import { consumedQueues } from "./queue/consumed.js";
 import type { QueueConsumer } from "./queue/consumers.js";
 import { resolveStream } from "./queue/stream-url.js";
 import type { QueueWriters as BrokerWriters } from "./queue/writers.js";
@@ -64,13 +65,14 @@ export function graphTriggers(graph: CompiledGraph, context: TriggerContext): Tr
 
 /**
  * The consumers that run the steps behind a graph's broker-backed queue steps (see
- * queue/consumers.ts); none, and nothing imported, for a graph without such queues.
+ * queue/consumers.ts); none, and nothing imported, for a graph without such queues or whose
+ * queues are all `consume: false`.
  */
 export async function queueConsumers(
   graph: CompiledGraph,
   context: TriggerContext,
 ): Promise<QueueConsumer[]> {
-  if (graph.streams.brokerQueues.size === 0) return [];
+  if (consumedQueues(graph).length === 0) return [];
   const consumers = await import("./queue/consumers.js");
   return consumers.queueConsumers(graph, context);
 }

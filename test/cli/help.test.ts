@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { sluice } from "../helpers/cli.js";
 
@@ -22,11 +25,45 @@ describe("sluice --help", () => {
     expect(stderr).toContain("unknown command 'nonsense'");
   });
 
-  it("says a command is not built yet and exits 2, without a stack trace", async () => {
-    const { code, stderr } = await sluice("deploy", "graph.yaml", "--dry-run");
-    expect(code).toBe(2);
+  it("says in one line when the kubeconfig to deploy with does not exist, exit 1", async () => {
+    const { code, stderr } = await sluice(
+      "deploy",
+      "examples/enrichment/graph.yaml",
+      "--image",
+      "reg/sluice:1",
+      "--kubeconfig",
+      "/nonexistent/kubeconfig",
+    );
+    expect(code).toBe(1);
+    expect(stderr).toBe("sluice: kubeconfig /nonexistent/kubeconfig does not exist\n");
+  });
+
+  it("names the API server it cannot reach, exit 3, without a stack trace", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sluice-kubeconfig-"));
+    const kubeconfig = join(dir, "config");
+    writeFileSync(
+      kubeconfig,
+      [
+        "apiVersion: v1",
+        "kind: Config",
+        "clusters: [{name: c, cluster: {server: 'https://127.0.0.1:1', insecure-skip-tls-verify: true}}]",
+        "users: [{name: u, user: {token: t}}]",
+        "contexts: [{name: x, context: {cluster: c, user: u, namespace: ml}}]",
+        "current-context: x",
+        "",
+      ].join("\n"),
+    );
+    const { code, stderr } = await sluice(
+      "deploy",
+      "examples/enrichment/graph.yaml",
+      "--image",
+      "reg/sluice:1",
+      "--kubeconfig",
+      kubeconfig,
+    );
+    expect(code).toBe(3);
     expect(stderr).toBe(
-      "sluice: `sluice deploy` is not built yet\nhint: see `sluice --help` for the commands that work today\n",
+      "sluice: cannot list NuclioProject in namespace ml: the API server at https://127.0.0.1:1 cannot be reached (ECONNREFUSED)\nhint: check the kubeconfig's server address and that the cluster is up\n",
     );
   });
 });

@@ -1,28 +1,16 @@
-import { execFile } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { describe, expect, inject, it } from "vitest";
 import { FunctionStore } from "../../src/runtimes/index.js";
+import { sluiceWithEnv } from "../helpers/cli.js";
 import { adminCluster, freshNamespace, hasCondition, unboundKubeconfig } from "../helpers/kubernetes.js";
 
-const bin = fileURLToPath(new URL("../../bin/sluice.js", import.meta.url));
 const fixtures = fileURLToPath(new URL("../fixtures/cluster/", import.meta.url));
 
 /** Runs the built `sluice` against the test bed, with a store of the test's own. */
-async function sluice(env: Record<string, string>, ...args: string[]) {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [bin, ...args], {
-      env: { ...process.env, ...env },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const sluice = sluiceWithEnv;
 
 function testEnv(kubeconfig = inject("kubeAdminConfig")) {
   const home = mkdtempSync(join(tmpdir(), "sluice-home-"));
@@ -131,7 +119,7 @@ describe("sluice run on Kubernetes", () => {
     expect(denied.code).toBe(3);
     expect(denied.stderr.split("\n")[0]).toMatch(
       new RegExp(
-        `^sluice: cannot (get|apply) Job ${namespace}/train-[0-9a-f]{8}: jobs.batch "train-[0-9a-f]{8}" is forbidden: User "system:serviceaccount:${namespace}:nobody-[0-9a-f]+" cannot (get|patch) resource "jobs" in API group "batch" in the namespace "${namespace}"$`,
+        `^sluice: cannot list Job in namespace ${namespace}: jobs.batch is forbidden: User "system:serviceaccount:${namespace}:nobody-[0-9a-f]+" cannot list resource "jobs" in API group "batch" in the namespace "${namespace}"$`,
       ),
     );
     expect(denied.stderr).toMatch(/hint: grant the verb/);

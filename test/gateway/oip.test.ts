@@ -102,14 +102,15 @@ describe("the Open Inference Protocol over HTTP", () => {
     expect(text).toContain('sluice_requests_total{graph="models",outcome="ok"} 1');
     expect(text).toContain('sluice_requests_total{graph="models",outcome="client_error"} 1');
     expect(text).toContain('sluice_step_runs_total{graph="models",step="models",outcome="ok"} 1');
-    expect(text).toMatch(/sluice_request_duration_seconds_count\{graph="models"\} 2/);
+    // The bad request was refused at the edge: counted, but it never entered the graph.
+    expect(text).toMatch(/sluice_request_duration_seconds_count\{graph="models"\} 1/);
   });
 
   it("takes binary tensor data and answers binary outputs when asked", async () => {
     const gw = await testGateway(["models.yaml"]);
     const { body, headerLength } = encodeBinaryRequest(
       {
-        inputs: [{ name: "x", shape: [3], datatype: "FP32", data: [1.5, 2, 3] }],
+        inputs: [{ name: "x", shape: [3], datatype: "FP64", data: [1.5, 2, 3] }],
         outputs: [{ name: "out", parameters: { binary_data: true } }],
       },
       "all",

@@ -99,9 +99,7 @@ describe("remote steps: the call", () => {
     );
     const result = (await graph.invoke({ body: { n: 1 } })) as { handled: Record<string, unknown> };
     expect(result.handled).toMatchObject({ step: "call", code: "REMOTE_FAILED", status: 502 });
-    expect(result.handled.message).toMatch(
-      /POST http:\/\/127\.0\.0\.1:\d+\/score answered 503: upstream says 503/,
-    );
+    expect(result.handled.message).toMatch(/the remote target answered 503/);
   });
 
   it("keeps a caller's mistake a 4xx", async () => {
@@ -168,7 +166,7 @@ describe("remote steps: retries", () => {
       );
       const { message } = await outcome(graph);
       expect(up.requests).toBe(3);
-      expect(message).toMatch(`answered ${code}: upstream says ${code} (after 3 attempts)`);
+      expect(message).toMatch(`the remote target answered ${code} (after 3 attempts)`);
     }
   });
 
@@ -201,9 +199,7 @@ describe("remote steps: retries", () => {
     );
     const { error, message } = await outcome(graph);
     expect(error).toMatchObject({ code: "REMOTE_FAILED", status: 502 });
-    expect(message).toMatch(
-      /cannot connect to http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\) \(after 3 attempts\)/,
-    );
+    expect(message).toMatch(/cannot connect to the remote target \(ECONNREFUSED\) \(after 3 attempts\)/);
   });
 
   it("retries a reset connection only for idempotent methods", async () => {

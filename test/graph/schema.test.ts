@@ -281,6 +281,7 @@ describe("valid documents pass", () => {
       stream: "kafka://t",
       partitions: 3,
       dlq: { topic: "t-dlq", maxAttempts: 2 },
+      consume: false,
     };
     const error: Required<Omit<ErrorStep, "class">> = {
       ...base,
@@ -347,6 +348,17 @@ describe("valid documents pass", () => {
       spec,
     };
     expect(validateDocument(document, "typed.json")).toEqual([]);
+  });
+});
+
+describe("a task placed in Nuclio", () => {
+  it("may leave out handler and class: its code runs in its function (sluice deploy writes such steps)", () => {
+    const yaml = graph`
+      steps:
+        parse: {placement: nuclio, nuclio: {url: "http://nuclio-g-parse:8080/"}}
+        models: {placement: nuclio, after: [parse], nuclio: {url: "http://nuclio-g-models:8080/{path}"}}
+    `;
+    expect(problemsOf(yaml)).toEqual([]);
   });
 });
 
@@ -426,6 +438,14 @@ describe("each mistake gives one line at the right place", () => {
       expected: [problem("/spec/steps/parse", 6, 'missing required field "handler" or "class"', "parse")],
     },
     {
+      mistake: "a task placed local without handler or class",
+      yaml: graph`
+        steps:
+          parse: {placement: local}
+      `,
+      expected: [problem("/spec/steps/parse", 6, 'missing required field "handler" or "class"', "parse")],
+    },
+    {
       mistake: "a model with both handler and class",
       yaml: graph`
         steps:
@@ -493,7 +513,7 @@ describe("each mistake gives one line at the right place", () => {
         triggers:
           - {kind: rabbitmq, url: amqp://r}
       `,
-      expected: [problem("/spec/triggers/0/kind", 7, "must be one of: http, kafka, nats, cron")],
+      expected: [problem("/spec/triggers/0/kind", 7, '"rabbitmq" is not one of: http, kafka, nats, cron')],
     },
     {
       mistake: "an unknown step kind",
@@ -502,7 +522,12 @@ describe("each mistake gives one line at the right place", () => {
           f: {kind: lambda, handler: ./s.mjs#f}
       `,
       expected: [
-        problem("/spec/steps/f/kind", 6, "must be one of: task, router, model, remote, queue, error", "f"),
+        problem(
+          "/spec/steps/f/kind",
+          6,
+          '"lambda" is not one of: task, router, model, remote, queue, error',
+          "f",
+        ),
       ],
     },
     {
@@ -514,7 +539,9 @@ describe("each mistake gives one line at the right place", () => {
             routes:
               q: {kind: queue, stream: kafka://x}
       `,
-      expected: [problem("/spec/steps/r/routes/q/kind", 9, "must be one of: task, model, remote", "r/q")],
+      expected: [
+        problem("/spec/steps/r/routes/q/kind", 9, '"queue" is not one of: task, model, remote', "r/q"),
+      ],
     },
     {
       mistake: "an unknown router type",
@@ -526,13 +553,18 @@ describe("each mistake gives one line at the right place", () => {
             routes: {a: {handler: ./s.mjs#a}}
       `,
       expected: [
-        problem("/spec/steps/r/type", 8, "must be one of: model, switch, split, ensemble, parallel", "r"),
+        problem(
+          "/spec/steps/r/type",
+          8,
+          '"roundrobin" is not one of: model, switch, split, ensemble, parallel',
+          "r",
+        ),
       ],
     },
     {
       mistake: "a wrong apiVersion",
       yaml: `apiVersion: sluice/v2\nkind: Graph\nmetadata: {name: test}\nspec: {steps: {}}\n`,
-      expected: [problem("/apiVersion", 1, "must be sluice/v1")],
+      expected: [problem("/apiVersion", 1, 'must be sluice/v1, not "sluice/v2"')],
     },
     {
       mistake: "a name that is not a Kubernetes name",

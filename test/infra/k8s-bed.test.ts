@@ -1,5 +1,7 @@
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { type AddressInfo, connect, createServer, type Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, inject, it } from "vitest";
 import { parse } from "yaml";
 import {
@@ -9,7 +11,9 @@ import {
   watchObjects,
 } from "../../src/runtimes/cluster/index.js";
 import { adminCluster, freshNamespace, hasCondition, restrictedCluster } from "../helpers/kubernetes.js";
+import { ensureK8sBinaries } from "./k8s/binaries.js";
 import { writeKubeconfig } from "./k8s/kubeconfig.js";
+import { startService, TestBedError, waitUntilReady } from "./process.js";
 
 const pod = (command: string[]) => ({
   containers: [{ name: "main", image: "busybox:1.36", command }],
@@ -103,7 +107,7 @@ describe("the Kubernetes test bed", () => {
       metadata: { name: ref.name, namespace, labels: { "nuclio.io/project-name": "default" } },
       spec: {
         runtime: "nodejs",
-        handler: "entry:handler",
+        handler: "entry.cjs:handler",
         image: "sluice/nuclio:dev",
         triggers: { http: { kind: "http", numWorkers: 2 } },
       },
@@ -196,6 +200,16 @@ describe("the Kubernetes test bed", () => {
       message: expect.stringMatching(
         /apply SparkApplication .*\/broken: the API server refused it: spec\.type: Unsupported value: "Haskell"/,
       ),
+    });
+  });
+
+  it("says a kind the server does not serve may need its CRD", async () => {
+    const namespace = await freshNamespace();
+    const widget = { apiVersion: "example.com/v1", kind: "Widget", metadata: { name: "w", namespace } };
+    await expect(adminCluster().apply(widget)).rejects.toMatchObject({
+      code: "SLUICE_ERR_CLUSTER_NOT_FOUND",
+      message: `cannot apply Widget ${namespace}/w: the API server does not serve Widget (example.com/v1)`,
+      hint: "is the kind's CRD installed? deploy/crds/ has the ones sluice renders for",
     });
   });
 
@@ -294,5 +308,27 @@ describe("the Kubernetes test bed", () => {
         stringData: { a: "b" },
       }),
     ).rejects.toMatchObject({ code: "SLUICE_ERR_CLUSTER_FORBIDDEN" });
+  });
+});
+
+describe("a part of the Kubernetes test bed that cannot start", () => {
+  it("fails the run naming the part, its command line and its last log lines", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "sluice-bed-fail-"));
+    const { kubeApiserver } = ensureK8sBinaries(() => {});
+    const service = startService(
+      "kube-apiserver",
+      kubeApiserver,
+      ["--no-such-flag"],
+      join(dir, "apiserver.log"),
+    );
+    const failure = await waitUntilReady(service, async () => false, 30_000).then(
+      () => undefined,
+      (error: Error) => error,
+    );
+    expect(failure).toBeInstanceOf(TestBedError);
+    expect(failure?.message).toMatch(
+      /^test bed: kube-apiserver could not start: it exited \(exit code 1\); command: \S+kube-apiserver --no-such-flag\n/,
+    );
+    expect(failure?.message).toContain("unknown flag: --no-such-flag");
   });
 });

@@ -187,12 +187,15 @@ describe("sluice run --local", () => {
     ]);
   });
 
-  it("says running on Kubernetes is not built yet, exit 2", async () => {
-    const { code, stderr } = await sluice("run", "hub://batch-score");
-    expect(code).toBe(2);
-    expect(stderr).toBe(
-      "sluice: running functions on Kubernetes is not built yet\nhint: add --local to run it on this machine\n",
+  it("says in one line when the kubeconfig for a cluster run does not exist, exit 1", async () => {
+    const { code, stderr } = await sluice(
+      "run",
+      "hub://batch-score",
+      "--kubeconfig",
+      "/nonexistent/kubeconfig",
     );
+    expect(code).toBe(1);
+    expect(stderr).toBe("sluice: kubeconfig /nonexistent/kubeconfig does not exist\n");
   });
 
   it("keeps the store where SLUICE_HOME says", async () => {

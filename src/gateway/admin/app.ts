@@ -39,6 +39,9 @@ export function createAdminApp(options: AdminOptions): express.Express {
   const { control, logger } = options;
   const app = express();
   app.disable("x-powered-by");
+  // Without a token, the loopback address is the only protection: a page whose name was
+  // rebound to 127.0.0.1 (DNS rebinding) must not reach it, so only loopback Host names pass.
+  if (!options.token) app.use(loopbackHostOnly);
   app.use(logChanges(logger));
 
   app.get("/metrics", async (_req, res) => {
@@ -182,6 +185,25 @@ function requireToken(token: string | undefined): RequestHandler {
 
 function digest(text: string): Buffer {
   return createHash("sha256").update(text).digest();
+}
+
+/** The host name of a Host header: `[::1]:8081` is `::1`, `localhost:8081` is `localhost`. */
+function hostNameOf(host: string): string {
+  if (host.startsWith("[")) return host.slice(1, host.indexOf("]"));
+  const colon = host.lastIndexOf(":");
+  return (colon === -1 ? host : host.slice(0, colon)).toLowerCase();
+}
+
+function loopbackHostOnly(req: Request, res: Response, next: NextFunction): void {
+  const host = req.get("host") ?? "";
+  const name = hostNameOf(host);
+  if (name === "localhost" || name === "::1" || /^127\.\d+\.\d+\.\d+$/.test(name)) {
+    next();
+    return;
+  }
+  const error = `Host "${host}" is not a loopback name: without --admin-token the admin plane answers only localhost, 127.0.0.1 and [::1]`;
+  res.locals.error = error;
+  res.status(403).json({ error });
 }
 
 /** Chooses the parser from Content-Type before the body is read; anything else is 415. */

@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { SluiceError } from "../../errors.js";
-import { type CompiledGraph, type LoadOptions, loadGraphText } from "../../graph/index.js";
+import { type CompiledGraph, type LoadOptions, loadGraphText, withStartDeadline } from "../../graph/index.js";
 import type { GatewayMetrics } from "../metrics/index.js";
 import type { GraphRegistry } from "../registry.js";
 import type { StreamHost, TriggerSummary } from "../streams.js";
@@ -66,6 +66,8 @@ export function localControl(
   metrics: GatewayMetrics,
   compile: GraphCompiler,
   streams: StreamHost,
+  /** How long compiling (module loading), init() and model loads of a posted graph may take. */
+  startTimeoutMs = 60_000,
 ): GraphControl {
   return {
     async list() {
@@ -86,9 +88,19 @@ export function localControl(
     },
 
     async put(text, format) {
-      const graph = await compile(text, format);
+      const graph = await withStartDeadline(
+        compile(text, format),
+        startTimeoutMs,
+        "the posted graph",
+        () => "its step modules (a top-level await?) and class constructors",
+      );
       try {
-        await startGraph(graph);
+        await withStartDeadline(
+          startGraph(graph),
+          startTimeoutMs,
+          `graph "${graph.name}"`,
+          () => graph.waitingOn,
+        );
         // Only a started graph enters the registry, so requests never see a half-started one;
         // the triggers it needs are started before it does, so a reload fails whole or not at all.
         const { replaced } = await streams.reload(graph, () => registry.put(graph));

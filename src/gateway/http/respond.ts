@@ -23,7 +23,7 @@ export function statusOf(error: unknown): number {
 export function sendError(res: ServerResponse, error: unknown, requestId?: string): void {
   const status = statusOf(error);
   const message = error instanceof Error ? error.message : String(error);
-  if (status === 503 || status === 429) {
+  if ((status === 503 || status === 429) && !(isSluiceError(error) && error.permanent)) {
     // An open breaker knows when it probes again; other overload has no better guess than 1 s.
     const after = isSluiceError(error) ? error.retryAfter : undefined;
     res.setHeader("retry-after", String(after ?? 1));

@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Gauge, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
 import type { BreakerState } from "../../graph/resilience/index.js";
 import { HistogramFamily, type HistogramSeries, ValueFamily, type ValueSeries } from "./series.js";
 
@@ -111,6 +111,12 @@ export class GatewayMetrics {
       for (const { graph, trigger, up } of this.#triggers())
         this.triggerUp.labels(graph, trigger).set(up ? 1 : 0);
     },
+  });
+  /** Errors user code threw where no request could take them (a timer, an unhandled rejection). */
+  readonly uncaught = new Counter({
+    name: "sluice_uncaught_errors_total",
+    help: "Errors thrown by user code outside any request (timers, unhandled rejections); the gateway kept serving",
+    registers: [this.registry],
   });
 
   constructor(options: { processMetrics?: boolean } = {}) {

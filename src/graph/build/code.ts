@@ -40,7 +40,7 @@ export async function loadCode(
     return construct(exported as StepClass, ref, at, step, env, ctx);
   }
   try {
-    exported = await loadExport(target, env.file);
+    exported = await loadExport(target, env.file, env.moduleRoots);
   } catch (error) {
     if (!(error instanceof CodeRefError)) throw error;
     reportProblem(env, `${at}/${field}`, error.message, step);

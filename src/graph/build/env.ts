@@ -11,6 +11,8 @@ export interface BuildEnv {
   problems: Problem[];
   /** The graph's remote targets: remote steps share a pool, breaker and bulkhead per origin. */
   remotes: RemoteTargets;
+  /** Folders step modules may come from, besides the graph file's folder tree. */
+  moduleRoots: readonly string[];
 }
 
 export function reportProblem(env: BuildEnv, at: string, message: string, step: string): void {

@@ -15,18 +15,40 @@ export type RemoteFailure =
 
 /** A remote call's failure, naming the target and what went wrong. */
 export class RemoteCallError extends SluiceError {
+  /**
+   * What the gateway's log gets: the full URL (query included) and the start of the target's
+   * answer. The message, which callers see, has neither (secrets live in queries and errors).
+   */
+  readonly detail: string;
+
   constructor(
     message: string,
     readonly failure: RemoteFailure,
     /** The status the target answered with (for `answer`). */
     readonly upstreamStatus: number | undefined,
     cause?: unknown,
+    options: { detail?: string; retryAfter?: number } = {},
   ) {
-    // A caller's mistake stays theirs (4xx); anything else from the target is a bad gateway.
-    const status = upstreamStatus !== undefined && upstreamStatus < 500 ? upstreamStatus : 502;
-    super("SLUICE_ERR_REMOTE_FAILED", message, { status, cause });
+    // A caller's mistake stays theirs (4xx); anything else from the target is a bad gateway
+    // (a 3xx too: a remote step does not follow redirects).
+    const status =
+      upstreamStatus !== undefined && upstreamStatus >= 400 && upstreamStatus < 500 ? upstreamStatus : 502;
+    super("SLUICE_ERR_REMOTE_FAILED", message, {
+      status,
+      cause,
+      ...(options.retryAfter === undefined ? {} : { retryAfter: options.retryAfter }),
+    });
     this.name = "RemoteCallError";
+    this.detail = options.detail ?? message;
   }
+}
+
+/** `Retry-After` in seconds (the delay form; an HTTP date is read too), or undefined. */
+function retryAfterOf(header: string | string[] | undefined): number | undefined {
+  if (typeof header !== "string") return undefined;
+  if (/^\d+$/.test(header.trim())) return Number(header.trim());
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - Date.now()) / 1000));
 }
 
 const connectCodes = new Set([
@@ -93,6 +115,7 @@ class AnswerReader implements Dispatcher.DispatchHandler {
   /** Set when a sluice step function answered (src/graph/step-answer.ts). */
   #stepError: string | undefined;
   #dropped = false;
+  #retryAfter: number | undefined;
   readonly #chunks: Buffer[] = [];
   #size = 0;
   #settled = false;
@@ -129,15 +152,18 @@ class AnswerReader implements Dispatcher.DispatchHandler {
     const stepError = headers[stepAnswerHeaders.error];
     this.#stepError = typeof stepError === "string" ? stepError : undefined;
     this.#dropped = headers[stepAnswerHeaders.drop] !== undefined;
+    if (statusCode === 503 || statusCode === 429) this.#retryAfter = retryAfterOf(headers["retry-after"]);
   }
 
   onResponseData(controller: Controller, chunk: Buffer): void {
     this.#size += chunk.length;
     if (this.#size > maxAnswerBytes) {
       const error = new RemoteCallError(
-        `${this.origin}${this.request.path} answered more than ${maxAnswerBytes} bytes`,
+        `the remote target answered more than ${maxAnswerBytes} bytes`,
         "answer",
         undefined,
+        undefined,
+        { detail: `${this.origin}${this.request.path} answered more than ${maxAnswerBytes} bytes` },
       );
       controller.abort(error);
       this.#settle(undefined, error);
@@ -174,11 +200,19 @@ class AnswerReader implements Dispatcher.DispatchHandler {
       // A step function's own failure comes back as the step's error, not the target's.
       const stepError = stepErrorOfAnswer(this.#status, this.#stepError, bytes);
       if (stepError) throw stepError;
-      const detail = bytes.toString("utf8", 0, 200);
+    }
+    if (this.#status >= 300) {
+      const start = bytes.toString("utf8", 0, 200);
+      const detail = `${method} ${this.origin}${path} answered ${this.#status}${start ? `: ${start}` : ""}`;
+      // A redirect is not followed: the target moved, and following it could lead anywhere.
+      const moved = this.#status < 400 ? " (redirects are not followed)" : "";
+      const options = this.#retryAfter === undefined ? { detail } : { detail, retryAfter: this.#retryAfter };
       throw new RemoteCallError(
-        `${method} ${this.origin}${path} answered ${this.#status}${detail ? `: ${detail}` : ""}`,
+        `the remote target answered ${this.#status}${moved}`,
         "answer",
         this.#status,
+        undefined,
+        options,
       );
     }
     if (bytes.length === 0) return this.#status === 204 && this.#dropped ? DROP : undefined;
@@ -187,12 +221,9 @@ class AnswerReader implements Dispatcher.DispatchHandler {
         return JSON.parse(bytes.toString("utf8"));
       } catch (error) {
         const why = error instanceof Error ? error.message : String(error);
-        throw new RemoteCallError(
-          `${this.origin}${path} answered bad JSON (${why})`,
-          "answer",
-          undefined,
-          error,
-        );
+        throw new RemoteCallError("the remote target answered bad JSON", "answer", undefined, error, {
+          detail: `${this.origin}${path} answered bad JSON (${why})`,
+        });
       }
     }
     return this.#type.startsWith("text/") ? bytes.toString("utf8") : bytes;
@@ -202,14 +233,18 @@ class AnswerReader implements Dispatcher.DispatchHandler {
 function connectionError(error: unknown, origin: string): unknown {
   const code = (error as { code?: unknown }).code;
   const message = error instanceof Error ? error.message : String(error);
-  if (typeof code === "string" && connectCodes.has(code))
-    return new RemoteCallError(`cannot connect to ${origin} (${code})`, "connect", undefined, error);
+  if (typeof code === "string" && connectCodes.has(code)) {
+    return new RemoteCallError(`cannot connect to the remote target (${code})`, "connect", undefined, error, {
+      detail: `cannot connect to ${origin} (${code})`,
+    });
+  }
   if (typeof code === "string" && resetCodes.has(code)) {
     return new RemoteCallError(
-      `the connection to ${origin} broke before an answer (${code}: ${message})`,
+      `the connection to the remote target broke before an answer (${code})`,
       "reset",
       undefined,
       error,
+      { detail: `the connection to ${origin} broke before an answer (${code}: ${message})` },
     );
   }
   // Invalid arguments and the like: our own mistake, not the target's.

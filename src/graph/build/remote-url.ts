@@ -26,7 +26,12 @@ export function parseUrlTemplate(url: string): UrlTemplate | string {
   if (authority.includes("{")) return `placeholders may appear only after the host, not in "${authority}"`;
   let origin: string;
   try {
-    origin = new URL(authority).origin;
+    const parsed = new URL(authority);
+    // new URL().origin would drop them silently, and the call would go out unauthenticated.
+    if (parsed.username || parsed.password) {
+      return `the url carries credentials (user:password@), which are never sent: put them in the step's headers`;
+    }
+    origin = parsed.origin;
   } catch {
     return `"${url}" is not a valid URL`;
   }
@@ -58,8 +63,23 @@ export function parseUrlTemplate(url: string): UrlTemplate | string {
   };
 }
 
+/** Percent-encoded `/`, `\` and `.`: a target may decode them into a path escape. */
+const encodedSeparator = /%(2f|5c|2e)/i;
+
+/**
+ * The event's path for `{path}`, refused (400) when it could climb out of the URL's prefix:
+ * a `..` segment, an encoded slash, backslash or dot (`a%2F..%2Fadmin` reaches `/admin` on a
+ * target that decodes it). The common path has no `%`, `\` or `..`: one scan each.
+ */
 function eventPath(event: GraphEvent): string {
-  return event.path;
+  const path = event.path;
+  if (path.includes("..") || path.includes("\\") || (path.includes("%") && encodedSeparator.test(path))) {
+    throw new SluiceError(
+      "SLUICE_ERR_INPUT",
+      `path "${path}" may not contain "..", a backslash or an encoded "/", "\\" or "." (it would leave the remote step's prefix)`,
+    );
+  }
+  return path;
 }
 
 function modelName(event: GraphEvent): string {

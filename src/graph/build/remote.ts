@@ -2,7 +2,7 @@ import type { Dispatcher } from "undici";
 import { SluiceError } from "../../errors.js";
 import type { GraphEvent } from "../contract.js";
 import type { BreakerSpec, RemoteCall, RemoteRoute, StepBase, TaskStep } from "../document.js";
-import { parseDuration } from "../duration.js";
+import { durationProblem, parseDuration } from "../duration.js";
 import type { Runner } from "../executor.js";
 import {
   type BreakerSettings,
@@ -125,7 +125,7 @@ function callSettings(
   const ms = (value: string | number | undefined, field: string, fallback: number) => {
     if (value === undefined) return fallback;
     const parsed = parseDuration(value);
-    if (parsed === undefined) reportProblem(env, `${at}/${field}`, `"${value}" is not a duration`, name);
+    if (parsed === undefined) reportProblem(env, `${at}/${field}`, durationProblem(value), name);
     return parsed ?? fallback;
   };
   const retry: RetryPolicy = {

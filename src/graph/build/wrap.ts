@@ -1,6 +1,6 @@
 import { DROP, type GraphEvent } from "../contract.js";
 import type { StepBase } from "../document.js";
-import { parseDuration } from "../duration.js";
+import { durationProblem, parseDuration } from "../duration.js";
 import type { Runner } from "../executor.js";
 import { getPath, parsePath, setPath } from "../paths.js";
 import { timeoutError } from "../step-error.js";
@@ -16,8 +16,7 @@ export function wrapRunner(core: Runner, spec: StepBase, at: string, step: strin
   if (spec.full_event) run = withFullEvent(run);
   if (spec.timeout !== undefined) {
     const ms = parseDuration(spec.timeout);
-    if (ms === undefined)
-      reportProblem(env, `${at}/timeout`, `"${spec.timeout}" is not a duration (e.g. 250ms, 2s)`, step);
+    if (ms === undefined) reportProblem(env, `${at}/timeout`, durationProblem(spec.timeout), step);
     else run = withTimeout(run, ms);
   }
   const inputPath = path(spec.input_path, `${at}/input_path`, step, env);

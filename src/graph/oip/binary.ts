@@ -3,8 +3,9 @@
  * `Inference-Header-Content-Length` bytes, followed by the raw bytes of every tensor whose
  * `parameters.binary_data_size` is set, in the order the tensors are listed. Elements are
  * little-endian; BOOL is one byte; BYTES elements are a 4-byte little-endian length then the
- * bytes (decoded here as UTF-8 strings, the data model's BYTES elements).
+ * bytes (decoded here as strings when they are UTF-8, else as Buffers: never changed).
  */
+import { isUtf8 } from "node:buffer";
 import { SluiceError } from "../../errors.js";
 import {
   bigintElement,
@@ -95,12 +96,12 @@ const CODECS: Record<FixedDatatype, Codec> = {
   INT32: { size: 4, write: (b, v, o) => b.writeInt32LE(Number(v), o), read: (b, o) => b.readInt32LE(o) },
   UINT64: {
     size: 8,
-    write: (b, v, o) => b.writeBigUInt64LE(BigInt(v), o),
+    write: (b, v, o) => b.writeBigUInt64LE(BigInt(v as number | string), o),
     read: (b, o) => bigintElement(b.readBigUInt64LE(o)),
   },
   INT64: {
     size: 8,
-    write: (b, v, o) => b.writeBigInt64LE(BigInt(v), o),
+    write: (b, v, o) => b.writeBigInt64LE(BigInt(v as number | string), o),
     read: (b, o) => bigintElement(b.readBigInt64LE(o)),
   },
   FP16: {
@@ -121,7 +122,9 @@ const CODECS: Record<FixedDatatype, Codec> = {
 export function encodeTensorData(tensor: Tensor): Buffer {
   const { data } = tensor;
   if (tensor.datatype === "BYTES") {
-    const parts = data.map((element) => Buffer.from(String(element), "utf8"));
+    const parts = data.map((element) =>
+      Buffer.isBuffer(element) ? element : Buffer.from(String(element), "utf8"),
+    );
     const out = Buffer.allocUnsafe(parts.reduce((total, part) => total + 4 + part.length, 0));
     let offset = 0;
     for (const part of parts) {
@@ -158,7 +161,10 @@ export function decodeTensorData(
           `${subject}: BYTES element ${data.length} says ${length} bytes, but only ${bytes.length - offset - 4} are left in its binary_data_size`,
         );
       }
-      data.push(bytes.toString("utf8", offset + 4, offset + 4 + length));
+      const element = bytes.subarray(offset + 4, offset + 4 + length);
+      // UTF-8 text stays the string models expect; anything else is kept as its bytes (a
+      // copy, so the element does not pin the whole request body).
+      data.push(isUtf8(element) ? element.toString("utf8") : Buffer.from(element));
       offset += 4 + length;
     }
     if (data.length !== count) {

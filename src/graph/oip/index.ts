@@ -12,8 +12,9 @@ export {
   encodeBinaryResponse,
   INFERENCE_HEADER_CONTENT_LENGTH,
 } from "./binary.js";
+export { checkDeclaredInputs, declaredInputsOf } from "./declared.js";
 export { parseInferRequest } from "./request.js";
-export { errorBody, inferResponse, normaliseOutputs } from "./response.js";
+export { errorBody, inferResponse, jsonSafeBytes, normaliseOutputs } from "./response.js";
 export {
   DATATYPES,
   type Datatype,

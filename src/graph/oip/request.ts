@@ -200,7 +200,7 @@ function checkElements(data: unknown[], datatype: Datatype, subject: string, cod
   } else if (datatype === "BOOL") {
     for (; i < data.length; i++) if (typeof data[i] !== "boolean") break;
   } else if (datatype === "BYTES") {
-    for (; i < data.length; i++) if (typeof data[i] !== "string") break;
+    for (; i < data.length; i++) if (typeof data[i] !== "string" && !Buffer.isBuffer(data[i])) break;
   } else if (datatype === "INT64" || datatype === "UINT64") {
     const signed = datatype === "INT64";
     for (; i < data.length; i++) if (!is64BitInteger(data[i], signed)) break;
@@ -273,6 +273,8 @@ function parseRequestOutputs(raw: unknown): RequestOutput[] | undefined {
  * `SLUICE_ERR_INPUT` (400) whose message names the input and the field.
  */
 export function parseInferRequest(body: unknown): InferRequest {
+  // Checked at the gateway's edge already (and not replaced since): one pass per request.
+  if (validated.has(body as object)) return body as InferRequest;
   const code = "SLUICE_ERR_INPUT";
   if (!isRecord(body)) {
     fail(code, `the request body must be a JSON object {inputs: [...]}, got ${preview(body)}`);
@@ -317,5 +319,13 @@ function requestOf(
   if (parameters !== undefined) request.parameters = parameters;
   request.inputs = inputs;
   if (outputs !== undefined) request.outputs = outputs;
+  validated.add(request);
   return request;
 }
+
+/**
+ * Requests `parseInferRequest` built: handed to it again (the model step, after the gateway
+ * checked the request at its edge), they are not checked a second time. A step that builds
+ * a new request object gets it checked again.
+ */
+const validated = new WeakSet<object>();

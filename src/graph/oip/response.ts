@@ -154,3 +154,25 @@ function select(tensors: Tensor[], requested: readonly RequestOutput[]): Tensor[
     );
   });
 }
+
+/**
+ * A response as JSON can carry it: a BYTES output holding bytes that are not UTF-8 (Buffers)
+ * has every element sent as base64, and says so with `parameters.content_type: "base64"`.
+ * Anything else is returned as it is, without a copy (the JSON hot path pays one loop over
+ * the outputs' datatypes).
+ */
+export function jsonSafeBytes(result: unknown): unknown {
+  const outputs = (result as { outputs?: unknown } | null | undefined)?.outputs;
+  if (!Array.isArray(outputs)) return result;
+  let changed: unknown[] | undefined;
+  for (let i = 0; i < outputs.length; i++) {
+    const tensor = outputs[i] as Partial<Tensor> | undefined;
+    if (tensor?.datatype !== "BYTES" || !Array.isArray(tensor.data) || !tensor.data.some(Buffer.isBuffer)) {
+      continue;
+    }
+    changed ??= [...outputs];
+    const data = tensor.data.map((e) => (Buffer.isBuffer(e) ? e : Buffer.from(String(e))).toString("base64"));
+    changed[i] = { ...tensor, parameters: { ...tensor.parameters, content_type: "base64" }, data };
+  }
+  return changed ? { ...(result as object), outputs: changed } : result;
+}

@@ -33,10 +33,11 @@ export function isDatatype(value: unknown): value is Datatype {
 
 /**
  * One element of a tensor's flat data. BOOL: boolean; integer and FP types: number; BYTES:
- * string. INT64 and UINT64 elements may also be decimal strings, which keep values beyond
- * 2^53 exact (JSON numbers cannot).
+ * string, or a Buffer when its bytes are not UTF-8 (an image, a protobuf), so that they
+ * round-trip byte for byte. INT64 and UINT64 elements may also be decimal strings, which keep
+ * values beyond 2^53 exact (JSON numbers cannot).
  */
-export type TensorElement = boolean | number | string;
+export type TensorElement = boolean | number | string | Buffer;
 
 /**
  * Free-form parameters. The prose spec restricts values to string, number and boolean; we do

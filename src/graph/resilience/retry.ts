@@ -48,7 +48,13 @@ export async function withRetries<T>(
       if (retry >= policy.retries || !retryable(error) || options.signal?.aborted) {
         throw options.annotate ? options.annotate(error, retry + 1, undefined) : error;
       }
-      const wait = backoffMs(policy, retry);
+      // A target that says when to come back (503 Retry-After) is not asked sooner; one that
+      // asks for longer than the backoff's cap is not asked again at all.
+      const after = (error as { retryAfter?: unknown }).retryAfter;
+      const asked = typeof after === "number" ? after * 1000 : 0;
+      if (asked > policy.maxMs)
+        throw options.annotate ? options.annotate(error, retry + 1, undefined) : error;
+      const wait = Math.max(backoffMs(policy, retry), asked);
       if (options.deadline !== undefined && Date.now() + wait >= options.deadline) {
         throw options.annotate ? options.annotate(error, retry + 1, "deadline") : error;
       }

@@ -1,4 +1,4 @@
-import { type KubeObject, labels } from "../render/objects.js";
+import { type KubeObject, labels, managerName } from "../render/objects.js";
 import type { Cluster, ClusterObject, ObjectRef } from "./client.js";
 
 /** What applying one object did. */
@@ -26,6 +26,39 @@ export function refOf(object: KubeObject | ClusterObject): ObjectRef {
 }
 
 /**
+ * The live copies of the objects sluice manages among `objects`: one list per kind and
+ * namespace (selected by the managed-by label) rather than a GET per object, so a redeploy
+ * of 100 unchanged functions costs a handful of requests.
+ */
+async function liveCopies(
+  cluster: Cluster,
+  objects: readonly KubeObject[],
+): Promise<Map<string, ClusterObject>> {
+  const groups = new Map<string, { apiVersion: string; kind: string; namespace?: string }>();
+  for (const o of objects) {
+    const ns = o.metadata.namespace;
+    groups.set(`${o.apiVersion}/${o.kind}/${ns ?? ""}`, {
+      apiVersion: o.apiVersion,
+      kind: o.kind,
+      ...(ns ? { namespace: ns } : {}),
+    });
+  }
+  const live = new Map<string, ClusterObject>();
+  for (const { apiVersion, kind, namespace } of groups.values()) {
+    const { items } = await cluster.list(apiVersion, kind, {
+      labelSelector: `${labels.managedBy}=${managerName}`,
+      ...(namespace ? { namespace } : {}),
+    });
+    for (const item of items) live.set(keyOf(item), item);
+  }
+  return live;
+}
+
+function keyOf(o: KubeObject | ClusterObject): string {
+  return `${o.apiVersion}/${o.kind}/${o.metadata.namespace ?? ""}/${o.metadata.name}`;
+}
+
+/**
  * Applies objects in order with server-side apply, skipping every object whose live copy
  * already carries the same `sluice.io/hash`: a redeploy of an unchanged graph reads but never
  * writes, so nothing rolls and no resourceVersion moves. An object without a hash label is
@@ -36,17 +69,20 @@ export async function applyObjects(
   objects: readonly KubeObject[],
   onProgress: ProgressListener = () => {},
 ): Promise<Applied[]> {
+  const current = await liveCopies(cluster, objects);
   const results: Applied[] = [];
   for (const object of objects) {
     const desired = object.metadata.labels?.[labels.hash];
-    const live = await cluster.get(refOf(object));
+    const live = current.get(keyOf(object));
     if (live && desired !== undefined && live.metadata.labels?.[labels.hash] === desired) {
       results.push({ object, action: "unchanged", live });
       onProgress({ object, action: "unchanged" });
       continue;
     }
     const applied = await cluster.apply(object as ClusterObject);
-    const action: ApplyAction = live ? "configured" : "created";
+    // An object sluice did not label yet (made by hand, say) is taken over: "configured".
+    const managers = (applied.metadata.managedFields as unknown[] | undefined)?.length ?? 0;
+    const action: ApplyAction = live || managers > 1 ? "configured" : "created";
     results.push({ object, action, live: applied });
     onProgress({ object, action });
   }

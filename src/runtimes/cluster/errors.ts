@@ -58,7 +58,8 @@ function networkCode(error: unknown): string | undefined {
 }
 
 /**
- * Turns what @kubernetes/client-node throws into one SluiceError line that says what was
+ * Turns a failed call to the API server (an ApiError of transport.ts, a network error, or
+ * what @kubernetes/client-node's watch throws) into one SluiceError line that says what was
  * refused and why: a 403 quotes the API server's own sentence (it names the identity, the
  * verb and the resource), a 422 names each invalid field, an unreachable server says where.
  */
@@ -106,13 +107,13 @@ export function clusterError(error: unknown, site: CallSite, server?: string): S
     );
   }
   if (code === 404) {
+    // "NotServed" is ours (client.ts): discovery found no such kind, so its CRD is missing.
+    const notServed = status.reason === "NotServed";
     return new SluiceError("SLUICE_ERR_CLUSTER_NOT_FOUND", `cannot ${describe(site)}: ${said}`, {
       cause: error,
-      hint:
-        site.kind.includes(".") ||
-        !["Namespace", "ConfigMap", "Service", "Deployment", "Job", "Pod"].includes(site.kind)
-          ? "is the resource's CRD installed (deploy/crds/)?"
-          : undefined,
+      ...(notServed
+        ? { hint: "is the kind's CRD installed? deploy/crds/ has the ones sluice renders for" }
+        : {}),
     });
   }
   return new SluiceError("SLUICE_ERR_CLUSTER", `cannot ${describe(site)}: ${said} (HTTP ${code})`, {

@@ -23,6 +23,7 @@ export {
   refText,
 } from "./client.js";
 export { type ClusterOptions, loadKubeConfig } from "./config.js";
+export { type DeployResult, deploy, deployedKinds, ownedBy, undeploy } from "./deployment.js";
 export { type CallSite, clusterError } from "./errors.js";
 export { hasReadiness, type Readiness, readinessOf } from "./readiness.js";
 export { type WaitResult, waitUntilReady } from "./wait.js";

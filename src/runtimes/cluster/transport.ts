@@ -1,6 +1,5 @@
 import { request as httpRequest } from "node:http";
-import type { RequestOptions } from "node:https";
-import { request as httpsRequest } from "node:https";
+import { Agent, request as httpsRequest, type RequestOptions } from "node:https";
 import type { KubeConfig } from "@kubernetes/client-node";
 
 /** What the API server answered: a status and the parsed JSON body (or the text when not JSON). */
@@ -11,6 +10,9 @@ export interface Answer {
 
 /** An error shaped like client-node's ApiException, so clusterError reads both alike. */
 export class ApiError extends Error {
+  /** The server's Retry-After header (seconds), when it sent one. */
+  retryAfter: string | undefined;
+
   constructor(
     readonly code: number,
     readonly body: unknown,
@@ -19,6 +21,29 @@ export class ApiError extends Error {
       typeof body === "object" && body !== null && "message" in body ? String(body.message) : `HTTP ${code}`,
     );
   }
+}
+
+/** One keep-alive agent per kubeconfig: a deploy of 100 functions then pays for one TLS handshake, not 200. */
+const agents = new WeakMap<KubeConfig, Agent>();
+
+/**
+ * The kubeconfig's request settings (credentials, TLS) with a shared keep-alive agent in place
+ * of the fresh one the client makes per call. The credentials are read on every call, so a
+ * token refreshed by an exec plugin is picked up.
+ */
+async function settingsFor(config: KubeConfig): Promise<RequestOptions> {
+  const settings: RequestOptions = {};
+  await config.applyToHTTPSOptions(settings);
+  const made = settings.agent;
+  if (made instanceof Agent) {
+    let shared = agents.get(config);
+    if (!shared) {
+      shared = new Agent({ ...made.options, keepAlive: true, maxSockets: 8 });
+      agents.set(config, shared);
+    }
+    settings.agent = shared;
+  }
+  return settings;
 }
 
 /**
@@ -35,6 +60,7 @@ export async function stream(
   const server = config.getCurrentCluster()?.server ?? "";
   const url = new URL(server.replace(/\/$/, "") + path);
   for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
+  // A log stream holds its connection for long: it gets its own, not one of the shared agent's.
   const settings: RequestOptions = {};
   await config.applyToHTTPSOptions(settings);
   const request = url.protocol === "http:" ? httpRequest : httpsRequest;
@@ -63,6 +89,9 @@ export async function stream(
   });
 }
 
+/** How often a request the server asked to retry (429, with Retry-After) is tried again. */
+const maxRetries = 5;
+
 /**
  * Plain JSON requests to the API server with the kubeconfig's credentials and TLS settings.
  * Objects go to the server as the user wrote them: client-node's typed serializer would drop
@@ -75,17 +104,42 @@ export async function send(
   path: string,
   options: { query?: Record<string, string | undefined>; body?: unknown; contentType?: string } = {},
 ): Promise<Answer> {
+  // The API server answers 429 with Retry-After while it is busy or while the watch cache of a
+  // just-created resource (a new CRD) fills: client-go waits and retries, and so do we.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await sendOnce(config, method, path, options);
+    } catch (error) {
+      if (!(error instanceof ApiError) || error.code !== 429 || attempt >= maxRetries) throw error;
+      const seconds = Math.min(Number(error.retryAfter) || 1, 10);
+      await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+    }
+  }
+}
+
+async function sendOnce(
+  config: KubeConfig,
+  method: string,
+  path: string,
+  options: { query?: Record<string, string | undefined>; body?: unknown; contentType?: string },
+): Promise<Answer> {
   const server = config.getCurrentCluster()?.server ?? "";
   const url = new URL(server.replace(/\/$/, "") + path);
   for (const [key, value] of Object.entries(options.query ?? {}))
     if (value !== undefined) url.searchParams.set(key, value);
-  const settings: RequestOptions = {};
-  await config.applyToHTTPSOptions(settings);
+  const settings = await settingsFor(config);
   const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
   const headers: Record<string, string> = {
     ...(settings.headers as Record<string, string> | undefined),
     accept: "application/json",
-    ...(payload === undefined ? {} : { "content-type": options.contentType ?? "application/json" }),
+    // A length, not chunked encoding: the server may leave a chunked DELETE body unread on a
+    // kept-alive connection, and the next request on it would then be garbage (400).
+    ...(payload === undefined
+      ? {}
+      : {
+          "content-type": options.contentType ?? "application/json",
+          "content-length": String(Buffer.byteLength(payload)),
+        }),
   };
   const request = url.protocol === "http:" ? httpRequest : httpsRequest;
   return new Promise<Answer>((resolve, reject) => {
@@ -103,7 +157,11 @@ export async function send(
         }
         const status = res.statusCode ?? 0;
         if (status >= 200 && status < 300) resolve({ status, body });
-        else reject(new ApiError(status, typeof body === "string" ? { message: body.trim() } : body));
+        else {
+          const error = new ApiError(status, typeof body === "string" ? { message: body.trim() } : body);
+          error.retryAfter = res.headers["retry-after"];
+          reject(error);
+        }
       });
     });
     req.on("timeout", () =>

@@ -1,6 +1,6 @@
 /**
  * The handler file Nuclio's wrapper `require`s (`dist/runtimes/nuclio/entry.cjs`, handler
- * `entry:handler`): sluice is ES modules and Node 20 cannot `require` one, so this CommonJS
+ * `entry.cjs:handler`): sluice is ES modules and Node 20 cannot `require` one, so this CommonJS
  * shim `import()`s the entry (entry.ts) and hands it the context and each event once it has
  * loaded; events that arrive before wait for it. If the entry cannot load, every event is
  * answered 500 with the reason and the reason is logged once: the worker never hangs.

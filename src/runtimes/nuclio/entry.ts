@@ -1,6 +1,6 @@
 /**
  * sluice's Nuclio entry: the handler module Nuclio's Node.js runtime loads for every function
- * `sluice deploy` renders (runtime `nodejs`, handler `entry:handler`).
+ * `sluice deploy` renders (runtime `nodejs`, handler `entry.cjs:handler`).
  *
  * Environment: SLUICE_GRAPH (absolute path of the graph document, mounted with its step
  * modules at their relative paths), SLUICE_FUNCTION (the function group to run, see

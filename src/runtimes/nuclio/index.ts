@@ -13,5 +13,5 @@ export {
   placeStepsInNuclio,
 } from "./placement.js";
 
-/** The handler Nuclio is told to load: `spec.handler` of every rendered function (file `entry.cjs`). */
-export const nuclioHandler = "entry:handler";
+/** The handler Nuclio is told to load: `spec.handler` of every rendered function (file `entry.cjs` in NUCLIO_HANDLER_DIR). */
+export const nuclioHandler = "entry.cjs:handler";

@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { basename } from "node:path";
 import { SluiceError } from "../../errors.js";
@@ -7,7 +6,7 @@ import { streamPodLogs } from "../cluster/pod-logs.js";
 import type { FunctionObject } from "../function-object.js";
 import { type BatchRunInput, renderBatch } from "../render/batch/index.js";
 import { type KubeObject, labels } from "../render/objects.js";
-import type { RunRecord } from "../store/runs.js";
+import { type RunRecord, startedRun } from "../store/runs.js";
 import type { FunctionStore } from "../store/store.js";
 import type { AnyFunctionDocument } from "../types.js";
 import { locateCode } from "./code.js";
@@ -74,7 +73,8 @@ export async function runOnCluster(
 ): Promise<ClusterRunResult> {
   const log = options.log ?? (() => {});
   const params = options.params ?? {};
-  const uid = randomUUID().replaceAll("-", "");
+  const record = startedRun(fn, params);
+  const uid = record.uid;
   const code = await shippedCode(fn, options.origin, options.cacheDir);
   const objects = renderBatch(
     fn.document() as AnyFunctionDocument,
@@ -82,22 +82,11 @@ export async function runOnCluster(
     { namespace: options.namespace, ...(options.image ? { image: options.image } : {}) },
   );
   const workload = workloadOf(objects);
-  const record: RunRecord = {
-    uid,
-    project: fn.project,
-    name: fn.name,
-    hash: fn.hash,
-    kind: fn.kind,
-    state: "running",
-    start: new Date().toISOString(),
-    params,
-    results: {},
-    target: {
-      namespace: options.namespace,
-      apiVersion: workload.apiVersion,
-      kind: workload.kind,
-      name: workload.metadata.name,
-    },
+  record.target = {
+    namespace: options.namespace,
+    apiVersion: workload.apiVersion,
+    kind: workload.kind,
+    name: workload.metadata.name,
   };
   options.store?.put(fn, { tag: null, origin: options.origin });
   await applyObjects(options.cluster, objects, ({ object, action }) => log(`${refText(object)} ${action}`));

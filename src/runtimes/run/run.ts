@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -6,7 +5,7 @@ import type { Writable } from "node:stream";
 import { SluiceError } from "../../errors.js";
 import type { FunctionObject } from "../function-object.js";
 import { isUrl } from "../hub/fetch.js";
-import type { RunRecord } from "../store/runs.js";
+import { type RunRecord, startedRun } from "../store/runs.js";
 import type { FunctionStore } from "../store/store.js";
 import type { EnvVar } from "../types.js";
 import { type Code, locateCode } from "./code.js";
@@ -48,17 +47,7 @@ export async function runLocally(fn: FunctionObject, options: LocalRunOptions): 
   }
   const params = options.params ?? {};
   const code = await locateCode(fn, options.origin, options.cacheDir);
-  const record: RunRecord = {
-    uid: randomUUID().replaceAll("-", ""),
-    project: fn.project,
-    name: fn.name,
-    hash: fn.hash,
-    kind: fn.kind,
-    state: "running",
-    start: new Date().toISOString(),
-    params,
-    results: {},
-  };
+  const record = startedRun(fn, params);
   options.store?.put(fn, { tag: null, origin: options.origin });
   options.store?.saveRun(record);
   try {

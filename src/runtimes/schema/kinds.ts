@@ -92,6 +92,8 @@ const nuclioSpec: Record<string, Schema> = {
   function_handler: nonEmptyString,
   min_replicas: count,
   max_replicas: count,
+  /** The average CPU utilisation (percent of requests) Nuclio's autoscaler aims at. */
+  target_cpu: { type: "integer", minimum: 1, maximum: 100 },
   triggers: { type: "object", propertyNames: { pattern: patterns.name }, additionalProperties: trigger },
   readiness_timeout: positive,
   service_type: serviceType,

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type Database from "better-sqlite3";
 
 /** MLRun's run states: running, then completed, error, or aborted (stopped: a timeout, a signal). */
@@ -30,6 +31,24 @@ export interface RunTarget {
   apiVersion: string;
   kind: string;
   name: string;
+}
+
+/** The record of a run that starts now: a fresh uid, state `running`, no results yet. */
+export function startedRun(
+  fn: { project: string; name: string; hash: string; kind: string },
+  params: Record<string, unknown>,
+): RunRecord {
+  return {
+    uid: randomUUID().replaceAll("-", ""),
+    project: fn.project,
+    name: fn.name,
+    hash: fn.hash,
+    kind: fn.kind,
+    state: "running",
+    start: new Date().toISOString(),
+    params,
+    results: {},
+  };
 }
 
 interface RunRow {

@@ -11,6 +11,7 @@ import { KafkaTrigger } from "../kafka/trigger.js";
 import { connectNats } from "../nats/connection.js";
 import { NatsCoreTrigger } from "../nats/core-trigger.js";
 import { JetStreamTrigger } from "../nats/jetstream-trigger.js";
+import { consumedQueues } from "./consumed.js";
 import { resolveStream, type StreamTarget } from "./stream-url.js";
 
 /** A consumer of one queue step's stream, and the step whose segment it runs. */
@@ -33,7 +34,7 @@ export async function queueConsumers(
   context: TriggerContext,
 ): Promise<QueueConsumer[]> {
   const consumers: QueueConsumer[] = [];
-  for (const [step, stream] of graph.streams.brokerQueues) {
+  for (const [step, stream] of consumedQueues(graph)) {
     const target = resolveStream(stream, graph.document);
     if (!target) continue;
     const group = `${graph.name}-${step}`.replace(/[^A-Za-z0-9_-]/g, "_");

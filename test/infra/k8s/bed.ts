@@ -6,7 +6,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { CoreV1Api } from "@kubernetes/client-node";
 import { parseAllDocuments } from "yaml";
-import { Cluster, type ClusterObject, watchObjects } from "../../../src/runtimes/cluster/index.js";
+import { Cluster, type ClusterObject, waitForObject } from "../../../src/runtimes/cluster/index.js";
 import { freePort } from "../free-port.js";
 import { type Service, startService, TestBedError, waitUntilReady } from "../process.js";
 import { ensureK8sBinaries } from "./binaries.js";
@@ -83,29 +83,8 @@ async function until(
   part: string,
   timeoutMs = 60_000,
 ): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      watcher.stop();
-      reject(new TestBedError(part, `${what.kind} ${what.name} not ready after ${timeoutMs} ms`));
-    }, timeoutMs);
-    const watcher = watchObjects(
-      admin,
-      {
-        apiVersion: what.apiVersion,
-        kind: what.kind,
-        fieldSelector: `metadata.name=${what.name}`,
-        ...(what.namespace ? { namespace: what.namespace } : {}),
-      },
-      (type, object) => {
-        if (type !== "DELETED" && done(object)) {
-          clearTimeout(timer);
-          watcher.stop();
-          resolve();
-        }
-      },
-    );
-    watcher.closed.catch(reject);
-  });
+  const { timedOut } = await waitForObject(admin, what, done, { timeoutMs });
+  if (timedOut) throw new TestBedError(part, `${what.kind} ${what.name} not ready after ${timeoutMs} ms`);
 }
 
 function conditionTrue(object: ClusterObject, type: string): boolean {

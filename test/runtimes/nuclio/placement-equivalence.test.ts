@@ -103,7 +103,7 @@ describe.each(suites)(
     }, 60_000);
     afterAll(() => graph?.close());
 
-    it("runs each step moved to Nuclio as its own function under the harness", () => {
+    it("runs every NuclioFunction `sluice deploy --dry-run` renders under the harness, one per function group", () => {
       expect(graph.functions.sort()).toEqual([...functions].sort());
     });
 

@@ -1,10 +1,7 @@
-import { join } from "node:path";
 import { Gateway } from "../../../src/gateway/gateway.js";
-import { type CompiledGraph, loadGraph, loadGraphText, readGraphDocument } from "../../../src/graph/index.js";
-import { functionGroups, movesToNuclio, placeStepsInNuclio } from "../../../src/runtimes/nuclio/index.js";
+import { type CompiledGraph, loadGraph } from "../../../src/graph/index.js";
 import { memoryLogger } from "../../helpers/graphs.js";
-import { httpTrigger, NuclioHarness } from "../../infra/nuclio/index.js";
-import { entryFile } from "./entry-harness.js";
+import { deployRendered } from "./deployed-placement.js";
 
 /** One input to a graph. */
 export interface Case {
@@ -33,7 +30,7 @@ export interface ThreePlacements {
   invoke: Placement;
   serve: Placement;
   deploy: Placement;
-  /** The functions started for the deployed placement, by name. */
+  /** The rendered functions started for the deployed placement, by SLUICE_FUNCTION. */
   functions: string[];
   /** Events the deployed functions have answered so far. */
   functionCalls(): number;
@@ -78,9 +75,9 @@ function httpPlacement(url: string): Placement {
 
 /**
  * Starts a graph file in-process (`graph.invoke`, as `sluice invoke`), served (a gateway over
- * real HTTP), and deployed: each function group whose steps move to Nuclio runs sluice's
- * entry under its own Nuclio harness, and a gateway serves the graph as placeStepsInNuclio
- * rewrites it, calling those harnesses' URLs.
+ * real HTTP), and deployed: what `sluice deploy --dry-run` renders, each NuclioFunction run
+ * under its own Nuclio harness with sluice's entry and the gateway's rendered graph served
+ * by a gateway calling those harnesses (see deployed-placement.ts).
  */
 export async function threePlacements(file: string): Promise<ThreePlacements> {
   const closers: (() => Promise<unknown>)[] = [];
@@ -91,27 +88,8 @@ export async function threePlacements(file: string): Promise<ThreePlacements> {
     const served = await gatewayOf(await loadGraph(file, { logger: memoryLogger() }));
     closers.push(() => served.gateway.close());
 
-    const { document } = await readGraphDocument(file);
-    const urls = new Map<string, string>();
-    const harnesses: NuclioHarness[] = [];
-    for (const [fn, steps] of functionGroups(document)) {
-      if (!steps.some((s) => movesToNuclio(document.spec.steps?.[s] ?? { handler: "" }))) continue;
-      const harness = await NuclioHarness.start({
-        handlerFile: entryFile,
-        env: { SLUICE_GRAPH: file, SLUICE_FUNCTION: fn },
-      });
-      closers.push(() => harness.close());
-      harnesses.push(harness);
-      const trigger = await httpTrigger(harness);
-      closers.push(() => trigger.close());
-      urls.set(fn, trigger.url);
-    }
-    const placed = placeStepsInNuclio(document, (fn) => urls.get(fn) ?? "http://127.0.0.1:1/");
-    const deployed = await gatewayOf(
-      await loadGraphText(JSON.stringify(placed), join(file, "..", "deployed.json"), {
-        logger: memoryLogger(),
-      }),
-    );
+    const rendered = await deployRendered(file, closers);
+    const deployed = await gatewayOf(rendered.gateway);
     closers.push(() => deployed.gateway.close());
 
     return {
@@ -133,8 +111,8 @@ export async function threePlacements(file: string): Promise<ThreePlacements> {
       },
       serve: httpPlacement(served.url),
       deploy: httpPlacement(deployed.url),
-      functions: [...urls.keys()],
-      functionCalls: () => harnesses.reduce((sum, h) => sum + h.durations.length, 0),
+      functions: rendered.functions,
+      functionCalls: () => rendered.harnesses.reduce((sum, h) => sum + h.durations.length, 0),
       close: async () => {
         for (const close of closers.reverse()) await close();
       },

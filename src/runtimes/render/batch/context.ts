@@ -55,18 +55,32 @@ export function renderError(
 
 const uidPattern = /^[a-z0-9]{8}([-a-z0-9]*[a-z0-9])?$/;
 
+/** How a kind's object may be named. */
+export interface NameRule {
+  maxLength: number;
+  /** The operator names a Service after the object, and Service names (DNS-1035) start with a letter. */
+  namesService: boolean;
+}
+
 /**
- * `<function>-<uid first 8>`, a DNS-1123 label of at most `maxLength` characters: the function
- * part is shortened when needed (operators append their own suffixes to the names of CRDs).
+ * `<function>-<uid first 8>`, a DNS-1123 label within the kind's rule: the function part is
+ * shortened when needed (operators append their own suffixes to the names of CRDs).
  */
-export function runObjectName(fn: AnyFunctionDocument, uid: string, maxLength: number): string {
+export function runObjectName(fn: AnyFunctionDocument, uid: string, rule: NameRule): string {
   if (!uidPattern.test(uid) || uid.length > 63) {
     throw new SluiceError(
       "SLUICE_ERR_RENDER_INVALID",
       `run uid "${uid}" must be at least 8 lowercase letters or digits (a label value of at most 63 characters)`,
     );
   }
-  const base = fn.metadata.name.slice(0, maxLength - 9).replace(/-+$/, "");
+  if (rule.namesService && !/^[a-z]/.test(fn.metadata.name)) {
+    throw renderError(
+      fn,
+      "/metadata/name",
+      `the ${fn.kind} operator names a Service after the run, and a Service name must start with a letter`,
+    );
+  }
+  const base = fn.metadata.name.slice(0, rule.maxLength - 9).replace(/-+$/, "");
   return `${base}-${uid.slice(0, 8)}`;
 }
 

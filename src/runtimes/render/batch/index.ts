@@ -5,7 +5,14 @@
  */
 import type { AnyFunctionDocument, FunctionKind, KubernetesSpec } from "../../types.js";
 import { type KubeObject, type RenderOptions, stamped } from "../objects.js";
-import { type BatchContext, type BatchRunInput, renderError, runLabels, runObjectName } from "./context.js";
+import {
+  type BatchContext,
+  type BatchRunInput,
+  type NameRule,
+  renderError,
+  runLabels,
+  runObjectName,
+} from "./context.js";
 import { renderDask } from "./dask.js";
 import { renderJob } from "./job.js";
 import { renderMpiJob } from "./mpijob.js";
@@ -33,15 +40,16 @@ const renderers: Record<BatchKind, (context: BatchContext) => KubeObject[]> = {
 };
 
 /**
- * How long each kind's object name may be: a Job's name goes into its pods' labels (63);
- * the operators append suffixes to theirs (`-scheduler`, `-launcher`, `-driver`, `-worker-N`).
+ * How each kind's object may be named: a Job's name goes into its pods' labels (63); the
+ * operators append suffixes to theirs (`-scheduler`, `-launcher`, `-driver`, `-worker-N`) and
+ * name Services after them (`<name>-scheduler`, `<name>`, `<name>-ui-svc`).
  */
-const maxNameLength: Record<BatchKind, number> = {
-  job: 63,
-  "remote-spark": 63,
-  dask: 42,
-  mpijob: 42,
-  spark: 42,
+const nameRules: Record<BatchKind, NameRule> = {
+  job: { maxLength: 63, namesService: false },
+  "remote-spark": { maxLength: 63, namesService: false },
+  dask: { maxLength: 42, namesService: true },
+  mpijob: { maxLength: 42, namesService: true },
+  spark: { maxLength: 42, namesService: true },
 };
 
 /** The kinds `sluice run` sends to Kubernetes. */
@@ -79,7 +87,7 @@ export function renderBatch(
     spec,
     run,
     options,
-    name: runObjectName(fn, run.uid, maxNameLength[kind]),
+    name: runObjectName(fn, run.uid, nameRules[kind]),
     image: imageOf(fn, spec, options),
     labels: runLabels(fn, run.uid),
     annotations:

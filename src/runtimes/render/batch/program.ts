@@ -107,8 +107,11 @@ function shippedCode(context: BatchContext, name: string, content: Buffer): Ship
   };
 }
 
-/** The program a run's main container executes. */
-export function programOf(context: BatchContext): Program {
+/**
+ * The program a run's main container executes. `fetchesUrls`: the runner (Spark) downloads an
+ * http(s) application file itself, so a URL command is kept rather than refused.
+ */
+export function programOf(context: BatchContext, fetchesUrls = false): Program {
   const { spec, fn } = context;
   if (spec.default_handler !== undefined) {
     throw renderError(
@@ -130,6 +133,7 @@ export function programOf(context: BatchContext): Program {
   const command = spec.command;
   if (command === undefined) return { argv: undefined, file: undefined, shipped: undefined };
   if (isUrl(command)) {
+    if (fetchesUrls) return { argv: [command], file: command, shipped: undefined };
     throw renderError(
       fn,
       "command",

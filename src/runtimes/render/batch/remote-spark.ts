@@ -21,7 +21,7 @@ export function renderRemoteSpark(context: BatchContext): KubeObject[] {
       "set spec.spark_master (spark://host:7077, k8s://https://..., yarn)",
     );
   }
-  const program = programOf(context);
+  const program = programOf(context, true);
   if (program.file === undefined) {
     throw renderError(fn, "command", "is required: the application file (.py, .jar or .R) spark-submit runs");
   }

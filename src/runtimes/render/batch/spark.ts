@@ -19,7 +19,7 @@ export function renderSpark(context: BatchContext): KubeObject[] {
   const { fn, run } = context;
   const spec = context.spec as SparkSpec;
   refuseUnsupported(context, spec);
-  const program = programOf(context);
+  const program = programOf(context, true);
   if (program.file === undefined) {
     throw renderError(
       fn,
@@ -84,6 +84,13 @@ function refuseUnsupported(context: BatchContext, spec: SparkSpec): void {
       "node_name",
       "a SparkApplication cannot pin its pods to a node",
       "use node_selector (or driver_node_selector)",
+    );
+  }
+  if (spec.workdir !== undefined) {
+    throw renderError(
+      fn,
+      "workdir",
+      "Spark starts the driver and executors in the image's working directory",
     );
   }
   if ((spec.replicas ?? 1) < 1)

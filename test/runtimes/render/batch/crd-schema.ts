@@ -19,7 +19,7 @@ export interface Crd {
   doc: {
     apiVersion: string;
     kind: string;
-    metadata: { name: string };
+    metadata: { name: string; annotations?: Record<string, string> };
     spec: {
       group: string;
       scope: string;

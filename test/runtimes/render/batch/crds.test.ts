@@ -80,6 +80,17 @@ describe("deploy/crds", () => {
     });
   }
 
+  it("carries the API-approval annotation where the group is protected (*.k8s.io, *.kubernetes.io)", () => {
+    const isProtected = (group: string) => /(^|\.)(k8s|kubernetes)\.io$/.test(group);
+    expect(isProtected("sparkoperator.k8s.io")).toBe(true);
+    expect(isProtected("kubernetes.dask.org")).toBe(false);
+    for (const { doc } of crds.filter((c) => isProtected(c.doc.spec.group))) {
+      expect(doc.metadata.annotations?.["api-approved.kubernetes.io"], doc.metadata.name).toMatch(
+        /^https:\/\//,
+      );
+    }
+  });
+
   it("leaves Nuclio's spec and status open, as Nuclio declares them", () => {
     for (const kind of ["NuclioFunction", "NuclioProject", "NuclioFunctionEvent"]) {
       const schema = crdFor(kind).doc.spec.versions[0]?.schema?.openAPIV3Schema as {

@@ -94,6 +94,19 @@ describe("dask functions become a DaskJob", () => {
     });
   });
 
+  it("bounds the run by its job pod's deadline and keeps names short enough for the operator's suffixes", () => {
+    const long = fn("dask", "d".repeat(60), { image: "dask", command: "x.py" });
+    const objects = renderBatch(long, { uid, params: {}, timeoutSeconds: 900 }, options);
+    expect(get(only(objects, "DaskJob"), "spec.job.spec.activeDeadlineSeconds")).toBe(900);
+    expect(only(objects, "DaskJob").metadata.name).toBe(`${"d".repeat(33)}-3f9a1c2b`);
+  });
+
+  it("refuses a name starting with a digit, which the scheduler's Service could not take", () => {
+    expect(() =>
+      renderBatch(fn("dask", "2024-report", { image: "dask" }), { uid, params: {} }, options),
+    ).toThrow(/\/metadata\/name: .*start with a letter/);
+  });
+
   it("refuses autoscaling bounds, a local cluster and a node port without NodePort", () => {
     const base = { image: "dask", command: "x.py" };
     expect(() =>

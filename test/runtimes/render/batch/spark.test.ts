@@ -149,6 +149,17 @@ describe("spark functions become a SparkApplication v1beta2", () => {
     expect(crdErrors(crdFor("SparkApplication"), shipped)).toEqual([]);
   });
 
+  it("leaves an http(s) application file for Spark to download", () => {
+    const remote = fn("spark", "wc", {
+      image: "spark",
+      command: "https://files.example/wc.py",
+      spark_version: "3.5.1",
+    });
+    const objects = renderBatch(remote, { uid, params: {} }, options);
+    expect(objects.map((o) => o.kind)).toEqual(["SparkApplication"]);
+    expect(get(objects[0], "spec.mainApplicationFile")).toBe("https://files.example/wc.py");
+  });
+
   it("refuses what a SparkApplication cannot hold, naming the field", () => {
     const base = { image: "spark", command: "app.py", spark_version: "3.5.1" };
     const run = { uid, params: {} };
@@ -159,6 +170,7 @@ describe("spark functions become a SparkApplication v1beta2", () => {
       /\/spec\/resources: .*driver and the executors apart/,
     );
     refuse({ node_name: "n1" }).toThrow(/\/spec\/node_name:/);
+    refuse({ workdir: "/app" }).toThrow(/\/spec\/workdir:/);
     refuse({ monitoring: { enabled: true } }).toThrow(/\/spec\/monitoring\/exporter_jar: is required/);
     refuse({ restart_policy: { retry_interval: 0 } }).toThrow(/\/spec\/restart_policy\/retry_interval/);
     refuse({}, { timeoutSeconds: 60 }).toThrow(/no deadline/);
