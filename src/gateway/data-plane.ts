@@ -38,6 +38,8 @@ export interface DataPlaneOptions {
   metrics?: GatewayMetrics;
   /** Reported by `GET /v2`. */
   version: string;
+  /** Readiness beyond the graphs' own (the stream triggers'): `/v2/health/ready` is 503 while false. */
+  ready?: () => boolean;
   /** How long a client may take to send its headers (default 10 s, at most `timeoutMs`). */
   headersTimeoutMs?: number;
 }
@@ -187,7 +189,9 @@ export class DataPlane {
   #routes(): void {
     this.#on("GET", ["/v2/health/live"], (_req, res) => sendJson(res, 200, { live: true }));
     this.#on("GET", ["/v2/health/ready"], (_req, res) =>
-      this.registry.ready ? sendJson(res, 200, { ready: true }) : sendJson(res, 503, { ready: false }),
+      this.registry.ready && (this.options.ready?.() ?? true)
+        ? sendJson(res, 200, { ready: true })
+        : sendJson(res, 503, { ready: false }),
     );
     this.#on("GET", ["/v2"], (_req, res) =>
       sendJson(res, 200, {

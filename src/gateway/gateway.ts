@@ -51,9 +51,9 @@ export class Gateway {
     const registry = GraphRegistry.of(graphs);
     for (const graph of graphs) await graph.start();
     const metrics = options.metrics ?? new GatewayMetrics();
-    const dataPlane = new DataPlane(registry, { ...options, metrics });
-    const address = await dataPlane.listen(options.port, options.host);
     const streams = new StreamHost(registry, metrics, options.logger);
+    const dataPlane = new DataPlane(registry, { ...options, metrics, ready: () => streams.ready });
+    const address = await dataPlane.listen(options.port, options.host);
     let admin: Server | undefined;
     if (options.adminPort !== false) {
       const control: GraphControl = localControl(

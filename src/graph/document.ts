@@ -111,6 +111,10 @@ export interface QueueStep extends StepBase {
   kind: "queue";
   /** `kafka://topic`, `nats://subject`; with no broker configured, an in-process queue. */
   stream?: string;
+  /** Partitions of the queue's Kafka topic when sluice creates it (default 4). */
+  partitions?: number;
+  /** Where messages the steps behind the queue cannot process go (a trigger's `dlq` semantics). */
+  dlq?: { topic?: string; subject?: string; maxAttempts?: number };
   /**
    * `false`: this process only writes to the stream and starts no consumer for it; the steps
    * behind the queue run where the stream is consumed (`sluice deploy` sets it in the

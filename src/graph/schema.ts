@@ -70,7 +70,12 @@ export const patternMessages: Readonly<Record<string, string>> = {
     "must be a step name: letters, digits, '_', '.', ':' and '-', not starting with '.', ':' or '-'",
   "^(?=.*[1-9])\\d+(\\.\\d+)?(ms|s|m|h)$": "must be a duration such as 250ms, 2s, 1.5m or 1h",
   "^https?://": "must be an http:// or https:// URL",
-  "^(kafka|nats)://.+$": "must be kafka://<topic> or nats://<subject>",
+  "^(nats://.+|kafka://([^/]+/)?(?!\\.{1,2}$)[A-Za-z0-9._-]{1,249})$":
+    "must be kafka://<topic> or nats://<subject>, a Kafka topic being letters, digits, '.', '_' and '-' (at most 249)",
+  "^(?!\\.{1,2}$)[A-Za-z0-9._-]{1,249}$":
+    "must be a Kafka topic name: letters, digits, '.', '_' and '-' (at most 249), not '.' or '..'",
+  "^(/.+/|(?!\\.{1,2}$)[A-Za-z0-9._-]{1,249})$":
+    "must be a Kafka topic name (letters, digits, '.', '_' and '-', at most 249) or a /regular expression/",
 };
 
 /**

@@ -1,3 +1,4 @@
+import { isUtf8 } from "node:buffer";
 import { SluiceError } from "../errors.js";
 import { type StepErrorInfo, toStepError } from "../graph/index.js";
 
@@ -19,11 +20,16 @@ export const headerNames = {
 
 /**
  * A stream message's body: JSON unless its content type says otherwise (then the raw bytes).
- * A message that claims to be JSON and is not is the message's fault (a 400, not retried).
+ * A message that claims to be JSON and is not (or is not valid UTF-8) is the message's fault
+ * (a 400, not retried: dead-lettered at once).
  */
 export function decodeBody(value: Buffer | null | undefined, contentType: string | undefined): unknown {
   if (value === null || value === undefined || value.length === 0) return undefined;
   if (contentType !== undefined && !/json/i.test(contentType)) return value;
+  // Decoded strictly: a lenient decode would turn bad bytes into U+FFFD and run a corrupted
+  // event as if it were good. (isUtf8 is a SIMD scan; toString then cannot fail.)
+  if (!isUtf8(value))
+    throw new SluiceError("SLUICE_ERR_INPUT", "message is not valid UTF-8 (a JSON body must be)");
   try {
     return JSON.parse(value.toString("utf8"));
   } catch (error) {

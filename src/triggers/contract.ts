@@ -1,4 +1,5 @@
 import type { GraphEvent, Logger } from "../graph/index.js";
+import type { TriggerHealth } from "./health.js";
 
 /**
  * What a trigger hands each event to: the graph (or a segment of it). It returns the response
@@ -7,6 +8,9 @@ import type { GraphEvent, Logger } from "../graph/index.js";
  * then costs no microtask per event.
  */
 export type EventHandler = (event: GraphEvent) => unknown;
+
+/** What became of a stream event, as counted. */
+export type StreamOutcome = "ok" | "retried" | "dead_lettered" | "failed" | "dlq_failed";
 
 /** Lifecycle of a trigger, as a named state. */
 export type TriggerState = "created" | "running" | "draining" | "closed";
@@ -21,6 +25,8 @@ export interface Trigger {
   /** A name for logs and metrics, e.g. `kafka:tx` or `nats:tx.in`. */
   readonly name: string;
   readonly state: TriggerState;
+  /** Whether it is consuming, and why not: what readiness, the admin plane and `sluice_trigger_up` report. */
+  readonly health: TriggerHealth;
   start(handler: EventHandler): Promise<void>;
   drain(): Promise<void>;
   close(): Promise<void>;
@@ -30,6 +36,8 @@ export interface TriggerContext {
   /** The graph's name: default consumer group names and client ids derive from it. */
   graph: string;
   logger: Logger;
-  /** Counts events by outcome; optional. */
-  onEvent?: (trigger: string, outcome: "ok" | "retried" | "dead_lettered" | "failed") => void;
+  /** Counts events by outcome (`dlq_failed`: a dead letter the DLQ did not take, retried); optional. */
+  onEvent?: (trigger: string, outcome: StreamOutcome) => void;
+  /** Counts a durable consumer recreated after its stream lost it (JetStream); optional. */
+  onRecreated?: (trigger: string) => void;
 }

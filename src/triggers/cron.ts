@@ -3,6 +3,7 @@ import { Cron } from "croner";
 import { SluiceError } from "../errors.js";
 import { type CronTrigger as CronTriggerSpec, type GraphEvent, parseDuration } from "../graph/index.js";
 import type { EventHandler, Trigger, TriggerContext, TriggerState } from "./contract.js";
+import { HealthState, type TriggerHealth } from "./health.js";
 
 /**
  * Runs the graph on a schedule (a cron expression, with seconds allowed) or every
@@ -16,6 +17,7 @@ export class CronTrigger implements Trigger {
   #job: Cron | undefined;
   #timer: NodeJS.Timeout | undefined;
   #running: Promise<void> | undefined;
+  readonly #health = new HealthState();
 
   constructor(
     readonly spec: CronTriggerSpec,
@@ -26,6 +28,10 @@ export class CronTrigger implements Trigger {
 
   get state(): TriggerState {
     return this.#state;
+  }
+
+  get health(): TriggerHealth {
+    return this.#health.value;
   }
 
   async start(handler: EventHandler): Promise<void> {
@@ -68,11 +74,13 @@ export class CronTrigger implements Trigger {
     } else {
       this.#job = new Cron(this.spec.schedule as string, tick);
     }
+    this.#health.set("running");
   }
 
   async drain(): Promise<void> {
     if (this.#state !== "running") return;
     this.#state = "draining";
+    this.#health.set("stopped");
     clearInterval(this.#timer);
     this.#job?.stop();
     await this.#running;

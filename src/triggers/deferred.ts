@@ -1,4 +1,5 @@
 import type { EventHandler, Trigger, TriggerState } from "./contract.js";
+import type { TriggerHealth } from "./health.js";
 
 /**
  * A trigger whose implementation, and the broker client under it, is imported when it starts,
@@ -9,6 +10,7 @@ import type { EventHandler, Trigger, TriggerState } from "./contract.js";
 export class DeferredTrigger implements Trigger {
   #inner: Trigger | undefined;
   #closed = false;
+  readonly #created = new Date().toISOString();
 
   constructor(
     readonly kind: string,
@@ -22,6 +24,11 @@ export class DeferredTrigger implements Trigger {
 
   get state(): TriggerState {
     return this.#inner?.state ?? (this.#closed ? "closed" : "created");
+  }
+
+  get health(): TriggerHealth {
+    if (this.#inner) return this.#inner.health;
+    return { condition: this.#closed ? "stopped" : "starting", since: this.#created };
   }
 
   async start(handler: EventHandler): Promise<void> {

@@ -19,8 +19,9 @@ import type { QueueConsumer } from "./queue/consumers.js";
 import { resolveStream } from "./queue/stream-url.js";
 import type { QueueWriters as BrokerWriters } from "./queue/writers.js";
 
-export type { EventHandler, Trigger, TriggerContext, TriggerState } from "./contract.js";
+export type { EventHandler, StreamOutcome, Trigger, TriggerContext, TriggerState } from "./contract.js";
 export { CronTrigger } from "./cron.js";
+export { isUp, type TriggerCondition, type TriggerHealth } from "./health.js";
 export type { KafkaTrigger } from "./kafka/trigger.js";
 export type { NatsCoreTrigger } from "./nats/core-trigger.js";
 export type { JetStreamTrigger } from "./nats/jetstream-trigger.js";

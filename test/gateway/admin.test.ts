@@ -100,6 +100,8 @@ describe("admin plane: reading", () => {
         default: true,
         models: ["double"],
         steps: 2,
+        // No stream triggers (see test/triggers/kafka-readiness.test.ts for a graph with some).
+        triggers: [],
       },
       {
         name: "beta",
@@ -108,6 +110,7 @@ describe("admin plane: reading", () => {
         default: false,
         models: [],
         steps: 1,
+        triggers: [],
       },
     ]);
   });

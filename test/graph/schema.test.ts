@@ -275,7 +275,14 @@ describe("valid documents pass", () => {
       when: "true",
     };
     const remote: Required<RemoteStep> = { ...remoteRoute, ...guards, fallback: "error" };
-    const queue: Required<QueueStep> = { ...base, kind: "queue", stream: "kafka://t", consume: false };
+    const queue: Required<QueueStep> = {
+      ...base,
+      kind: "queue",
+      stream: "kafka://t",
+      partitions: 3,
+      dlq: { topic: "t-dlq", maxAttempts: 2 },
+      consume: false,
+    };
     const error: Required<Omit<ErrorStep, "class">> = {
       ...base,
       kind: "error",
@@ -664,7 +671,14 @@ describe("each mistake gives one line at the right place", () => {
         steps:
           q: {kind: queue, stream: redis://events}
       `,
-      expected: [problem("/spec/steps/q/stream", 6, "must be kafka://<topic> or nats://<subject>", "q")],
+      expected: [
+        problem(
+          "/spec/steps/q/stream",
+          6,
+          "must be kafka://<topic> or nats://<subject>, a Kafka topic being letters, digits, '.', '_' and '-' (at most 249)",
+          "q",
+        ),
+      ],
     },
     {
       mistake: "an empty step",

@@ -1,12 +1,14 @@
 import { describe, expect, it } from "vitest";
 import type { EventHandler, Trigger, TriggerState } from "../../src/triggers/contract.js";
 import { DeferredTrigger } from "../../src/triggers/deferred.js";
+import type { TriggerHealth } from "../../src/triggers/health.js";
 
 /** A trigger that records what it was asked to do. */
 class Recorder implements Trigger {
   readonly kind = "test";
   readonly name = "test:real";
   state: TriggerState = "created";
+  readonly health: TriggerHealth = { condition: "running", since: new Date(0).toISOString() };
   readonly calls: string[] = [];
   async start(_handler: EventHandler) {
     this.calls.push("start");

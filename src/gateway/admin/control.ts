@@ -3,7 +3,7 @@ import { SluiceError } from "../../errors.js";
 import { type CompiledGraph, type LoadOptions, loadGraphText, withStartDeadline } from "../../graph/index.js";
 import type { GatewayMetrics } from "../metrics/index.js";
 import type { GraphRegistry } from "../registry.js";
-import type { StreamHost } from "../streams.js";
+import type { StreamHost, TriggerSummary } from "../streams.js";
 import type { MetricJson } from "../ui/index.js";
 
 /** The formats a graph document may arrive in over the admin API. */
@@ -19,6 +19,8 @@ export interface GraphSummary {
   /** Model route keys (`name` or `name:version`). */
   models: string[];
   steps: number;
+  /** The graph's stream triggers and queue consumers, each with its condition, reason and since when. */
+  triggers: TriggerSummary[];
 }
 
 /**
@@ -77,6 +79,7 @@ export function localControl(
         default: graph.name === defaultName,
         models: [...graph.models.keys()],
         steps: graph.topology.order.length,
+        triggers: streams.health(graph.name),
       }));
     },
 

@@ -21,7 +21,14 @@ export interface GraphMeters {
 }
 
 /** Where a trigger's event outcomes are counted. */
-export type StreamOutcome = "ok" | "retried" | "dead_lettered" | "failed";
+export type StreamOutcome = "ok" | "retried" | "dead_lettered" | "failed" | "dlq_failed";
+
+/** A trigger as `sluice_trigger_up` reports it. */
+export interface TriggerUp {
+  graph: string;
+  trigger: string;
+  up: boolean;
+}
 
 /**
  * The gateway's Prometheus metrics, per graph and per step: a request counter by outcome,
@@ -69,7 +76,7 @@ export class GatewayMetrics {
   readonly streamEvents = new ValueFamily(
     "counter",
     "sluice_stream_events_total",
-    "Stream events by trigger and outcome (ok, retried, dead_lettered, failed)",
+    "Stream events by trigger and outcome (ok, retried, dead_lettered, failed, dlq_failed)",
     ["graph", "trigger", "outcome"],
     this.registry,
   );
@@ -83,6 +90,28 @@ export class GatewayMetrics {
     aggregator: "max",
   });
 
+  readonly consumersRecreated = new ValueFamily(
+    "counter",
+    "sluice_trigger_consumers_recreated_total",
+    "Durable consumers recreated after their stream lost them (a JetStream stream deleted and made again)",
+    ["graph", "trigger"],
+    this.registry,
+  );
+  /** Where `sluice_trigger_up` reads the triggers from, at each scrape. */
+  #triggers: () => TriggerUp[] = () => [];
+  readonly triggerUp = new Gauge({
+    name: "sluice_trigger_up",
+    help: "1 while a stream trigger consumes (running), 0 while it is starting, stalled, crashed or stopped",
+    labelNames: ["graph", "trigger"],
+    registers: [this.registry],
+    // A cluster is only as up as its worst worker.
+    aggregator: "min",
+    collect: () => {
+      this.triggerUp.reset();
+      for (const { graph, trigger, up } of this.#triggers())
+        this.triggerUp.labels(graph, trigger).set(up ? 1 : 0);
+    },
+  });
   /** Errors user code threw where no request could take them (a timer, an unhandled rejection). */
   readonly uncaught = new Counter({
     name: "sluice_uncaught_errors_total",
@@ -129,10 +158,23 @@ export class GatewayMetrics {
           retried: of("retried"),
           dead_lettered: of("dead_lettered"),
           failed: of("failed"),
+          dlq_failed: of("dlq_failed"),
         };
         byTrigger.set(trigger, series);
       }
       series[outcome].value++;
+    };
+  }
+
+  /** Tells `sluice_trigger_up` where the triggers are (the stream host, once it exists). */
+  watchTriggers(triggers: () => TriggerUp[]): void {
+    this.#triggers = triggers;
+  }
+
+  /** A counter of durable consumers recreated, by trigger (series bound on first use). */
+  recreatedRecorder(graph: string): (trigger: string) => void {
+    return (trigger) => {
+      this.consumersRecreated.series(graph, trigger).value++;
     };
   }
 

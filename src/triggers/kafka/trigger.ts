@@ -1,10 +1,14 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import type { Consumer, EachBatchPayload, KafkaMessage, Message, Producer, TopicMessages } from "kafkajs";
+import type { Consumer, ConsumerRunConfig, EachBatchPayload, KafkaMessage, Message, Producer } from "kafkajs";
+import { parseDuration } from "../../graph/duration.js";
 import type { GraphEvent, KafkaTrigger as KafkaTriggerSpec } from "../../graph/index.js";
 import type { EventHandler, Trigger, TriggerContext, TriggerState } from "../contract.js";
+import { defaultStalledAfterMs, HealthState, type TriggerHealth } from "../health.js";
 import { backoffMs, isRetryable } from "../retry.js";
 import { type KafkaConnection, kafkaClient, kafkaProducer } from "./client.js";
+import { defaultMaxMessageBytes, outputTooLarge, recordBytes, writeLimits } from "./limits.js";
 import { deadLetterOf, eventOf, outputOf, type Source, sourceOf } from "./message.js";
+import { ConsumerSupervisor } from "./supervisor.js";
 
 /** A Kafka trigger's settings, with defaults applied once. */
 interface Settings {
@@ -17,6 +21,7 @@ interface Settings {
   maxAttempts: number;
   commitEveryEvents: number;
   commitEveryMs: number;
+  stalledAfterMs: number;
 }
 
 function settingsOf(spec: KafkaTriggerSpec): Settings {
@@ -24,6 +29,7 @@ function settingsOf(spec: KafkaTriggerSpec): Settings {
     t.startsWith("/") && t.endsWith("/") && t.length > 2 ? new RegExp(t.slice(1, -1)) : t,
   );
   const commit = (spec.commit ?? {}) as { everyEvents?: number; everyMs?: number };
+  const stalledAfter = spec.stalledAfter as string | number | undefined;
   return {
     topics,
     group: spec.group,
@@ -34,6 +40,8 @@ function settingsOf(spec: KafkaTriggerSpec): Settings {
     maxAttempts: spec.dlq?.maxAttempts ?? (typeof spec.maxAttempts === "number" ? spec.maxAttempts : 3),
     commitEveryEvents: commit.everyEvents ?? 1000,
     commitEveryMs: commit.everyMs ?? 1000,
+    stalledAfterMs:
+      (stalledAfter === undefined ? undefined : parseDuration(stalledAfter)) ?? defaultStalledAfterMs,
   };
 }
 
@@ -43,15 +51,14 @@ const flushEveryMs = 1_000;
 /** A wait to retry heartbeats (and looks for a stop) at least this often. */
 const retrySliceMs = 500;
 
-/** What became of a retried message: its output (if any), or the dead letter to write instead. */
-type Outcome = { output?: Message; deadLetter?: Message };
-
 /**
  * Consumes Kafka topics with a consumer group, at least once: an offset is committed only
  * after its event, and every earlier event of the partition, has finished, including the
  * write of its output or dead letter. Events of one partition run in order; partitions run
  * concurrently. A failing event is retried with backoff (the partition waits, heartbeating),
- * then dead-lettered with headers that say where and why, and the stream goes on.
+ * then dead-lettered with headers that say where and why, and the stream goes on. Outputs are
+ * written in chunks the output topic accepts; a consumer that crashes is restarted (see
+ * ConsumerSupervisor), and `health` says what the trigger is doing.
  */
 export class KafkaTrigger implements Trigger {
   readonly kind = "kafka";
@@ -60,7 +67,12 @@ export class KafkaTrigger implements Trigger {
   readonly #settings: Settings;
   readonly #consumer: Consumer;
   readonly #producer: Producer;
+  readonly #connection: KafkaConnection;
+  readonly #health: HealthState;
+  readonly #supervisor: ConsumerSupervisor;
   #handler: EventHandler | undefined;
+  /** The most record bytes one write to the output topic may carry. */
+  #outputLimit = defaultMaxMessageBytes;
 
   constructor(
     spec: KafkaTriggerSpec,
@@ -68,7 +80,8 @@ export class KafkaTrigger implements Trigger {
   ) {
     this.#settings = settingsOf(spec);
     this.name = `kafka:${spec.topics.join(",")}`;
-    const kafka = kafkaClient(spec as KafkaConnection, `sluice-${context.graph}`, context.logger);
+    this.#connection = spec as KafkaConnection;
+    const kafka = kafkaClient(this.#connection, `sluice-${context.graph}`, context.logger);
     this.#consumer = kafka.consumer({
       groupId: this.#settings.group,
       // Long retries heartbeat by hand; the session only has to outlive one slice of them.
@@ -76,27 +89,55 @@ export class KafkaTrigger implements Trigger {
       heartbeatInterval: 3_000,
     });
     this.#producer = kafkaProducer(kafka, { allowAutoTopicCreation: true });
+    this.#health = new HealthState(this.#settings.stalledAfterMs);
+    this.#supervisor = new ConsumerSupervisor(this.#consumer, this.#health, () => this.#runConfig(), {
+      logger: context.logger,
+      trigger: this.name,
+      running: () => this.#state === "running",
+    });
   }
 
   get state(): TriggerState {
     return this.#state;
   }
 
+  get health(): TriggerHealth {
+    return this.#health.value;
+  }
+
   async start(handler: EventHandler): Promise<void> {
     this.#handler = handler;
-    const needsProducer = this.#settings.outputTopic !== undefined || this.#settings.dlqTopic !== undefined;
-    if (needsProducer) await this.#producer.connect();
+    const { outputTopic, dlqTopic } = this.#settings;
+    if (outputTopic !== undefined || dlqTopic !== undefined) {
+      await this.#producer.connect();
+      if (outputTopic !== undefined) this.#outputLimit = await this.#limitOf(outputTopic);
+    }
     await this.#consumer.connect();
     await this.#subscribe();
-    await this.#consumer.run({
+    this.#state = "running";
+    await this.#consumer.run(this.#runConfig());
+    this.#supervisor.started();
+  }
+
+  #runConfig(): ConsumerRunConfig {
+    return {
       autoCommit: true,
       autoCommitInterval: this.#settings.commitEveryMs,
       autoCommitThreshold: this.#settings.commitEveryEvents,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.#settings.concurrency,
       eachBatch: (payload) => this.#eachBatch(payload),
-    });
-    this.#state = "running";
+    };
+  }
+
+  async #limitOf(topic: string): Promise<number> {
+    const admin = kafkaClient(this.#connection, `sluice-${this.context.graph}`, this.context.logger).admin();
+    await admin.connect();
+    try {
+      return (await writeLimits(admin, [topic])).get(topic) ?? defaultMaxMessageBytes;
+    } finally {
+      await admin.disconnect();
+    }
   }
 
   /**
@@ -122,9 +163,10 @@ export class KafkaTrigger implements Trigger {
     const { batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary } = payload;
     const source = sourceOf(batch);
     const handler = this.#handler as EventHandler;
-    // Outputs and dead letters not written yet, and how many events finished since the last flush.
+    const limit = this.#outputLimit;
+    // Outputs not written yet, their estimated bytes, and how many events finished since the last flush.
     let outputs: Message[] = [];
-    let letters: Message[] = [];
+    let bytes = 0;
     let unflushed = 0;
     let lastDone: string | undefined;
     let lastResolved: string | undefined;
@@ -133,13 +175,16 @@ export class KafkaTrigger implements Trigger {
       flushedAt = Date.now();
       if (lastDone === undefined || lastDone === lastResolved) return;
       const written = lastDone;
-      await this.#write(outputs, letters);
+      if (outputs.length > 0) {
+        await this.#producer.send({ topic: this.#settings.outputTopic as string, messages: outputs });
+      }
       outputs = [];
-      letters = [];
+      bytes = 0;
       unflushed = 0;
       // Only now, with outputs and dead letters acknowledged by the broker, is the offset done.
       resolveOffset(written);
       lastResolved = written;
+      this.#supervisor.progressed();
       // A batch can hold thousands of events: commit by the policy (every N events or T ms)
       // inside it too, or a crash repeats the whole batch; and keep the session alive (a
       // heartbeat that finds a rebalance throws, and the rest of the batch goes to the new owner).
@@ -149,32 +194,39 @@ export class KafkaTrigger implements Trigger {
     const stopping = () => !isRunning() || isStale();
     /**
      * The wait before a retry: what finished before the failing event is written and
-     * committed first (it is not held back behind it), and the wait ends early, with false,
-     * once the consumer stops: a failing event must not hold up a graceful stop.
+     * committed first (it is not held back behind it, and it is committed by the policy while
+     * the partition waits), and the wait ends early, with false, once the consumer stops: a
+     * failing event must not hold up a graceful stop.
      */
     const waitToRetry = async (ms: number): Promise<boolean> => {
       await flush();
       for (let left = ms; left > 0 && !stopping(); left -= retrySliceMs) {
         await sleep(Math.min(left, retrySliceMs));
         await heartbeat();
+        await commitOffsetsIfNecessary();
       }
       return !stopping();
     };
     for (const message of batch.messages) {
       if (stopping()) break;
+      let output: Message | undefined;
       // The first attempt is inline, the hot path: one await an event, on the graph itself.
       try {
         const event = eventOf(message, source);
         const outcome = handler(event);
-        const output = this.#succeeded(message, event, outcome instanceof Promise ? await outcome : outcome);
-        // Last in the try: nothing after it can throw and send the event round again.
-        if (output) outputs.push(output);
+        output = this.#succeeded(message, event, outcome instanceof Promise ? await outcome : outcome);
       } catch (error) {
-        const outcome = await this.#recover(message, source, error, waitToRetry);
+        const recovered = await this.#recover(message, source, error, waitToRetry);
         // Stopped while it was being retried: left uncommitted, for the next start.
-        if (outcome === undefined) break;
-        if (outcome.output) outputs.push(outcome.output);
-        if (outcome.deadLetter) letters.push(outcome.deadLetter);
+        if (recovered === false) break;
+        output = recovered;
+      }
+      if (output) {
+        // A write never exceeds what the output topic takes: the chunk so far goes first.
+        const size = recordBytes(output);
+        if (bytes + size > limit) await flush();
+        outputs.push(output);
+        bytes += size;
       }
       lastDone = message.offset;
       if (++unflushed >= flushEvery || Date.now() - flushedAt >= flushEveryMs) await flush();
@@ -190,58 +242,90 @@ export class KafkaTrigger implements Trigger {
     await heartbeat();
   }
 
-  /** An event went through: counted, and its output message when there is one to write. */
+  /**
+   * An event went through: its output message when there is one to write, then counted. An
+   * output larger than the topic takes is the event's failure (thrown), not the write's.
+   */
   #succeeded(message: KafkaMessage, event: GraphEvent, result: unknown): Message | undefined {
-    const output =
-      this.#settings.outputTopic && result !== undefined ? outputOf(message, event, result) : undefined;
+    const topic = this.#settings.outputTopic;
+    const output = topic && result !== undefined ? outputOf(message, event, result) : undefined;
+    if (output) {
+      const size = recordBytes(output);
+      if (size > this.#outputLimit) throw outputTooLarge(size, topic as string, this.#outputLimit);
+    }
     this.context.onEvent?.(this.name, "ok");
     return output;
   }
 
-  /** Writes a chunk's outputs and dead letters in one request; resolves once the broker has them. */
-  async #write(outputs: Message[], letters: Message[]): Promise<void> {
-    const topicMessages: TopicMessages[] = [];
-    if (outputs.length > 0 && this.#settings.outputTopic)
-      topicMessages.push({ topic: this.#settings.outputTopic, messages: outputs });
-    if (letters.length > 0 && this.#settings.dlqTopic)
-      topicMessages.push({ topic: this.#settings.dlqTopic, messages: letters });
-    if (topicMessages.length > 0) await this.#producer.sendBatch({ topicMessages });
-  }
-
   /**
    * After an event's first attempt failed: retries with backoff while the failure is worth
-   * it, then dead-letters the event, or without a DLQ topic keeps retrying. Resolves with what
-   * to write, or with undefined when the consumer stopped during a wait to retry.
+   * it, then dead-letters the event, or without a DLQ topic keeps retrying. Resolves with the
+   * output to write (undefined for none: a dead letter is written here), or false when the
+   * consumer stopped during a wait.
    */
   async #recover(
     message: KafkaMessage,
     source: Source,
     firstError: unknown,
     waitToRetry: (ms: number) => Promise<boolean>,
-  ): Promise<Outcome | undefined> {
+  ): Promise<Message | undefined | false> {
+    const where = `${source.topic}/${source.partition}`;
     let error = firstError;
-    for (let attempt = 1; ; attempt++) {
-      if (isRetryable(error) && attempt < this.#settings.maxAttempts) {
-        this.context.onEvent?.(this.name, "retried");
-        if (!(await waitToRetry(backoffMs(attempt)))) return undefined;
-      } else if (this.#settings.dlqTopic) {
-        this.context.onEvent?.(this.name, "dead_lettered");
-        return { deadLetter: deadLetterOf(message, source, error, attempt) };
-      } else {
-        // No dead-letter topic: nothing may be lost, so the partition waits and tries again.
-        this.context.onEvent?.(this.name, "failed");
-        this.context.logger.error(
-          { err: error, topic: source.topic, partition: source.partition, offset: message.offset, attempt },
-          "event failed and there is no dlq topic; retrying",
-        );
-        if (!(await waitToRetry(backoffMs(attempt, 1000, 30_000)))) return undefined;
+    try {
+      for (let attempt = 1; ; attempt++) {
+        this.#health.block(where, `offset ${message.offset} failed: ${(error as Error)?.message ?? error}`);
+        if (isRetryable(error) && attempt < this.#settings.maxAttempts) {
+          this.context.onEvent?.(this.name, "retried");
+          if (!(await waitToRetry(backoffMs(attempt)))) return false;
+        } else if (this.#settings.dlqTopic) {
+          const letter = deadLetterOf(message, source, error, attempt);
+          if (!(await this.#deadLetter(letter, where, waitToRetry))) return false;
+          return undefined;
+        } else {
+          // No dead-letter topic: nothing may be lost, so the partition waits and tries again.
+          this.context.onEvent?.(this.name, "failed");
+          this.context.logger.error(
+            { err: error, topic: source.topic, partition: source.partition, offset: message.offset, attempt },
+            "event failed and there is no dlq topic; retrying",
+          );
+          if (!(await waitToRetry(backoffMs(attempt, 1000, 30_000)))) return false;
+        }
+        try {
+          const event = eventOf(message, source);
+          return this.#succeeded(message, event, await (this.#handler as EventHandler)(event));
+        } catch (next) {
+          error = next;
+        }
       }
+    } finally {
+      this.#health.unblock(where);
+    }
+  }
+
+  /**
+   * Writes a dead letter on its own, after the outputs of the events before it (the wait's
+   * flush). A DLQ that refuses it (gone, full, the letter too large for it) does not take the
+   * partition down: the failure is logged and counted and the write retried, the partition
+   * waiting on this event, uncommitted past it. False when the consumer stopped meanwhile.
+   */
+  async #deadLetter(
+    letter: Message,
+    where: string,
+    waitToRetry: (ms: number) => Promise<boolean>,
+  ): Promise<boolean> {
+    const topic = this.#settings.dlqTopic as string;
+    if (!(await waitToRetry(0))) return false;
+    for (let failures = 1; ; failures++) {
       try {
-        const event = eventOf(message, source);
-        const output = this.#succeeded(message, event, await (this.#handler as EventHandler)(event));
-        return output ? { output } : {};
-      } catch (next) {
-        error = next;
+        await this.#producer.send({ topic, messages: [letter] });
+        this.context.onEvent?.(this.name, "dead_lettered");
+        return true;
+      } catch (failure) {
+        const why = `dead letter not written to "${topic}": ${(failure as Error).message}`;
+        this.context.onEvent?.(this.name, "dlq_failed");
+        this.context.logger.error({ err: failure, trigger: this.name, where, failures }, `${why}; retrying`);
+        this.#health.block(where, why);
+        if (!(await waitToRetry(backoffMs(failures, 1000, 30_000)))) return false;
       }
     }
   }
@@ -250,6 +334,8 @@ export class KafkaTrigger implements Trigger {
   async drain(): Promise<void> {
     if (this.#state !== "running") return;
     this.#state = "draining";
+    this.#health.set("stopped");
+    this.#supervisor.stop();
     await this.#consumer.stop();
   }
 
@@ -259,5 +345,6 @@ export class KafkaTrigger implements Trigger {
     await this.#consumer.disconnect();
     await this.#producer.disconnect();
     this.#state = "closed";
+    this.#health.set("stopped");
   }
 }

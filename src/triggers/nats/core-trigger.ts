@@ -3,6 +3,7 @@ import type { Msg, NatsConnection, Subscription } from "@nats-io/transport-node"
 import type { GraphEvent, NatsTrigger as NatsTriggerSpec } from "../../graph/index.js";
 import { encodeBody } from "../codec.js";
 import type { EventHandler, Trigger, TriggerContext, TriggerState } from "../contract.js";
+import { HealthState, type TriggerHealth } from "../health.js";
 import { connectNats } from "./connection.js";
 import { consumeBounded } from "./in-flight.js";
 import { bodyOf, headersOf, outputHeaders } from "./message.js";
@@ -21,6 +22,7 @@ export class NatsCoreTrigger implements Trigger {
   #subscription: Subscription | undefined;
   /** Ends once the subscription is drained and every message taken has been handled. */
   #loop: Promise<void> | undefined;
+  readonly #health = new HealthState();
 
   constructor(
     readonly spec: NatsTriggerSpec,
@@ -33,6 +35,10 @@ export class NatsCoreTrigger implements Trigger {
     return this.#state;
   }
 
+  get health(): TriggerHealth {
+    return this.#health.value;
+  }
+
   async start(handler: EventHandler): Promise<void> {
     const nc = await connectNats(this.spec.url, this.context.graph);
     this.#connection = nc;
@@ -42,6 +48,7 @@ export class NatsCoreTrigger implements Trigger {
     const concurrency = typeof this.spec.concurrency === "number" ? this.spec.concurrency : 64;
     this.#loop = consumeBounded(this.#subscription, concurrency, (msg) => this.#handle(nc, msg, handler));
     this.#state = "running";
+    this.#health.set("running");
   }
 
   async #handle(nc: NatsConnection, msg: Msg, handler: EventHandler): Promise<void> {
@@ -78,6 +85,7 @@ export class NatsCoreTrigger implements Trigger {
   async drain(): Promise<void> {
     if (this.#state !== "running") return;
     this.#state = "draining";
+    this.#health.set("stopped");
     // Stop taking messages, let those already taken finish, then flush their outputs.
     await this.#subscription?.drain();
     await this.#loop;

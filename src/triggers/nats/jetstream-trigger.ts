@@ -1,8 +1,10 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import {
   AckPolicy,
   type ConsumerMessages,
   DeliverPolicy,
   type JetStreamClient,
+  type JetStreamManager,
   type JsMsg,
   jetstream,
   jetstreamManager,
@@ -13,9 +15,10 @@ import { parseDuration } from "../../graph/duration.js";
 import type { GraphEvent, NatsTrigger as NatsTriggerSpec } from "../../graph/index.js";
 import { encodeBody, errorInfoOf, headerNames } from "../codec.js";
 import type { EventHandler, Trigger, TriggerContext, TriggerState } from "../contract.js";
+import { defaultStalledAfterMs, HealthState, type TriggerHealth } from "../health.js";
 import { backoffMs, isRetryable } from "../retry.js";
 import { connectNats } from "./connection.js";
-import { consumeBounded } from "./in-flight.js";
+import { consumeEagerly } from "./in-flight.js";
 import { bodyOf, headersOf, outputHeaders } from "./message.js";
 
 interface JetStreamSettings {
@@ -26,6 +29,7 @@ interface JetStreamSettings {
   concurrency: number;
   outputSubject: string | undefined;
   dlqSubject: string | undefined;
+  stalledAfterMs: number;
 }
 
 function settingsOf(spec: NatsTriggerSpec): JetStreamSettings {
@@ -38,6 +42,9 @@ function settingsOf(spec: NatsTriggerSpec): JetStreamSettings {
     concurrency: typeof spec.concurrency === "number" ? spec.concurrency : 1,
     outputSubject: (spec.output as { subject?: string } | undefined)?.subject,
     dlqSubject: (spec.dlq as { subject?: string } | undefined)?.subject,
+    stalledAfterMs:
+      parseDuration((spec.stalledAfter as string | number | undefined) ?? defaultStalledAfterMs) ??
+      defaultStalledAfterMs,
   };
 }
 
@@ -45,7 +52,9 @@ function settingsOf(spec: NatsTriggerSpec): JetStreamSettings {
  * JetStream: a durable pull consumer, at least once. A message is acked only after its event
  * finished and its output was published; a failure is `nak`ed with a growing delay, and after
  * `maxDeliver` deliveries it is published to the DLQ subject (with headers saying where and
- * why) and `term`inated. Long events keep their message with `working()`.
+ * why) and `term`inated. Every message taken, running or waiting its turn, is kept with
+ * `working()`, so none is redelivered while this process still holds it. A durable consumer
+ * deleted under the trigger (its stream deleted and made again) is recreated.
  */
 export class JetStreamTrigger implements Trigger {
   readonly kind = "nats";
@@ -54,15 +63,19 @@ export class JetStreamTrigger implements Trigger {
   readonly #settings: JetStreamSettings;
   #connection: NatsConnection | undefined;
   #js: JetStreamClient | undefined;
+  #jsm: JetStreamManager | undefined;
   #messages: ConsumerMessages | undefined;
-  /** Ends once the consumer is closed and every message taken has been handled. */
-  #loop: Promise<void> | undefined;
-  /** Messages being handled: told we are `working()` on them, so long events keep them. */
-  readonly #working = new Set<JsMsg>();
+  #handler: EventHandler | undefined;
+  /** Each ends once its pull is closed and every message it took has been handled. */
+  readonly #loops = new Set<Promise<void>>();
+  /** Messages taken and not yet acked, nak'ed or terminated: told we are `working()` on them. */
+  readonly #held = new Set<JsMsg>();
+  #recreating = false;
   #keepAlive: NodeJS.Timeout | undefined;
   /** Whether the output and DLQ subjects are captured by a stream (then publishes wait for its ack). */
   #outputIsStream = false;
   #dlqIsStream = false;
+  readonly #health: HealthState;
 
   constructor(
     readonly spec: NatsTriggerSpec,
@@ -70,16 +83,22 @@ export class JetStreamTrigger implements Trigger {
   ) {
     this.#settings = settingsOf(spec);
     this.name = `jetstream:${this.#settings.stream}/${this.#settings.durable}`;
+    this.#health = new HealthState(this.#settings.stalledAfterMs);
   }
 
   get state(): TriggerState {
     return this.#state;
   }
 
+  get health(): TriggerHealth {
+    return this.#health.value;
+  }
+
   async start(handler: EventHandler): Promise<void> {
     const nc = await connectNats(this.spec.url, this.context.graph);
     this.#connection = nc;
     const jsm = await jetstreamManager(nc);
+    this.#jsm = jsm;
     const s = this.#settings;
     await jsm.streams.info(s.stream).catch((error: unknown) => {
       throw new SluiceError(
@@ -87,17 +106,7 @@ export class JetStreamTrigger implements Trigger {
         `JetStream stream "${s.stream}" is not there: ${(error as Error).message}`,
       );
     });
-    // The durable consumer is created on first start and reused (with its position) after.
-    await jsm.consumers.add(s.stream, {
-      durable_name: s.durable,
-      ack_policy: AckPolicy.Explicit,
-      deliver_policy: DeliverPolicy.All,
-      filter_subject: this.spec.subject,
-      // The server never gives a message up on its own: `maxDeliver` is applied here, to the
-      // graph's failures only, so a broker or DLQ outage cannot lose an event.
-      max_deliver: -1,
-      ack_wait: s.ackWaitMs * 1_000_000,
-    });
+    await this.#addConsumer();
     const captured = (subject: string | undefined) =>
       subject
         ? jsm.streams.find(subject).then(
@@ -107,24 +116,121 @@ export class JetStreamTrigger implements Trigger {
         : Promise.resolve(false);
     this.#outputIsStream = await captured(s.outputSubject);
     this.#dlqIsStream = await captured(s.dlqSubject);
-    const js = jetstream(nc);
-    this.#js = js;
-    const consumer = await js.consumers.get(s.stream, s.durable);
-    this.#messages = await consumer.consume({ max_messages: Math.max(64, s.concurrency * 2) });
-    this.#loop = consumeBounded(this.#messages, s.concurrency, (msg) => this.#handle(msg, handler));
-    // One timer for every message in flight, rather than one per message.
+    this.#js = jetstream(nc);
+    this.#handler = handler;
+    this.#state = "running";
+    await this.#consume();
+    // One timer for every message taken, waiting or running, rather than one per message.
     this.#keepAlive = setInterval(
       () => {
-        for (const msg of this.#working) msg.working();
+        for (const msg of this.#held) msg.working();
       },
       Math.max(100, s.ackWaitMs / 2),
     );
-    this.#state = "running";
+    this.#health.set("running");
+  }
+
+  /** The durable consumer, created on first start and reused (with its position) after. */
+  async #addConsumer(): Promise<void> {
+    const s = this.#settings;
+    await (this.#jsm as JetStreamManager).consumers.add(s.stream, {
+      durable_name: s.durable,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      filter_subject: this.spec.subject,
+      // The server never gives a message up on its own: `maxDeliver` is applied here, to the
+      // graph's failures only, so a broker or DLQ outage cannot lose an event.
+      max_deliver: -1,
+      ack_wait: s.ackWaitMs * 1_000_000,
+    });
+  }
+
+  /** Pulls from the durable consumer, handling every message taken and watching the pull's status. */
+  async #consume(): Promise<void> {
+    const s = this.#settings;
+    const consumer = await (this.#js as JetStreamClient).consumers.get(s.stream, s.durable);
+    // Pull-ahead is bounded; every message taken is kept alive until it is handled (see consumeEagerly).
+    // Pulls expire every 10 s, so a consumer deleted under us is noticed (its heartbeats stop) soon.
+    const messages = await consumer.consume({
+      max_messages: Math.max(64, s.concurrency * 2),
+      expires: 10_000,
+    });
+    this.#messages = messages;
+    const handler = this.#handler as EventHandler;
+    const loop = consumeEagerly(messages, s.concurrency, (msg) => this.#handle(msg, handler), {
+      taken: (msg) => this.#held.add(msg),
+      stopping: () => this.#state !== "running" || this.#messages !== messages,
+      // Not started and no longer kept alive: the server hands it out again after ackWait. (A
+      // nak would do it at once, but while this process is still winding down its pull, and a
+      // message nak'ed then was seen run twice.)
+      release: (msg) => this.#held.delete(msg),
+    });
+    this.#loops.add(loop);
+    void loop.finally(() => this.#loops.delete(loop));
+    void this.#watch(messages);
+  }
+
+  /**
+   * Follows the pull's status. A durable consumer that disappears (its stream deleted, and
+   * perhaps made again, or the consumer deleted) ends consumption without an error: the pull
+   * just waits for ever. It is recreated as on first start; missed heartbeats count toward a stall.
+   */
+  async #watch(messages: ConsumerMessages): Promise<void> {
+    for await (const status of messages.status()) {
+      if (this.#messages !== messages || this.#state !== "running") return;
+      switch (status.type) {
+        case "consumer_deleted":
+        case "consumer_not_found":
+        case "stream_not_found":
+          void this.#recreate(status.type.replaceAll("_", " "));
+          break;
+        case "heartbeats_missed":
+          this.#health.block(this.name, `${status.count} heartbeats missed from the server`);
+          break;
+        case "heartbeat":
+        case "next":
+          this.#health.unblock(this.name);
+          break;
+        default:
+      }
+    }
+  }
+
+  /** Recreates the durable consumer (retrying while its stream is missing) and pulls from it afresh. */
+  async #recreate(why: string): Promise<void> {
+    if (this.#recreating || this.#state !== "running") return;
+    this.#recreating = true;
+    const s = this.#settings;
+    const reason = `durable consumer "${s.durable}" of stream "${s.stream}" is gone (${why})`;
+    this.#health.set("crashed", `${reason}; recreating it`);
+    this.context.logger.error({ trigger: this.name }, `${reason}; recreating it`);
+    try {
+      for (let attempt = 1; ; attempt++) {
+        if (this.#state !== "running") return;
+        try {
+          await this.#addConsumer();
+          break;
+        } catch (error) {
+          this.#health.set("crashed", `${reason}; cannot recreate it: ${(error as Error).message}`);
+          await sleep(backoffMs(attempt, 500, 5_000));
+        }
+      }
+      // The old pull belongs to the consumer that is gone: stop it, and pull from the new one.
+      const old = this.#messages;
+      this.#messages = undefined;
+      await old?.close();
+      await this.#consume();
+      this.context.onRecreated?.(this.name);
+      this.context.logger.warn({ trigger: this.name }, `durable consumer "${s.durable}" recreated`);
+      this.#health.unblock(this.name);
+      this.#health.set("running");
+    } finally {
+      this.#recreating = false;
+    }
   }
 
   async #handle(msg: JsMsg, handler: EventHandler): Promise<void> {
     const s = this.#settings;
-    this.#working.add(msg);
     const headers = headersOf(msg.headers);
     try {
       const event: GraphEvent = {
@@ -179,7 +285,7 @@ export class JetStreamTrigger implements Trigger {
         });
       }
     } finally {
-      this.#working.delete(msg);
+      this.#held.delete(msg);
     }
   }
 
@@ -221,9 +327,10 @@ export class JetStreamTrigger implements Trigger {
   async drain(): Promise<void> {
     if (this.#state !== "running") return;
     this.#state = "draining";
+    this.#health.set("stopped");
     // Stop pulling; messages already taken finish and are acked; the rest stay on the server.
     await this.#messages?.close();
-    await this.#loop;
+    await Promise.all(this.#loops);
     clearInterval(this.#keepAlive);
     await this.#connection?.flush();
   }

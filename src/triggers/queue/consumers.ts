@@ -1,5 +1,10 @@
 import { jetstreamManager } from "@nats-io/jetstream";
-import type { CompiledGraph, KafkaTrigger as KafkaSpec, NatsTrigger as NatsSpec } from "../../graph/index.js";
+import type {
+  CompiledGraph,
+  KafkaTrigger as KafkaSpec,
+  NatsTrigger as NatsSpec,
+  QueueStep,
+} from "../../graph/index.js";
 import type { Trigger, TriggerContext } from "../contract.js";
 import { kafkaClient } from "../kafka/client.js";
 import { KafkaTrigger } from "../kafka/trigger.js";
@@ -15,9 +20,14 @@ export interface QueueConsumer {
   trigger: Trigger;
 }
 
+/** Partitions of a queue's topic when sluice creates it and the step does not say: replicas share a queue only up to its partitions. */
+export const defaultQueuePartitions = 4;
+
 /**
  * The consumers that run the steps behind a graph's broker-backed queue steps. Each has its
- * own consumer group (`<graph>-<step>`, as MLRun names them), so replicas share the work.
+ * own consumer group (`<graph>-<step>`, as MLRun names them), so replicas share the work, and
+ * the trigger semantics of the step's `dlq`: a message the steps behind the queue cannot
+ * process (one that is not a sluice envelope fails at once, as bad input) goes there.
  */
 export async function queueConsumers(
   graph: CompiledGraph,
@@ -28,14 +38,17 @@ export async function queueConsumers(
     const target = resolveStream(stream, graph.document);
     if (!target) continue;
     const group = `${graph.name}-${step}`.replace(/[^A-Za-z0-9_-]/g, "_");
+    const declared = graph.document.spec.steps?.[step] as QueueStep | undefined;
+    const dlq = declared?.dlq;
     if (target.kind === "kafka") {
-      await ensureTopic(target, context);
+      await ensureTopic(target, declared?.partitions ?? defaultQueuePartitions, context);
       const spec: KafkaSpec = {
         kind: "kafka",
         brokers: target.brokers,
         topics: [target.topic],
         group,
         fromBeginning: true,
+        ...(dlq?.topic ? { dlq: { topic: dlq.topic, ...maxAttempts(dlq.maxAttempts) } } : {}),
         ...(target.sasl ? { sasl: target.sasl } : {}),
         ...(target.ssl !== undefined ? { ssl: target.ssl } : {}),
       };
@@ -48,7 +61,8 @@ export async function queueConsumers(
           kind: "nats",
           url: target.url,
           subject: target.subject,
-          jetstream: { stream: stream_, durable: group },
+          jetstream: { stream: stream_, durable: group, ...maxDeliver(dlq?.maxAttempts) },
+          ...(dlq?.subject ? { dlq: { subject: dlq.subject } } : {}),
         }
       : { kind: "nats", url: target.url, subject: target.subject, queue: group };
     consumers.push({
@@ -57,6 +71,14 @@ export async function queueConsumers(
     });
   }
   return consumers;
+}
+
+function maxAttempts(n: number | undefined): { maxAttempts?: number } {
+  return n === undefined ? {} : { maxAttempts: n };
+}
+
+function maxDeliver(n: number | undefined): { maxDeliver?: number } {
+  return n === undefined ? {} : { maxDeliver: n };
 }
 
 async function streamCapturing(url: string, subject: string): Promise<string | undefined> {
@@ -70,17 +92,27 @@ async function streamCapturing(url: string, subject: string): Promise<string | u
 }
 
 /**
- * A queue's topic is sluice's own: it is created when missing, before its consumer subscribes
- * (subscribing to a topic that does not exist fails, and many clusters refuse auto-creation).
+ * A queue's topic is sluice's own: it is created when missing, with the step's partitions,
+ * before its consumer subscribes (subscribing to a topic that does not exist fails, and many
+ * clusters refuse auto-creation). A topic that exists is left as it is, and says so at debug
+ * level only: that is the usual case on every start after the first.
  */
 async function ensureTopic(
   target: Extract<StreamTarget, { kind: "kafka" }>,
+  partitions: number,
   context: TriggerContext,
 ): Promise<void> {
   const admin = kafkaClient(target, `sluice-${context.graph}`, context.logger).admin();
   await admin.connect();
   try {
-    await admin.createTopics({ topics: [{ topic: target.topic }], waitForLeaders: true });
+    if ((await admin.listTopics()).includes(target.topic)) {
+      context.logger.debug({ topic: target.topic }, "the queue's topic exists");
+      return;
+    }
+    await admin.createTopics({
+      topics: [{ topic: target.topic, numPartitions: partitions }],
+      waitForLeaders: true,
+    });
   } catch (error) {
     // Not allowed to create topics, say: the consumer will find out whether it exists.
     context.logger.warn({ err: error, topic: target.topic }, "could not create the queue's topic");

@@ -1,0 +1,106 @@
+import type { Consumer, ConsumerRunConfig } from "kafkajs";
+import type { Logger } from "../../graph/index.js";
+import type { HealthState } from "../health.js";
+import { backoffMs } from "../retry.js";
+
+/** How long a restarted consumer must stay joined without crashing again to count as running. */
+const settleMs = 5_000;
+
+/**
+ * Keeps a kafkajs consumer alive and its trigger's health true. kafkajs restarts a consumer
+ * after a retriable crash itself, but one that crashed on a non-retriable error (a write the
+ * broker refused for good) is left disconnected: the group goes empty and nothing more is
+ * consumed while the process looks healthy. Here every crash is logged and marks the trigger
+ * `crashed`; a crash kafkajs will not restart is restarted with a growing backoff (1 s to
+ * 30 s), for as long as the trigger runs. After a crash the trigger counts as running again
+ * once it made progress, or stayed in its group for a few seconds without crashing.
+ */
+export class ConsumerSupervisor {
+  /** Crashes since the consumer last made progress: the restart backoff grows with them. */
+  #crashes = 0;
+  #restart: NodeJS.Timeout | undefined;
+  #settle: NodeJS.Timeout | undefined;
+  #stopped = false;
+
+  constructor(
+    readonly consumer: Consumer,
+    readonly health: HealthState,
+    readonly runConfig: () => ConsumerRunConfig,
+    readonly options: { logger: Logger; trigger: string; running: () => boolean },
+  ) {
+    consumer.on(consumer.events.CRASH, ({ payload }) => this.#crashed(payload.error, payload.restart));
+    consumer.on(consumer.events.GROUP_JOIN, () => this.#joined());
+  }
+
+  /** The first `run()` returned: the consumer is in its group. */
+  started(): void {
+    if (this.#crashes === 0) this.health.set("running");
+  }
+
+  /** An offset was resolved: whatever crashed before is behind us. */
+  progressed(): void {
+    if (this.#crashes === 0) return;
+    this.#crashes = 0;
+    clearTimeout(this.#settle);
+    this.health.set("running");
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    clearTimeout(this.#restart);
+    clearTimeout(this.#settle);
+  }
+
+  #joined(): void {
+    if (this.#crashes === 0) {
+      if (this.options.running()) this.health.set("running");
+      return;
+    }
+    clearTimeout(this.#settle);
+    this.#settle = setTimeout(() => {
+      if (this.#stopped) return;
+      this.#crashes = 0;
+      this.health.set("running");
+    }, settleMs);
+    this.#settle.unref();
+  }
+
+  #crashed(error: Error, kafkajsRestarts: boolean): void {
+    if (this.#stopped || !this.options.running()) return;
+    this.#crashes++;
+    clearTimeout(this.#settle);
+    const reason = `consumer crashed: ${error.message}`;
+    this.health.set("crashed", reason);
+    if (kafkajsRestarts) {
+      this.options.logger.error(
+        { err: error, trigger: this.options.trigger },
+        `${reason}; kafkajs restarts it`,
+      );
+      return;
+    }
+    const delay = backoffMs(this.#crashes, 1_000, 30_000);
+    this.options.logger.error(
+      { err: error, trigger: this.options.trigger, crashes: this.#crashes, restartInMs: delay },
+      `${reason}; restarting it`,
+    );
+    this.#schedule(delay, reason);
+  }
+
+  #schedule(delay: number, reason: string): void {
+    clearTimeout(this.#restart);
+    this.#restart = setTimeout(() => {
+      if (this.#stopped || !this.options.running()) return;
+      this.consumer.run(this.runConfig()).then(
+        () => this.options.logger.warn({ trigger: this.options.trigger }, "consumer restarted after a crash"),
+        (failure: unknown) => {
+          // Cannot even rejoin (the broker away, the group refused): the trigger stays crashed and tries again.
+          this.#crashes++;
+          const why = `${reason}; restart failed: ${(failure as Error).message}`;
+          this.health.set("crashed", why);
+          this.options.logger.error({ err: failure, trigger: this.options.trigger }, why);
+          this.#schedule(backoffMs(this.#crashes, 1_000, 30_000), reason);
+        },
+      );
+    }, delay);
+  }
+}
