@@ -61,17 +61,24 @@ export class DataPlane {
   readonly server: Server;
   #state: DataPlaneState = "serving";
   #active = 0;
+  /** The answers not yet finished, so drain can find requests still sending their body. */
+  readonly #open = new Set<ServerResponse>();
   #idle: (() => void)[] = [];
   readonly #router;
   /** The first segment of every registered route (`/v2`, `/graphs`): only these need the router. */
   readonly #routed = new Set<string>();
   readonly #caller: GraphCaller;
-  readonly #onClose = () => this.#finished();
+  /** One listener for every answer's `close` (`this` is the answer): no closure per request. */
+  readonly #onClose: (this: ServerResponse) => void;
 
   constructor(
     readonly registry: GraphRegistry,
     readonly options: DataPlaneOptions,
   ) {
+    const plane = this;
+    this.#onClose = function (this: ServerResponse) {
+      plane.#finished(this);
+    };
     this.#caller = new GraphCaller(registry, { ...options, draining: () => this.#state !== "serving" });
     this.#router = FindMyWay<HTTPVersion.V1>({
       ignoreTrailingSlash: true,
@@ -117,12 +124,32 @@ export class DataPlane {
       // are done, so a request already on its way gets a clear 503 rather than a reset.
       // (http.Server#close would also drop idle keep-alive connections at once.)
       NetServer.prototype.close.call(this.server);
+      this.#refuseUnfinishedUploads();
     }
     if (this.#active === 0) {
       this.server.closeIdleConnections();
       return Promise.resolve();
     }
     return new Promise((resolve) => this.#idle.push(resolve));
+  }
+
+  /**
+   * A request still sending its body when the drain starts has not reached any step: it is
+   * answered 503 and its connection closed, rather than holding the shutdown until --grace
+   * (a client trickling a body could otherwise keep the process up for as long as --timeout).
+   */
+  #refuseUnfinishedUploads(): void {
+    for (const res of this.#open) {
+      if (res.req.complete || res.headersSent) continue;
+      res.setHeader("connection", "close");
+      sendJson(
+        res,
+        503,
+        { error: "the server is shutting down before the request body arrived" },
+        requestIdOf(res.req.headers),
+      );
+      res.req.socket.destroySoon();
+    }
   }
 
   /** Drops every connection now (the second signal). */
@@ -138,6 +165,7 @@ export class DataPlane {
       return;
     }
     this.#active++;
+    this.#open.add(res);
     res.on("close", this.#onClose);
     const url = req.url ?? "/";
     if (!this.#needsRouter(url)) {
@@ -153,7 +181,8 @@ export class DataPlane {
     }
   }
 
-  #finished(): void {
+  #finished(res: ServerResponse): void {
+    this.#open.delete(res);
     if (--this.#active === 0 && this.#state !== "serving") {
       this.server.closeIdleConnections();
       for (const resolve of this.#idle.splice(0)) resolve();
