@@ -17,6 +17,7 @@ import { memoryScenarios } from "./scenarios/memory.js";
 import { remoteScenarios } from "./scenarios/remote.js";
 import { remoteSoakScenarios } from "./scenarios/remote-soak.js";
 import { renderScenarios } from "./scenarios/render.js";
+import { soakScenarios } from "./scenarios/soak.js";
 import { streamScenarios } from "./scenarios/streams.js";
 
 const scenarios: Scenario[] = [
@@ -29,6 +30,7 @@ const scenarios: Scenario[] = [
   ...functionScenarios,
   ...renderScenarios,
   ...controlPlaneScenarios,
+  ...soakScenarios,
 ];
 const filter = process.argv[2];
 const selected = scenarios.filter((s) => (filter ? s.name.includes(filter) : !s.onlyWhenAsked));

@@ -17,6 +17,7 @@ import {
   decodeBinaryRequest,
   INFERENCE_HEADER_CONTENT_LENGTH,
   type InferRequest,
+  type ModelMetadata,
   parseInferRequest,
   type TensorMetadata,
 } from "../graph/oip/index.js";
@@ -297,7 +298,7 @@ export class DataPlane {
     // metadata() is user code: whatever it throws, or returns that JSON cannot hold, is this
     // request's 500, never the process's uncaught exception. (sendJson serialises before writing.)
     try {
-      sendJson(res, 200, served.model.metadata());
+      sendJson(res, 200, withLoadState(served.model.metadata(), served.model));
     } catch (error) {
       const { key } = served.model;
       this.options.logger.error(
@@ -417,6 +418,22 @@ export class DataPlane {
     if (statusOf(error) === 413) res.setHeader("connection", "close");
     sendError(res, error, requestIdOf(req.headers));
   }
+}
+
+/**
+ * A model that is not ready says so in its metadata's `properties` (the OIP's free string map):
+ * `state` loading or failed, and for a failed load its `reason`. A ready model's metadata is
+ * its own, untouched.
+ */
+function withLoadState(
+  metadata: ModelMetadata,
+  model: { ready: boolean; loadError: Error | undefined },
+): ModelMetadata {
+  if (model.ready) return metadata;
+  const state: Record<string, string> = model.loadError
+    ? { state: "failed", reason: `failed to load: ${model.loadError.message}` }
+    : { state: "loading" };
+  return { ...metadata, properties: { ...metadata.properties, ...state } };
 }
 
 /**

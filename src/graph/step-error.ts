@@ -21,10 +21,13 @@ export class StepError extends SluiceError {
 
   constructor(step: string, info: StepErrorInfo, code: ErrorCode, cause: unknown) {
     const retryAfter = isSluiceError(cause) ? cause.retryAfter : undefined;
+    // A failure waiting will not change (a model whose load failed) stays without Retry-After.
+    const permanent = isSluiceError(cause) && cause.permanent;
     super(code, `step "${step}" failed: ${info.message}`, {
       cause,
       status: info.status,
       ...(retryAfter === undefined ? {} : { retryAfter }),
+      ...(permanent ? { permanent } : {}),
     });
     this.name = "StepError";
     this.step = step;

@@ -31,5 +31,26 @@ describe("a model whose load() failed", () => {
     expect(infer.body).toEqual({ error: 'model "broken" failed to load: weights missing' });
     expect(infer.headers.get("retry-after")).toBeNull();
     expect((await getJson(`${server.url}/v2/models/double/ready`)).status).toBe(200);
+    // The model's metadata says it too, in the OIP's free `properties` map.
+    const metadata = await getJson(`${server.url}/v2/models/broken`);
+    expect(metadata.body).toMatchObject({
+      properties: { state: "failed", reason: "failed to load: weights missing" },
+    });
+    expect((await getJson(`${server.url}/v2/models/double`)).body).not.toHaveProperty("properties");
+  });
+
+  it("answers a failed model inside a flow graph 503 without Retry-After: waiting will not help", async () => {
+    const server = await serveProcess([
+      "--allow-failed-models",
+      "test/fixtures/gateway/broken-model-flow.yaml",
+    ]);
+    const infer = await postJson(`${server.url}/`, {
+      inputs: [{ name: "x", shape: [1], datatype: "FP64", data: [1] }],
+    });
+    expect(infer.status).toBe(503);
+    expect(infer.body).toMatchObject({
+      error: expect.stringContaining('model "broken" failed to load: weights missing'),
+    });
+    expect(infer.headers.get("retry-after")).toBeNull();
   });
 });

@@ -75,8 +75,12 @@ export class ModelRunner {
 
   #assertReady(): void {
     if (this.#ready) return;
-    const why = this.#loadError ? `failed to load: ${this.#loadError.message}` : "is still loading";
-    throw new SluiceError("SLUICE_ERR_MODEL_NOT_READY", `model "${this.key}" ${why}`);
+    // A failed load is permanent: no Retry-After, since waiting will not change it.
+    if (this.#loadError) {
+      const message = `model "${this.key}" failed to load: ${this.#loadError.message}`;
+      throw new SluiceError("SLUICE_ERR_MODEL_NOT_READY", message, { permanent: true });
+    }
+    throw new SluiceError("SLUICE_ERR_MODEL_NOT_READY", `model "${this.key}" is still loading`);
   }
 
   /**
