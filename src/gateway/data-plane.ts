@@ -141,7 +141,8 @@ export class DataPlane {
    */
   #refuseUnfinishedUploads(): void {
     for (const res of this.#open) {
-      if (res.req.complete || res.headersSent) continue;
+      // Node may have answered it already (a request timeout's 408) and closed the socket.
+      if (res.req.complete || res.headersSent || res.req.socket.destroyed) continue;
       res.setHeader("connection", "close");
       sendJson(
         res,

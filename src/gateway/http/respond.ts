@@ -21,6 +21,12 @@ export function statusOf(error: unknown): number {
 
 /** Sends `{"error": "..."}` with the error's status; never a stack trace. */
 export function sendError(res: ServerResponse, error: unknown, requestId?: string): void {
+  // Already answered (a deadline's 408 raced the body's own failure): a second answer cannot
+  // be sent, and trying would throw out of an event handler and end the process.
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
   const status = statusOf(error);
   const message = error instanceof Error ? error.message : String(error);
   if ((status === 503 || status === 429) && !(isSluiceError(error) && error.permanent)) {
