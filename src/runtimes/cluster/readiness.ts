@@ -67,11 +67,13 @@ function job(object: ClusterObject): Readiness {
   const failed = condition(object, "Failed");
   if (failed) return { state: "failed", reason: said(failed, "failed") };
   if (condition(object, "Complete")) return { state: "ready", reason: "complete" };
-  const status = (object.status ?? {}) as { active?: number };
-  return {
-    state: "pending",
-    reason: status.active ? `${status.active} pod(s) running` : "waiting for its pod",
-  };
+  const status = (object.status ?? {}) as { active?: number; succeeded?: number; failed?: number };
+  if (status.active) return { state: "pending", reason: `${status.active} pod(s) running` };
+  // Between the pod's end and the Job's condition the controller is still deciding.
+  if (status.succeeded || status.failed) {
+    return { state: "pending", reason: "its pod finished; the Job is concluding" };
+  }
+  return { state: "pending", reason: "waiting for its pod" };
 }
 
 function daskJob(object: ClusterObject): Readiness {
