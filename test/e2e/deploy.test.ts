@@ -4,9 +4,9 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, inject, it } from "vitest";
 import { parse } from "yaml";
-import { type ClusterObject, watchObjects } from "../../src/runtimes/cluster/index.js";
+import type { ClusterObject } from "../../src/runtimes/cluster/index.js";
 import { sluiceWithEnv } from "../helpers/cli.js";
-import { adminCluster, freshNamespace, unboundKubeconfig } from "../helpers/kubernetes.js";
+import { adminCluster, freshNamespace, playingNuclio, unboundKubeconfig } from "../helpers/kubernetes.js";
 
 const tenSteps = fileURLToPath(new URL("../fixtures/deploy/ten-steps/", import.meta.url));
 const image = "registry.example/sluice-nuclio:test";
@@ -28,6 +28,7 @@ const kinds = [
   { apiVersion: "apps/v1", kind: "Deployment" },
   { apiVersion: "v1", kind: "Service" },
   { apiVersion: "autoscaling/v2", kind: "HorizontalPodAutoscaler" },
+  { apiVersion: "policy/v1", kind: "PodDisruptionBudget" },
 ];
 
 /** Every object the graph owns in the namespace: `Kind/name` → resourceVersion. */
@@ -61,33 +62,6 @@ function deployAndWait(namespace: string) {
     "60s",
   ];
   return sluice(inject("kubeAdminConfig"), ...args);
-}
-
-/**
- * Plays Nuclio's controller while `work` runs: each NuclioFunction created in `namespace` gets
- * the `status` that `statusOf` gives it, as the real controller writes it after a build.
- */
-async function playingNuclio(
-  namespace: string,
-  statusOf: (name: string) => { state: string; message?: string },
-  work: () => Promise<void>,
-): Promise<void> {
-  const admin = adminCluster();
-  const controller = watchObjects(
-    admin,
-    { apiVersion: "nuclio.io/v1beta1", kind: "NuclioFunction", namespace },
-    (type, fn) => {
-      if (type !== "ADDED") return;
-      const ref = { apiVersion: fn.apiVersion, kind: fn.kind, name: fn.metadata.name, namespace };
-      void admin.mergePatch(ref, { status: statusOf(fn.metadata.name) });
-    },
-  );
-  try {
-    await work();
-  } finally {
-    controller.stop();
-    await controller.closed;
-  }
 }
 
 describe("sluice deploy against a real API server", () => {
