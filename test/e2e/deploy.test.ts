@@ -1,25 +1,20 @@
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { readFileSync, writeFileSync } from "node:fs";
 import { describe, expect, inject, it } from "vitest";
 import { parse } from "yaml";
 import type { ClusterObject } from "../../src/runtimes/cluster/index.js";
 import { sluiceWithEnv } from "../helpers/cli.js";
-import { adminCluster, freshNamespace, playingNuclio, unboundKubeconfig } from "../helpers/kubernetes.js";
+import {
+  adminCluster,
+  freshNamespace,
+  playingNuclio,
+  tenStepGraphCopy,
+  unboundKubeconfig,
+} from "../helpers/kubernetes.js";
 
-const tenSteps = fileURLToPath(new URL("../fixtures/deploy/ten-steps/", import.meta.url));
 const image = "registry.example/sluice-nuclio:test";
 
 function sluice(kubeconfig: string, ...args: string[]) {
   return sluiceWithEnv({ KUBECONFIG: kubeconfig }, ...args);
-}
-
-/** A copy of the ten-step graph's folder the test may edit. */
-function graphCopy(): string {
-  const dir = mkdtempSync(join(tmpdir(), "sluice-deploy-"));
-  cpSync(tenSteps, dir, { recursive: true });
-  return join(dir, "graph.yaml");
 }
 
 const kinds = [
@@ -52,7 +47,7 @@ function versions(objects: Map<string, ClusterObject>): Record<string, string | 
 function deployAndWait(namespace: string) {
   const args = [
     "deploy",
-    graphCopy(),
+    tenStepGraphCopy(),
     "--namespace",
     namespace,
     "--image",
@@ -68,7 +63,15 @@ describe("sluice deploy against a real API server", () => {
   it("deploys a 10-step graph with a Kafka queue as Nuclio functions and a gateway", async () => {
     const namespace = await freshNamespace();
     const admin = inject("kubeAdminConfig");
-    const result = await sluice(admin, "deploy", graphCopy(), "--namespace", namespace, "--image", image);
+    const result = await sluice(
+      admin,
+      "deploy",
+      tenStepGraphCopy(),
+      "--namespace",
+      namespace,
+      "--image",
+      image,
+    );
     expect(result.code).toBe(0);
 
     const objects = await owned(namespace);
@@ -137,7 +140,7 @@ describe("sluice deploy against a real API server", () => {
   it("redeploys an unchanged graph without a single write", async () => {
     const namespace = await freshNamespace();
     const admin = inject("kubeAdminConfig");
-    const graph = graphCopy();
+    const graph = tenStepGraphCopy();
     expect((await sluice(admin, "deploy", graph, "--namespace", namespace, "--image", image)).code).toBe(0);
     const before = versions(await owned(namespace));
     const again = await sluice(admin, "deploy", graph, "--namespace", namespace, "--image", image);
@@ -150,7 +153,7 @@ describe("sluice deploy against a real API server", () => {
   it("rolls only the changed step's function, and prunes a removed step's", async () => {
     const namespace = await freshNamespace();
     const admin = inject("kubeAdminConfig");
-    const graph = graphCopy();
+    const graph = tenStepGraphCopy();
     expect((await sluice(admin, "deploy", graph, "--namespace", namespace, "--image", image)).code).toBe(0);
     const before = versions(await owned(namespace));
 
@@ -184,7 +187,7 @@ describe("sluice deploy against a real API server", () => {
   it("--delete removes exactly what the graph deployed", async () => {
     const namespace = await freshNamespace();
     const admin = inject("kubeAdminConfig");
-    const graph = graphCopy();
+    const graph = tenStepGraphCopy();
     expect((await sluice(admin, "deploy", graph, "--namespace", namespace, "--image", image)).code).toBe(0);
     // Something else in the namespace that the graph did not deploy stays.
     await adminCluster().apply({
@@ -234,7 +237,7 @@ describe("sluice deploy against a real API server", () => {
 
   it("deploys and deletes with the restricted control-plane role; without it, one line says what was denied", async () => {
     const namespace = await freshNamespace();
-    const graph = graphCopy();
+    const graph = tenStepGraphCopy();
     const restricted = inject("kubeRestrictedConfig");
     expect((await sluice(restricted, "deploy", graph, "--namespace", namespace, "--image", image)).code).toBe(
       0,

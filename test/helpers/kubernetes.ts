@@ -1,4 +1,7 @@
-import { readFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { inject, onTestFinished } from "vitest";
 import { parse } from "yaml";
 import {
@@ -40,6 +43,13 @@ export async function freshNamespace(prefix = "t"): Promise<string> {
   );
   if (timedOut) throw new Error(`namespace ${name} got no default service account in 20 s`);
   return name;
+}
+
+/** A copy of the ten-step graph's folder (test/fixtures/deploy/ten-steps) a test may edit; its graph file. */
+export function tenStepGraphCopy(): string {
+  const dir = mkdtempSync(join(tmpdir(), "sluice-deploy-"));
+  cpSync(fileURLToPath(new URL("../fixtures/deploy/ten-steps/", import.meta.url)), dir, { recursive: true });
+  return join(dir, "graph.yaml");
 }
 
 /** A status condition of `type` is True. */

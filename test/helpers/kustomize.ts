@@ -29,7 +29,10 @@ export async function kubectl(...args: string[]): Promise<{ code: number; stdout
  * overlay would: moved into `namespace` when given, with `components` of deploy/ added.
  * Kustomize wants relative paths, so the folder names deploy/ relative to itself.
  */
-export function kustomization(path: string, options: { namespace?: string; components?: string[] } = {}): string {
+export function kustomization(
+  path: string,
+  options: { namespace?: string; components?: string[] } = {},
+): string {
   const dir = mkdtempSync(join(tmpdir(), "sluice-kustomize-"));
   onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
   const from = (p: string) => relative(dir, join(deployDir, p));
