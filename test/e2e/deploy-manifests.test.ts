@@ -131,6 +131,13 @@ describe("deploy/ as a user applies it, on the real API server", () => {
     expect(prodPod.template.spec.containers[0]?.image).toBe(
       `registry.example.com/platform/sluice:${version}`,
     );
+
+    const inFlight = await kustomize(
+      kustomization("overlays/prod", { components: ["components/in-flight-hpa"] }),
+    );
+    const metrics = (theOne(inFlight, "HorizontalPodAutoscaler").spec as { metrics: { type: string }[] })
+      .metrics;
+    expect(metrics.map((m) => m.type)).toEqual(["Resource", "Pods"]);
   });
 });
 

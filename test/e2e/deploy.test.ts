@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { describe, expect, inject, it } from "vitest";
 import { parse } from "yaml";
-import type { ClusterObject } from "../../src/runtimes/cluster/index.js";
+import { type ClusterObject, deleteSelected } from "../../src/runtimes/cluster/index.js";
 import { sluiceWithEnv } from "../helpers/cli.js";
 import {
   adminCluster,
@@ -202,6 +202,17 @@ describe("sluice deploy against a real API server", () => {
     expect(
       await adminCluster().get({ apiVersion: "v1", kind: "ConfigMap", name: "not-ours", namespace }),
     ).toBeDefined();
+  });
+
+  it("prunes nothing of a kind the cluster does not serve, so a cluster without Nuclio takes --gateway-only", async () => {
+    const namespace = await freshNamespace();
+    const pruned = await deleteSelected(adminCluster(), {
+      namespace,
+      selector: "sluice.io/graph=ten-steps",
+      kinds: [{ apiVersion: "nothing.example.com/v1", kind: "Nothing" }, ...kinds],
+      keep: [],
+    });
+    expect(pruned).toEqual([]);
   });
 
   it("--wait names the function Nuclio reports in error, with its message, and exits 3", async () => {
