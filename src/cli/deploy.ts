@@ -16,6 +16,7 @@ interface DeployFlags {
   wait?: boolean;
   timeout?: string;
   delete?: boolean;
+  gatewayOnly?: boolean;
 }
 
 /** How long `--wait` follows the objects when `--timeout` does not say. */
@@ -23,8 +24,8 @@ const defaultWaitMs = 5 * 60_000;
 
 /**
  * `sluice deploy <graph|function> [--namespace NS] [--image IMG] [--dry-run] [-o yaml|json]
- * [--wait] [--timeout D] [--delete]`: renders the objects that run a serving graph (or a
- * nuclio/serving function) and server-side applies them, skipping the unchanged ones and
+ * [--wait] [--timeout D] [--delete] [--gateway-only]`: renders the objects that run a serving
+ * graph (or a nuclio/serving function) and server-side applies them, skipping the unchanged ones and
  * pruning what the graph no longer renders; `--wait` follows them until ready. With
  * --dry-run it prints them in apply order instead, ready for `kubectl apply -f -`.
  */
@@ -47,6 +48,10 @@ export function registerDeploy(program: Command): void {
     .option("--wait", "follow the objects until ready; exit 3 naming the first that fails")
     .option("--timeout <duration>", "with --wait: how long to wait (default 5m)")
     .option("--delete", "remove what this graph deployed")
+    .option(
+      "--gateway-only",
+      "only the gateway: sluice serve in a Deployment runs every step, no Nuclio (deploy/base's objects)",
+    )
     .action(async (file: string, flags: DeployFlags) => {
       if (flags.output !== "yaml" && flags.output !== "json") {
         throw new SluiceError("SLUICE_ERR_USAGE", `-o must be yaml or json, got "${flags.output}"`);
@@ -64,6 +69,7 @@ export function registerDeploy(program: Command): void {
         ...(image ? { image } : {}),
         ...(flags.gatewayImage ? { gatewayImage: flags.gatewayImage } : {}),
         ...(flags.project ? { project: flags.project } : {}),
+        ...(flags.gatewayOnly ? { gatewayOnly: true } : {}),
       });
       if (!cluster) {
         process.stdout.write(await formatObjects(objects, flags.output));

@@ -25,6 +25,7 @@ describe("sluice deploy --dry-run", () => {
       "Deployment",
       "Service",
       "HorizontalPodAutoscaler",
+      "PodDisruptionBudget",
     ]);
   });
 

@@ -1,25 +1,20 @@
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { readFileSync, writeFileSync } from "node:fs";
 import { describe, expect, inject, it } from "vitest";
 import { parse } from "yaml";
-import { type ClusterObject, watchObjects } from "../../src/runtimes/cluster/index.js";
+import { type ClusterObject, deleteSelected } from "../../src/runtimes/cluster/index.js";
 import { sluiceWithEnv } from "../helpers/cli.js";
-import { adminCluster, freshNamespace, unboundKubeconfig } from "../helpers/kubernetes.js";
+import {
+  adminCluster,
+  freshNamespace,
+  playingNuclio,
+  tenStepGraphCopy,
+  unboundKubeconfig,
+} from "../helpers/kubernetes.js";
 
-const tenSteps = fileURLToPath(new URL("../fixtures/deploy/ten-steps/", import.meta.url));
 const image = "registry.example/sluice-nuclio:test";
 
 function sluice(kubeconfig: string, ...args: string[]) {
   return sluiceWithEnv({ KUBECONFIG: kubeconfig }, ...args);
-}
-
-/** A copy of the ten-step graph's folder the test may edit. */
-function graphCopy(): string {
-  const dir = mkdtempSync(join(tmpdir(), "sluice-deploy-"));
-  cpSync(tenSteps, dir, { recursive: true });
-  return join(dir, "graph.yaml");
 }
 
 const kinds = [
@@ -28,6 +23,7 @@ const kinds = [
   { apiVersion: "apps/v1", kind: "Deployment" },
   { apiVersion: "v1", kind: "Service" },
   { apiVersion: "autoscaling/v2", kind: "HorizontalPodAutoscaler" },
+  { apiVersion: "policy/v1", kind: "PodDisruptionBudget" },
 ];
 
 /** Every object the graph owns in the namespace: `Kind/name` → resourceVersion. */
@@ -51,7 +47,7 @@ function versions(objects: Map<string, ClusterObject>): Record<string, string | 
 function deployAndWait(namespace: string) {
   const args = [
     "deploy",
-    graphCopy(),
+    tenStepGraphCopy(),
     "--namespace",
     namespace,
     "--image",
@@ -63,38 +59,19 @@ function deployAndWait(namespace: string) {
   return sluice(inject("kubeAdminConfig"), ...args);
 }
 
-/**
- * Plays Nuclio's controller while `work` runs: each NuclioFunction created in `namespace` gets
- * the `status` that `statusOf` gives it, as the real controller writes it after a build.
- */
-async function playingNuclio(
-  namespace: string,
-  statusOf: (name: string) => { state: string; message?: string },
-  work: () => Promise<void>,
-): Promise<void> {
-  const admin = adminCluster();
-  const controller = watchObjects(
-    admin,
-    { apiVersion: "nuclio.io/v1beta1", kind: "NuclioFunction", namespace },
-    (type, fn) => {
-      if (type !== "ADDED") return;
-      const ref = { apiVersion: fn.apiVersion, kind: fn.kind, name: fn.metadata.name, namespace };
-      void admin.mergePatch(ref, { status: statusOf(fn.metadata.name) });
-    },
-  );
-  try {
-    await work();
-  } finally {
-    controller.stop();
-    await controller.closed;
-  }
-}
-
 describe("sluice deploy against a real API server", () => {
   it("deploys a 10-step graph with a Kafka queue as Nuclio functions and a gateway", async () => {
     const namespace = await freshNamespace();
     const admin = inject("kubeAdminConfig");
-    const result = await sluice(admin, "deploy", graphCopy(), "--namespace", namespace, "--image", image);
+    const result = await sluice(
+      admin,
+      "deploy",
+      tenStepGraphCopy(),
+      "--namespace",
+      namespace,
+      "--image",
+      image,
+    );
     expect(result.code).toBe(0);
 
     const objects = await owned(namespace);
@@ -163,7 +140,7 @@ describe("sluice deploy against a real API server", () => {
   it("redeploys an unchanged graph without a single write", async () => {
     const namespace = await freshNamespace();
     const admin = inject("kubeAdminConfig");
-    const graph = graphCopy();
+    const graph = tenStepGraphCopy();
     expect((await sluice(admin, "deploy", graph, "--namespace", namespace, "--image", image)).code).toBe(0);
     const before = versions(await owned(namespace));
     const again = await sluice(admin, "deploy", graph, "--namespace", namespace, "--image", image);
@@ -176,7 +153,7 @@ describe("sluice deploy against a real API server", () => {
   it("rolls only the changed step's function, and prunes a removed step's", async () => {
     const namespace = await freshNamespace();
     const admin = inject("kubeAdminConfig");
-    const graph = graphCopy();
+    const graph = tenStepGraphCopy();
     expect((await sluice(admin, "deploy", graph, "--namespace", namespace, "--image", image)).code).toBe(0);
     const before = versions(await owned(namespace));
 
@@ -210,7 +187,7 @@ describe("sluice deploy against a real API server", () => {
   it("--delete removes exactly what the graph deployed", async () => {
     const namespace = await freshNamespace();
     const admin = inject("kubeAdminConfig");
-    const graph = graphCopy();
+    const graph = tenStepGraphCopy();
     expect((await sluice(admin, "deploy", graph, "--namespace", namespace, "--image", image)).code).toBe(0);
     // Something else in the namespace that the graph did not deploy stays.
     await adminCluster().apply({
@@ -225,6 +202,17 @@ describe("sluice deploy against a real API server", () => {
     expect(
       await adminCluster().get({ apiVersion: "v1", kind: "ConfigMap", name: "not-ours", namespace }),
     ).toBeDefined();
+  });
+
+  it("prunes nothing of a kind the cluster does not serve, so a cluster without Nuclio takes --gateway-only", async () => {
+    const namespace = await freshNamespace();
+    const pruned = await deleteSelected(adminCluster(), {
+      namespace,
+      selector: "sluice.io/graph=ten-steps",
+      kinds: [{ apiVersion: "nothing.example.com/v1", kind: "Nothing" }, ...kinds],
+      keep: [],
+    });
+    expect(pruned).toEqual([]);
   });
 
   it("--wait names the function Nuclio reports in error, with its message, and exits 3", async () => {
@@ -260,7 +248,7 @@ describe("sluice deploy against a real API server", () => {
 
   it("deploys and deletes with the restricted control-plane role; without it, one line says what was denied", async () => {
     const namespace = await freshNamespace();
-    const graph = graphCopy();
+    const graph = tenStepGraphCopy();
     const restricted = inject("kubeRestrictedConfig");
     expect((await sluice(restricted, "deploy", graph, "--namespace", namespace, "--image", image)).code).toBe(
       0,

@@ -1,7 +1,15 @@
-import { readFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { inject, onTestFinished } from "vitest";
 import { parse } from "yaml";
-import { Cluster, type ClusterObject, waitForObject } from "../../src/runtimes/cluster/index.js";
+import {
+  Cluster,
+  type ClusterObject,
+  waitForObject,
+  watchObjects,
+} from "../../src/runtimes/cluster/index.js";
 import { send } from "../../src/runtimes/cluster/transport.js";
 import { writeKubeconfig } from "../infra/k8s/kubeconfig.js";
 import { uniqueName } from "./brokers.js";
@@ -37,6 +45,13 @@ export async function freshNamespace(prefix = "t"): Promise<string> {
   return name;
 }
 
+/** A copy of the ten-step graph's folder (test/fixtures/deploy/ten-steps) a test may edit; its graph file. */
+export function tenStepGraphCopy(): string {
+  const dir = mkdtempSync(join(tmpdir(), "sluice-deploy-"));
+  cpSync(fileURLToPath(new URL("../fixtures/deploy/ten-steps/", import.meta.url)), dir, { recursive: true });
+  return join(dir, "graph.yaml");
+}
+
 /** A status condition of `type` is True. */
 export function hasCondition(object: ClusterObject | undefined, type: string): boolean {
   const conditions = (object?.status as { conditions?: { type: string; status: string }[] } | undefined)
@@ -49,9 +64,14 @@ export function hasCondition(object: ClusterObject | undefined, type: string): b
  * user whose cluster admin forgot deploy/rbac has. Written beside the admin kubeconfig.
  */
 export async function unboundKubeconfig(namespace: string): Promise<string> {
-  const admin = adminCluster();
   const name = uniqueName("nobody");
-  await admin.create({ apiVersion: "v1", kind: "ServiceAccount", metadata: { name, namespace } });
+  await adminCluster().create({ apiVersion: "v1", kind: "ServiceAccount", metadata: { name, namespace } });
+  return serviceAccountKubeconfig(namespace, name);
+}
+
+/** A kubeconfig holding a fresh token of an existing service account, written beside the admin's. */
+export async function serviceAccountKubeconfig(namespace: string, name: string): Promise<string> {
+  const admin = adminCluster();
   const answer = await send(
     admin.config,
     "POST",
@@ -70,10 +90,37 @@ export async function unboundKubeconfig(namespace: string): Promise<string> {
     parse(readFileSync(adminFile, "utf8")) as { clusters: { cluster: { "certificate-authority": string } }[] }
   ).clusters[0]?.cluster["certificate-authority"] as string;
   return writeKubeconfig(
-    `${adminFile}.${name}`,
+    `${adminFile}.${namespace}.${name}`,
     admin.server,
     ca,
     `system:serviceaccount:${namespace}:${name}`,
     token,
   );
+}
+
+/**
+ * Plays Nuclio's controller while `work` runs: each NuclioFunction created in `namespace` gets
+ * the `status` that `statusOf` gives it, as the real controller writes it after a build.
+ */
+export async function playingNuclio(
+  namespace: string,
+  statusOf: (name: string) => { state: string; message?: string },
+  work: () => Promise<void>,
+): Promise<void> {
+  const admin = adminCluster();
+  const controller = watchObjects(
+    admin,
+    { apiVersion: "nuclio.io/v1beta1", kind: "NuclioFunction", namespace },
+    (type, fn) => {
+      if (type !== "ADDED") return;
+      const ref = { apiVersion: fn.apiVersion, kind: fn.kind, name: fn.metadata.name, namespace };
+      void admin.mergePatch(ref, { status: statusOf(fn.metadata.name) });
+    },
+  );
+  try {
+    await work();
+  } finally {
+    controller.stop();
+    await controller.closed;
+  }
 }

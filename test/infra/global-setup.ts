@@ -14,6 +14,10 @@ declare module "vitest" {
     kubeAdminConfig: string;
     /** Kubeconfig of the bed's restricted service account (deploy/rbac/control-plane.yaml). */
     kubeRestrictedConfig: string;
+    /** The API server's audit log of the restricted account's requests (JSON lines). */
+    kubeAuditLog: string;
+    /** kubectl at the bed's version (test/infra/k8s/kubectl). */
+    kubectl: string;
   }
 }
 
@@ -66,6 +70,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide("natsUrl", nats.url);
   project.provide("kubeAdminConfig", k8s.adminKubeconfig);
   project.provide("kubeRestrictedConfig", k8s.restrictedKubeconfig);
+  project.provide("kubeAuditLog", k8s.auditLog);
+  project.provide("kubectl", k8s.kubectl);
   console.log(
     `test bed: kubernetes ${k8s.server} (${Object.entries(k8s.timings)
       .map(([part, s]) => `${part} ${s.toFixed(1)} s`)

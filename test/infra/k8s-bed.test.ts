@@ -297,9 +297,14 @@ describe("the Kubernetes test bed", () => {
     await restricted.apply(job("allowed", namespace));
     const listed = await restricted.list("batch/v1", "Job", { namespace });
     expect(listed.items.map((j) => j.metadata.name)).toEqual(["allowed"]);
-    expect(await restricted.delete({ apiVersion: "batch/v1", kind: "Job", name: "allowed", namespace })).toBe(
+    // A graph's objects are pruned and deleted; a run's Job is kept (sluice never deletes one).
+    await restricted.apply({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "code", namespace } });
+    expect(await restricted.delete({ apiVersion: "v1", kind: "ConfigMap", name: "code", namespace })).toBe(
       true,
     );
+    await expect(
+      restricted.delete({ apiVersion: "batch/v1", kind: "Job", name: "allowed", namespace }),
+    ).rejects.toMatchObject({ code: "SLUICE_ERR_CLUSTER_FORBIDDEN" });
     await expect(
       restricted.apply({
         apiVersion: "v1",

@@ -110,6 +110,8 @@ export async function deleteSelected(
   const deleted: ClusterObject[] = [];
   // Reverse apply order: the gateway goes before the functions it calls.
   for (const { apiVersion, kind } of [...options.kinds].reverse()) {
+    // A kind the cluster does not serve holds nothing: a gateway-only deploy needs no Nuclio.
+    if (!(await cluster.serves(apiVersion, kind))) continue;
     const { items } = await cluster.list(apiVersion, kind, {
       namespace: options.namespace,
       labelSelector: options.selector,

@@ -239,6 +239,16 @@ export class Cluster {
     });
   }
 
+  /** Whether the server serves a kind (its CRD is installed), from discovery; true when discovery cannot say. */
+  async serves(apiVersion: string, kind: string): Promise<boolean> {
+    try {
+      await this.#resource(apiVersion, kind);
+      return true;
+    } catch (error) {
+      return !(error instanceof ApiError && error.code === 404);
+    }
+  }
+
   /** The URL path of a kind's collection, for watches (resolved through discovery, then cached). */
   collectionPath(apiVersion: string, kind: string, namespace?: string): Promise<string> {
     return this.#call({ verb: "watch", kind, ...(namespace ? { namespace } : {}) }, () =>

@@ -20,6 +20,7 @@ export const deployedKinds: readonly KindRef[] = [
   { apiVersion: "apps/v1", kind: "Deployment" },
   { apiVersion: "v1", kind: "Service" },
   { apiVersion: "autoscaling/v2", kind: "HorizontalPodAutoscaler" },
+  { apiVersion: "policy/v1", kind: "PodDisruptionBudget" },
 ];
 
 /** The label selector that names everything a graph (or a deployed function) put on the cluster. */

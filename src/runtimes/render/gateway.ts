@@ -1,14 +1,18 @@
 import type { PlannedStep } from "../../graph/index.js";
 import type { ResourceRequirements } from "../types.js";
 import { codeFilesOf, configMapContent, contentHash, type FileCache } from "./code-files.js";
+import {
+  gatewayDisruptionBudget,
+  gatewayGraphFile,
+  gatewayPodSpec,
+  gatewayResources,
+  gatewayServicePorts,
+} from "./gateway-pod.js";
 import { type KubeObject, labels as sluiceLabels, stamped } from "./objects.js";
 import { placedCopy } from "./placed-copy.js";
 import type { DeployPlan } from "./plan.js";
 import { documentText } from "./step-function.js";
 
-/** Where the gateway's ConfigMap is mounted, and the graph file in it. */
-export const gatewayMountRoot = "/etc/sluice/gateway";
-export const gatewayGraphFile = "graph.yaml";
 /** The `sluice.io/function` of the gateway's objects. */
 export const gatewayFunction = "gateway";
 
@@ -25,8 +29,7 @@ export const gatewayDefaults = {
   minReplicas: 1,
   maxReplicas: 3,
   targetCPU: 75,
-  // The HPA computes utilisation against requests: the gateway always has them.
-  resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "512Mi" } },
+  resources: gatewayResources,
 } as const;
 
 export interface GatewayContext {
@@ -43,8 +46,10 @@ export interface GatewayContext {
  * The gateway: `sluice serve` on its copy of the graph, in which every deployed step is a
  * task placed `nuclio` at its function's URL and every queue a function consumes is only
  * written to. A ConfigMap (the copy and the code of the steps the gateway runs itself: error
- * handlers, local steps), a Deployment with OIP health probes and a pod annotation holding
- * the ConfigMap's hash (a changed graph rolls the pods), a Service on 8080 and an HPA.
+ * handlers, local steps), a Deployment (gateway-pod.ts: OIP probes, non-root, a preStop pause)
+ * with a pod annotation holding the ConfigMap's hash (a changed graph rolls the pods), a
+ * Service on 8080, an HPA and a PodDisruptionBudget. With no functions in the plan
+ * (`--gateway-only`) the copy is the graph as written and the ConfigMap holds every step's code.
  */
 export function renderGateway(context: GatewayContext): KubeObject[] {
   const { plan, namespace } = context;
@@ -71,12 +76,6 @@ export function renderGateway(context: GatewayContext): KubeObject[] {
     ...(Object.keys(content.data).length > 0 ? { data: content.data } : {}),
     ...(Object.keys(content.binaryData).length > 0 ? { binaryData: content.binaryData } : {}),
   });
-  const probe = (path: string) => ({
-    httpGet: { path, port: "http" },
-    periodSeconds: 5,
-    timeoutSeconds: 2,
-    failureThreshold: 3,
-  });
   const deployment = stamped({
     apiVersion: "apps/v1",
     kind: "Deployment",
@@ -89,29 +88,11 @@ export function renderGateway(context: GatewayContext): KubeObject[] {
           labels: { ...labels, ...selector },
           annotations: { "sluice.io/config-hash": contentHash(content) },
         },
-        spec: {
-          containers: [
-            {
-              name: "gateway",
-              image: context.image,
-              command: ["sluice"],
-              args: [
-                "serve",
-                `${gatewayMountRoot}/${gatewayGraphFile}`,
-                "--host",
-                "0.0.0.0",
-                "--port",
-                "8080",
-              ],
-              ports: [{ name: "http", containerPort: 8080, protocol: "TCP" }],
-              readinessProbe: probe("/v2/health/ready"),
-              livenessProbe: { ...probe("/v2/health/live"), initialDelaySeconds: 5 },
-              resources: settings.resources,
-              volumeMounts: [{ name: "graph", mountPath: gatewayMountRoot, readOnly: true }],
-            },
-          ],
-          volumes: [{ name: "graph", configMap: { name, items: content.items } }],
-        },
+        spec: gatewayPodSpec({
+          image: context.image,
+          graph: { name, items: content.items },
+          resources: settings.resources,
+        }),
       },
     },
   });
@@ -121,7 +102,7 @@ export function renderGateway(context: GatewayContext): KubeObject[] {
     metadata: { name, namespace, labels },
     spec: {
       selector,
-      ports: [{ name: "http", port: 8080, targetPort: "http", protocol: "TCP" }],
+      ports: gatewayServicePorts,
     },
   });
   const hpa = stamped({
@@ -140,5 +121,11 @@ export function renderGateway(context: GatewayContext): KubeObject[] {
       ],
     },
   });
-  return [configMap, deployment, service, hpa];
+  const budget = stamped({
+    apiVersion: "policy/v1",
+    kind: "PodDisruptionBudget",
+    metadata: { name, namespace, labels },
+    spec: { ...gatewayDisruptionBudget, selector: { matchLabels: selector } },
+  });
+  return [configMap, deployment, service, hpa, budget];
 }

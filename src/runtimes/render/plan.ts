@@ -64,13 +64,23 @@ const maxFunctionName = 63 - "nuclio-".length;
  * Decides how a schema-valid graph is deployed: task steps run in Nuclio functions grouped by
  * `function:`; routers and models (the gateway serves the OIP endpoints from them), remote
  * steps, error handlers and steps written `placement: local` stay in the gateway; queue steps
- * are streams. The rule is the Nuclio entry's (`movesToNuclio`). Refuses,
+ * are streams. The rule is the Nuclio entry's (`movesToNuclio`). With `gatewayOnly` nothing
+ * moves: the gateway runs every step, as `sluice serve` does, and consumes every queue. Refuses,
  * before anything is rendered, what cannot be deployed (one line naming the step and field).
  */
-export function planDeployment(document: GraphDocument, file: string): DeployPlan {
+export function planDeployment(
+  document: GraphDocument,
+  file: string,
+  options: { gatewayOnly?: boolean } = {},
+): DeployPlan {
   const { topology, problems } = planTopology(document, file);
   if (problems.length > 0) throw new GraphInvalidError(problems);
   const graph = document.metadata.name;
+  if (options.gatewayOnly) {
+    checkGatewayQueues(topology, document);
+    checkTriggerBrokers(document);
+    return { document, file, graph, topology, groups: [], groupOf: new Map(), deployedQueues: new Set() };
+  }
   const groups = new Map<string, FunctionGroup>();
   const byObjectName = new Map<string, string>();
   const groupOf = new Map<string, FunctionGroup>();
@@ -165,7 +175,7 @@ const loopback = /^(localhost|127\.\d+\.\d+\.\d+|\[?::1\]?|0\.0\.0\.0)(:\d+)?$/i
  * must name it (a Kafka or NATS trigger, or the stream URL); the deploying machine's
  * environment and loopback addresses do not reach into the cluster.
  */
-function brokerOf(step: PlannedStep, document: GraphDocument): StreamTarget {
+function brokerOf(step: PlannedStep, document: GraphDocument, nuclioTrigger = true): StreamTarget {
   const stream = (step.spec as QueueStep).stream;
   const where = stepField(step.name, "stream");
   if (stream === undefined) {
@@ -192,7 +202,8 @@ function brokerOf(step: PlannedStep, document: GraphDocument): StreamTarget {
       "use an address the cluster reaches, e.g. kafka.kafka.svc:9092",
     );
   }
-  if (target.kind === "kafka" && (target.sasl !== undefined || target.ssl !== undefined)) {
+  // Nuclio's kafka-cluster trigger is rendered without credentials; the gateway's own client has them.
+  if (nuclioTrigger && target.kind === "kafka" && (target.sasl !== undefined || target.ssl !== undefined)) {
     throw deployInvalid(
       where,
       "deploying a queue on a Kafka cluster with SASL or TLS settings is not supported yet",
@@ -200,6 +211,17 @@ function brokerOf(step: PlannedStep, document: GraphDocument): StreamTarget {
     );
   }
   return target;
+}
+
+/**
+ * Queues the gateway consumes itself: an in-process one (no stream) stays inside each pod, as
+ * under `sluice serve`; a stream's broker must be one the pods reach.
+ */
+function checkGatewayQueues(topology: Topology, document: GraphDocument): void {
+  for (const step of topology.order) {
+    if (step.kind === "queue" && (step.spec as QueueStep).stream !== undefined)
+      brokerOf(step, document, false);
+  }
 }
 
 /** The graph's Kafka and NATS triggers run in the gateway's pods: their brokers must not be loopback. */

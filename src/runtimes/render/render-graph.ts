@@ -20,12 +20,18 @@ export interface GraphRenderOptions extends RenderOptions {
   functionSpec?: NuclioSpec;
   /** The gateway's replicas, autoscaling target and resources. */
   gateway?: GatewaySettings;
+  /**
+   * Only the gateway: `sluice serve` in a Deployment running every step itself, as on one
+   * machine; no NuclioProject, no functions, and so no Nuclio needed on the cluster.
+   */
+  gatewayOnly?: boolean;
 }
 
 /**
  * Renders a graph file into the Kubernetes objects that run it, in apply order: the
  * NuclioProject, each step function's ConfigMap and NuclioFunction, then the gateway's
- * ConfigMap, Deployment, Service and HorizontalPodAutoscaler. Pure: the same file and options
+ * ConfigMap, Deployment, Service, HorizontalPodAutoscaler and PodDisruptionBudget (only those
+ * with `gatewayOnly`). Pure: the same file and options
  * give byte-identical objects. Everything is checked before anything is rendered.
  * @throws SluiceError SLUICE_ERR_GRAPH_INVALID (the document), SLUICE_ERR_RENDER_INVALID (what cannot be deployed)
  */
@@ -41,7 +47,8 @@ export function renderGraphDocument(
   options: GraphRenderOptions,
 ): KubeObject[] {
   try {
-    return render(planDeployment(document, file), options);
+    const plan = planDeployment(document, file, { gatewayOnly: options.gatewayOnly === true });
+    return options.gatewayOnly ? renderGatewayOnly(plan, options) : render(plan, options);
   } catch (error) {
     // A refusal names the step and field; the file is said once, in front, as validate does.
     if (isSluiceError(error) && error.code === "SLUICE_ERR_RENDER_INVALID") {
@@ -52,6 +59,39 @@ export function renderGraphDocument(
     }
     throw error;
   }
+}
+
+/** The graph's `metadata.labels`, then sluice's: what every object of the graph carries. */
+function labelsOf(plan: DeployPlan): (fn: string) => Record<string, string> {
+  const own = plan.document.metadata.labels ?? {};
+  return (fn) => ({ ...own, [sluiceLabels.graph]: plan.graph, [sluiceLabels.function]: fn });
+}
+
+/** The graph's annotations on every object, when it has some. */
+function annotated(plan: DeployPlan, objects: KubeObject[]): KubeObject[] {
+  const annotations = plan.document.metadata.annotations;
+  return annotations ? objects.map((o) => withAnnotations(o, annotations)) : objects;
+}
+
+function renderGatewayOnly(plan: DeployPlan, options: GraphRenderOptions): KubeObject[] {
+  const image = options.gatewayImage ?? options.image;
+  if (!image) {
+    throw deployInvalid(
+      "the gateway",
+      "no image: the gateway runs `sluice serve` from sluice's image",
+      "give it with --image <registry/sluice:tag> (or --gateway-image)",
+    );
+  }
+  const gateway = renderGateway({
+    plan,
+    namespace: options.namespace,
+    image,
+    labelsFor: labelsOf(plan),
+    sharedSteps: [...plan.topology.order, ...plan.topology.handlers.values()],
+    files: new Map(),
+    ...(options.gateway ? { settings: options.gateway } : {}),
+  });
+  return annotated(plan, gateway);
 }
 
 function render(plan: DeployPlan, options: GraphRenderOptions): KubeObject[] {
@@ -65,13 +105,7 @@ function render(plan: DeployPlan, options: GraphRenderOptions): KubeObject[] {
   }
   const { namespace } = options;
   const project = options.project ?? plan.graph;
-  const own = plan.document.metadata.labels ?? {};
-  const annotations = plan.document.metadata.annotations;
-  const labelsFor = (fn: string) => ({
-    ...own,
-    [sluiceLabels.graph]: plan.graph,
-    [sluiceLabels.function]: fn,
-  });
+  const labelsFor = labelsOf(plan);
   const sharedSteps = [...plan.topology.order, ...plan.topology.handlers.values()].filter(
     (s) => !plan.groupOf.has(s.name),
   );
@@ -111,7 +145,7 @@ function render(plan: DeployPlan, options: GraphRenderOptions): KubeObject[] {
       ...(options.gateway ? { settings: options.gateway } : {}),
     }),
   );
-  return annotations ? objects.map((o) => withAnnotations(o, annotations)) : objects;
+  return annotated(plan, objects);
 }
 
 /** The graph's annotations on an object (its own win), stamped again since the content changed. */

@@ -63,6 +63,13 @@ export function renderServingFunction(
       functionSpec: { ...own, ...options.functionSpec },
     });
   }
+  if (fnDoc.kind === "nuclio" && options.gatewayOnly) {
+    throw deployInvalid(
+      where,
+      "a nuclio function runs its own handler in Nuclio: it has no graph for a gateway to serve",
+      "deploy it without --gateway-only",
+    );
+  }
   if (fnDoc.kind === "nuclio") return renderNuclioFunction(fnDoc, options);
   throw deployInvalid(
     where,

@@ -35,6 +35,13 @@ export interface RunningK8s {
   adminKubeconfig: string;
   /** Kubeconfig of the restricted service account (deploy/rbac/control-plane.yaml). */
   restrictedKubeconfig: string;
+  /**
+   * The API server's audit log (JSON lines) of every request the restricted account makes:
+   * what sluice's control plane asked and what RBAC decided, for the role's own test.
+   */
+  auditLog: string;
+  /** kubectl at the bed's version. */
+  kubectl: string;
   services: Service[];
   /** Seconds each part took to be ready, for bench/README.md. */
   timings: Record<string, number>;
@@ -154,6 +161,23 @@ export async function startK8s(
       ].join("\n"),
       { mode: 0o600 },
     );
+    // The audit policy records the restricted account's requests only (their verb, resource,
+    // namespace, status and RBAC's decision), written before each answer is sent.
+    const auditPolicy = join(dir, "audit-policy.yaml");
+    const auditLog = join(dir, "audit.log");
+    writeFileSync(
+      auditPolicy,
+      [
+        "apiVersion: audit.k8s.io/v1",
+        "kind: Policy",
+        "omitStages: [RequestReceived]",
+        "rules:",
+        "  - level: Metadata",
+        `    users: ["system:serviceaccount:${restrictedAccount.namespace}:${restrictedAccount.name}"]`,
+        "  - level: None",
+        "",
+      ].join("\n"),
+    );
     const apiPort = await freePort();
     const server = `https://127.0.0.1:${apiPort}`;
     const issuer = "https://kubernetes.default.svc.cluster.local";
@@ -180,6 +204,9 @@ export async function startK8s(
         "--service-cluster-ip-range=10.96.0.0/16",
         "--profiling=false",
         "--enable-priority-and-fairness=false",
+        `--audit-policy-file=${auditPolicy}`,
+        `--audit-log-path=${auditLog}`,
+        "--audit-log-mode=blocking",
       ],
       join(dir, "kube-apiserver.log"),
     );
@@ -349,7 +376,16 @@ export async function startK8s(
       );
     });
 
-    return { server, adminKubeconfig, restrictedKubeconfig, services, timings, stop };
+    return {
+      server,
+      adminKubeconfig,
+      restrictedKubeconfig,
+      auditLog,
+      kubectl: bin.kubectl,
+      services,
+      timings,
+      stop,
+    };
   } catch (error) {
     await stop();
     if (error instanceof TestBedError) throw error;

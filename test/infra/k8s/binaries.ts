@@ -35,10 +35,12 @@ export interface K8sBinaries {
   kwok: string;
   /** The Stage documents for kwok's `--config`, read from its module. */
   kwokStages: string;
+  /** kubectl at the bed's version, for `kubectl kustomize` of deploy/ and applies with its kubeconfigs. */
+  kubectl: string;
 }
 
 interface Part {
-  name: "etcd" | "kube" | "kwok";
+  name: "etcd" | "kube" | "kwok" | "kubectl";
   version: string;
   /** Go packages to build, each into a binary named by its last path element. */
   packages: string[];
@@ -73,6 +75,13 @@ const parts: Part[] = [
     ldflags: `-s -w ${versionFlags()}`,
   },
   { name: "kwok", version: versions.kwok, packages: ["sigs.k8s.io/kwok/cmd/kwok"], ldflags: "-s -w" },
+  // A module of its own (test/infra/k8s/kubectl), so adding it left the server binaries' key as it was.
+  {
+    name: "kubectl",
+    version: versions.kubernetes,
+    packages: ["k8s.io/kubernetes/cmd/kubectl"],
+    ldflags: `-s -w ${versionFlags()}`,
+  },
 ];
 
 export function cacheRoot(): string {
@@ -161,7 +170,12 @@ function writeStages(dir: string, stages: string[]): void {
 export function ensureK8sBinaries(log: (line: string) => void = console.log): K8sBinaries {
   if (!onPath("go"))
     throw new TestBedError("kubernetes", "go is not on PATH (Go 1.26 is needed to build the bed)");
-  const [etcd, kube, kwok] = parts.map((part) => ensurePart(part, log)) as [string, string, string];
+  const [etcd, kube, kwok, kubectl] = parts.map((part) => ensurePart(part, log)) as [
+    string,
+    string,
+    string,
+    string,
+  ];
   return {
     etcd: join(etcd, "etcd"),
     kubeApiserver: join(kube, "kube-apiserver"),
@@ -169,6 +183,7 @@ export function ensureK8sBinaries(log: (line: string) => void = console.log): K8
     kubeScheduler: join(kube, "kube-scheduler"),
     kwok: join(kwok, "kwok"),
     kwokStages: join(kwok, "kwok-stages.yaml"),
+    kubectl: join(kubectl, "kubectl"),
   };
 }
 

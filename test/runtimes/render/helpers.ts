@@ -22,6 +22,14 @@ export function c(body) { return { ...body, c: true }; }
 export function recover(event) { return { recovered: event.error.message }; }
 `;
 
+/** A graph `shop` with the given steps (YAML lines under `steps:`) and stepsModule beside it. */
+export function flow(steps: string, extra = ""): Record<string, string> {
+  return {
+    "graph.yaml": `apiVersion: sluice/v1\nkind: Graph\nmetadata: {name: shop}\nspec:\n  steps:\n${steps}${extra}`,
+    "steps.mjs": stepsModule,
+  };
+}
+
 /** The one object of a kind and name. */
 export function objectOf(objects: readonly KubeObject[], kind: string, name: string): KubeObject {
   const found = objects.find((o) => o.kind === kind && o.metadata.name === name);

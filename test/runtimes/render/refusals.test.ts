@@ -1,16 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { isSluiceError } from "../../../src/errors.js";
 import { configMapLimit, renderGraph } from "../../../src/runtimes/render/index.js";
-import { graphFolder, stepsModule } from "./helpers.js";
+import { flow, graphFolder, stepsModule } from "./helpers.js";
 
 const options = { namespace: "ml", image: "reg/sluice-nuclio:1.0" };
-
-function flow(steps: string, extra = ""): Record<string, string> {
-  return {
-    "graph.yaml": `apiVersion: sluice/v1\nkind: Graph\nmetadata: {name: shop}\nspec:\n  steps:\n${steps}${extra}`,
-    "steps.mjs": stepsModule,
-  };
-}
 
 /** The one line (and hint) a refusal gives, with its exit code. */
 async function refusal(file: string, opts: Parameters<typeof renderGraph>[1] = options) {

@@ -1,16 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { nuclioUrl } from "../../../src/graph/index.js";
 import { labels, objectHash, renderGraph } from "../../../src/runtimes/render/index.js";
-import { graphFolder, objectOf, specOf, stepsModule } from "./helpers.js";
+import { flow, graphFolder, objectOf, specOf } from "./helpers.js";
 
 const options = { namespace: "ml", image: "reg/sluice-nuclio:1.0" };
-
-function flow(steps: string, extra = ""): Record<string, string> {
-  return {
-    "graph.yaml": `apiVersion: sluice/v1\nkind: Graph\nmetadata: {name: shop}\nspec:\n  steps:\n${steps}${extra}`,
-    "steps.mjs": stepsModule,
-  };
-}
 
 describe("sluice deploy renders one NuclioFunction per function group", () => {
   it("gives every step its own function, named <graph>-<step>, by default", async () => {
@@ -89,6 +82,7 @@ describe("sluice deploy renders one NuclioFunction per function group", () => {
       "Deployment/shop-gateway",
       "Service/shop-gateway",
       "HorizontalPodAutoscaler/shop-gateway",
+      "PodDisruptionBudget/shop-gateway",
     ]);
   });
 
@@ -107,6 +101,7 @@ describe("sluice deploy renders one NuclioFunction per function group", () => {
       "Deployment",
       "Service",
       "HorizontalPodAutoscaler",
+      "PodDisruptionBudget",
     ]);
   });
 
