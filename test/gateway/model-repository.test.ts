@@ -155,6 +155,14 @@ describe("the model repository extension (sluice serve --model-repository)", () 
     expect((await postJson(`${gw.url}/v2/models/twin/versions/v2/infer`, x(1))).status).toBe(503);
   });
 
+  it("takes one version out of service when it is named as name:version", async () => {
+    const { gw, unload, stateOf } = await served();
+    expect((await unload("twin:v1")).status).toBe(200);
+    expect(await stateOf("twin", "v1")).toMatchObject({ state: "UNAVAILABLE" });
+    expect(await stateOf("twin", "v2")).toMatchObject({ state: "READY" });
+    expect((await postJson(`${gw.url}/v2/models/twin/versions/v2/infer`, x(1))).status).toBe(200);
+  });
+
   it("answers an unknown model 404 naming the known ones, a bad index body 400 and a GET 405", async () => {
     const { gw, index, load } = await served();
     expect(await load("nope")).toMatchObject({

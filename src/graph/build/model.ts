@@ -114,22 +114,64 @@ export class ModelRunner {
     if (!this.#life.ready) throw this.#life.notReadyError();
     const request = parseInferRequest(body);
     const preprocess = this.#method("preprocess");
+    // The request is inside the model until its answer settles: an unload waits for it.
+    // #predictAndShape counts it out, unless it throws at once.
     this.#life.enter();
+    try {
+      if (!preprocess) return this.#predictAndShape(request, event);
+      const pre = preprocess(request);
+      if (!isThenable(pre)) return this.#predictAndShape((pre ?? request) as InferRequest, event);
+      return pre.then(
+        (value) => {
+          try {
+            return this.#predictAndShape((value ?? request) as InferRequest, event);
+          } catch (error) {
+            this.#leaveAndThrow(error);
+          }
+        },
+        (error: unknown) => this.#leaveAndThrow(error),
+      );
+    } catch (error) {
+      this.#leaveAndThrow(error);
+    }
+  }
+
+  /**
+   * Predicts (in a batch, with `batching`) and shapes the response, counting the request out
+   * of the model when it settles; when it throws at once, the caller counts it out. The
+   * common paths (sync predict; async predict without postprocess) add no promise for it.
+   */
+  #predictAndShape(request: InferRequest, event: GraphEvent | undefined): unknown {
+    const queued = this.#batcher?.submit(request, event);
+    if (queued) {
+      return queued.then(
+        (outputs) =>
+          this.#leavingOnThrow(() => this.#respond(request, selectOutputs(outputs, request.outputs))),
+        (error: unknown) => this.#leaveAndThrow(error),
+      );
+    }
+    const outputs = this.#predict(request.inputs, request);
+    if (!isThenable(outputs))
+      return this.#left(this.#respond(request, normaliseOutputs(outputs, request.outputs)));
+    return outputs.then(
+      (resolved) =>
+        this.#leavingOnThrow(() => this.#respond(request, normaliseOutputs(resolved, request.outputs))),
+      (error: unknown) => this.#leaveAndThrow(error),
+    );
+  }
+
+  /** `answer()`, counted out of the model when it settles (or throws). */
+  #leavingOnThrow(answer: () => unknown): unknown {
     let result: unknown;
     try {
-      result = preprocess
-        ? andThen(preprocess(request), (pre) =>
-            this.#predictAndShape((pre ?? request) as InferRequest, event),
-          )
-        : this.#predictAndShape(request, event);
+      result = answer();
     } catch (error) {
-      this.#life.leave();
-      throw error;
+      this.#leaveAndThrow(error);
     }
     return this.#left(result);
   }
 
-  /** Counts the request out of the model once `result` settles (unload waits for it). */
+  /** Counts the request out of the model once `result` settles. */
   #left(result: unknown): unknown {
     if (!isThenable(result)) {
       this.#life.leave();
@@ -140,21 +182,13 @@ export class ModelRunner {
         this.#life.leave();
         return value;
       },
-      (error: unknown) => {
-        this.#life.leave();
-        throw error;
-      },
+      (error: unknown) => this.#leaveAndThrow(error),
     );
   }
 
-  #predictAndShape(request: InferRequest, event: GraphEvent | undefined): unknown {
-    const queued = this.#batcher?.submit(request, event);
-    if (queued)
-      return queued.then((outputs) => this.#respond(request, selectOutputs(outputs, request.outputs)));
-    const outputs = this.#predict(request.inputs, request);
-    return isThenable(outputs)
-      ? outputs.then((resolved) => this.#respond(request, normaliseOutputs(resolved, request.outputs)))
-      : this.#respond(request, normaliseOutputs(outputs, request.outputs));
+  #leaveAndThrow(error: unknown): never {
+    this.#life.leave();
+    throw error;
   }
 
   #respond(request: InferRequest, outputs: Tensor[]): unknown {
@@ -175,14 +209,7 @@ export class ModelRunner {
     }
     const request = parseInferRequest(body);
     this.#life.enter();
-    let result: unknown;
-    try {
-      result = explain(request);
-    } catch (error) {
-      this.#life.leave();
-      throw error;
-    }
-    return this.#left(result);
+    return this.#leavingOnThrow(() => explain(request));
   }
 
   /** OIP model metadata: the model's own `metadata()` merged over the defaults. */
