@@ -212,23 +212,19 @@ describe("sluice serve --model-repository", () => {
   });
 
   it("refuses to start on a non-loopback host without an admin token, or with several workers", async () => {
-    const open = await sluice(
-      "serve",
-      "--model-repository",
-      "--host",
-      "0.0.0.0",
-      "test/fixtures/gateway/repository.yaml",
-    );
-    expect(open.code).toBe(2);
-    expect(open.stderr).toContain("--model-repository on --host 0.0.0.0 lets other machines unload models");
-    const workers = await sluice(
-      "serve",
-      "--model-repository",
-      "--workers",
-      "2",
-      "test/fixtures/gateway/repository.yaml",
-    );
-    expect(workers.code).toBe(2);
-    expect(workers.stderr).toContain("--model-repository works with one worker only (--workers 2)");
+    const refusals: [string[], string][] = [
+      [["--host", "0.0.0.0"], "--model-repository on --host 0.0.0.0 lets other machines unload models"],
+      [["--workers", "2"], "--model-repository works with one worker only (--workers 2)"],
+    ];
+    for (const [flags, message] of refusals) {
+      const result = await sluice(
+        "serve",
+        "--model-repository",
+        ...flags,
+        "test/fixtures/gateway/repository.yaml",
+      );
+      expect({ flags, code: result.code }).toEqual({ flags, code: 2 });
+      expect(result.stderr).toContain(message);
+    }
   });
 });

@@ -94,13 +94,6 @@ export class ModelBatcher {
     });
   }
 
-  /** How many requests wait in a batch right now. */
-  get queued(): number {
-    let count = 0;
-    for (const open of this.#open.values()) count += open.members.length;
-    return count;
-  }
-
   #dispatch(key: string, open: Open): void {
     clearTimeout(open.timer);
     if (this.#open.get(key) === open) this.#open.delete(key);
