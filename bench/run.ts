@@ -9,6 +9,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { show } from "./lib/measure.js";
 import { judge, type Scenario, type ScenarioResult } from "./lib/scenario.js";
+import { batchingScenarios } from "./scenarios/batching.js";
 import { controlPlaneScenarios } from "./scenarios/control-plane.js";
 import { executorScenarios } from "./scenarios/executor.js";
 import { functionScenarios } from "./scenarios/functions.js";
@@ -23,6 +24,7 @@ import { streamScenarios } from "./scenarios/streams.js";
 const scenarios: Scenario[] = [
   ...executorScenarios,
   ...gatewayScenarios,
+  ...batchingScenarios,
   ...memoryScenarios,
   ...remoteScenarios,
   ...remoteSoakScenarios,

@@ -12,6 +12,10 @@ export const errorCodes = {
   SLUICE_ERR_STEP_TIMEOUT: { status: 504, exitCode: 3 },
   SLUICE_ERR_MODEL_NOT_FOUND: { status: 404, exitCode: 1 },
   SLUICE_ERR_MODEL_NOT_READY: { status: 503, exitCode: 3 },
+  /** A model repository load: the model's `load()` threw (the model stays unavailable). */
+  SLUICE_ERR_MODEL_LOAD_FAILED: { status: 500, exitCode: 3 },
+  /** A model repository unload: the model's `unload()` threw (the model is unavailable anyway). */
+  SLUICE_ERR_MODEL_UNLOAD_FAILED: { status: 500, exitCode: 3 },
   SLUICE_ERR_ROUTE_NOT_FOUND: { status: 404, exitCode: 1 },
   /** A remote step's target failed (an error answer, a refused or reset connection). */
   SLUICE_ERR_REMOTE_FAILED: { status: 502, exitCode: 3 },
@@ -20,6 +24,8 @@ export const errorCodes = {
   /** A bulkhead and its queue are full: the event is refused rather than held in memory. */
   SLUICE_ERR_OVERLOADED: { status: 503, exitCode: 3 },
   SLUICE_ERR_INTERNAL: { status: 500, exitCode: 3 },
+  /** A change that needs the admin token came without it, or with a wrong one. */
+  SLUICE_ERR_UNAUTHORIZED: { status: 401, exitCode: 2 },
 
   // Functions (src/runtimes): documents, the store, the hub and local runs.
   /** A function document (or a fluent call on one) breaks its kind's schema. */

@@ -39,6 +39,12 @@ export interface Contender {
   cpuSeconds?: () => Promise<number>;
 }
 
+/** How a load departs from the suite's settings: a fixed rate, fewer connections. */
+export interface LoadOptions {
+  overallRate?: number;
+  connections?: number;
+}
+
 /**
  * Loads `url` for `duration` seconds, as fast as the server answers or at `overallRate` (which
  * autocannon spends as a budget per connection per second: bursts, not evenly spaced arrivals).
@@ -50,7 +56,7 @@ export interface Contender {
 export async function load(
   url: string,
   duration: number,
-  options: { body?: string; overallRate?: number; cpuSeconds?: () => Promise<number> } = {},
+  options: LoadOptions & { body?: string; cpuSeconds?: () => Promise<number> } = {},
 ): Promise<Load> {
   const cpuBefore = await options.cpuSeconds?.();
   const machineBefore = await cpuTimes();
@@ -60,7 +66,7 @@ export async function load(
     method: "POST",
     headers: { "content-type": "application/json" },
     body: options.body ?? requestBody,
-    connections: loadSettings.connections,
+    connections: options.connections ?? loadSettings.connections,
     pipelining: loadSettings.pipelining,
     duration,
     ...(options.overallRate ? { overallRate: options.overallRate } : {}),
@@ -97,6 +103,7 @@ export async function load(
 /** Subject over baseline for each figure: the median of the rounds' own ratios. */
 export interface Ratios {
   rps: number;
+  p50: number;
   p99: number;
   cpuUs: number;
 }
@@ -111,13 +118,14 @@ export interface Ratios {
 export async function sideBySideHttp(
   subject: Contender,
   baseline: Contender,
+  options: LoadOptions = {},
 ): Promise<{ subject: Load; baseline: Load; ratios: Ratios }> {
   const { roundSeconds, rounds, warmupSeconds } = loadSettings;
-  await load(subject.url, warmupSeconds);
-  await load(baseline.url, warmupSeconds);
+  await load(subject.url, warmupSeconds, options);
+  await load(baseline.url, warmupSeconds, options);
   const once = async (c: Contender) => {
     await whenQuiet();
-    return load(c.url, roundSeconds, { cpuSeconds: c.cpuSeconds });
+    return load(c.url, roundSeconds, { ...options, cpuSeconds: c.cpuSeconds });
   };
   const s: Load[] = [];
   const b: Load[] = [];
@@ -141,7 +149,12 @@ export async function sideBySideHttp(
   return {
     subject: medians(s),
     baseline: medians(b),
-    ratios: { rps: ratio((l) => l.rps), p99: ratio((l) => l.p99), cpuUs: ratio((l) => l.cpuUs) },
+    ratios: {
+      rps: ratio((l) => l.rps),
+      p50: ratio((l) => l.p50),
+      p99: ratio((l) => l.p99),
+      cpuUs: ratio((l) => l.cpuUs),
+    },
   };
 }
 

@@ -23,6 +23,7 @@ interface ServeFlags {
   headerTimeout: string;
   allowFailedModels?: boolean;
   startTimeout: string;
+  modelRepository?: boolean;
 }
 
 /** True for an address only this machine can reach. */
@@ -41,6 +42,8 @@ function settingsOf(files: string[], flags: ServeFlags): ServeSettings {
       { hint: "the admin plane loads graphs, which run code as this server's user" },
     );
   }
+  const workers = parseWorkers(flags.workers);
+  if (flags.modelRepository) checkModelRepository(flags.host, adminToken, workers);
   return {
     files,
     port: parsePort(flags.port, "--port"),
@@ -48,7 +51,7 @@ function settingsOf(files: string[], flags: ServeFlags): ServeSettings {
     adminPort: parsePort(flags.adminPort, "--admin-port"),
     adminHost: flags.adminHost,
     adminToken,
-    workers: parseWorkers(flags.workers),
+    workers,
     timeoutMs,
     maxTimeoutMs: Math.max(timeoutMs, parseDurationFlag(flags.maxTimeout, "--max-timeout")),
     bodyLimit: parseSize(flags.bodyLimit, "--body-limit"),
@@ -59,8 +62,29 @@ function settingsOf(files: string[], flags: ServeFlags): ServeSettings {
     allowFailedModels: flags.allowFailedModels === true,
     startTimeoutMs: parseDurationFlag(flags.startTimeout, "--start-timeout"),
     crashOnError: flags.crashOnError === true,
+    modelRepository: flags.modelRepository === true,
     moduleRoots: flags.moduleRoot.length > 0 ? flags.moduleRoot.map((dir) => resolve(dir)) : [process.cwd()],
   };
+}
+
+/**
+ * `--model-repository` serves model unloads on the data plane: reachable from other machines,
+ * it needs the admin token; and with several workers an unload would reach one of them only.
+ */
+function checkModelRepository(host: string, adminToken: string | undefined, workers: number): void {
+  if (!isLoopback(host) && !adminToken) {
+    throw new SluiceError(
+      "SLUICE_ERR_USAGE",
+      `--model-repository on --host ${host} lets other machines unload models: set --admin-token (or SLUICE_ADMIN_TOKEN) too`,
+      { hint: "model loads and unloads then need Authorization: Bearer <token>" },
+    );
+  }
+  if (workers > 1) {
+    throw new SluiceError(
+      "SLUICE_ERR_USAGE",
+      `--model-repository works with one worker only (--workers ${workers}): a load or unload would reach one worker of ${workers}`,
+    );
+  }
 }
 
 /** The most processes `--workers` may ask for: beyond that a typo (`--workers 1000`) forks a storm. */
@@ -106,6 +130,10 @@ export function registerServe(program: Command): void {
     .option(
       "--allow-failed-models",
       "keep serving when a model fails to load (its infer answers 503 naming the error)",
+    )
+    .option(
+      "--model-repository",
+      "serve the OIP model repository extension (/v2/repository/index, .../models/<m>/load and /unload); loads and unloads need the admin token when one is set",
     )
     .option(
       "--crash-on-error",

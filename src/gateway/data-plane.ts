@@ -9,7 +9,7 @@ import { type AddressInfo, Server as NetServer } from "node:net";
 import type { Duplex } from "node:stream";
 import FindMyWay, { type HTTPMethod, type HTTPVersion } from "find-my-way";
 import { SluiceError } from "../errors.js";
-import type { CompiledGraph, Logger } from "../graph/index.js";
+import type { CompiledGraph, Logger, ModelRunner } from "../graph/index.js";
 import {
   binaryOutputsFor,
   checkDeclaredInputs,
@@ -26,6 +26,7 @@ import { collectBody, isJsonType, parseJsonBody } from "./http/body.js";
 import { sendError, sendJson, statusOf } from "./http/respond.js";
 import type { GatewayMetrics } from "./metrics/index.js";
 import type { GraphRegistry } from "./registry.js";
+import { repositoryHandlers } from "./repository.js";
 import { newRequestId, requestIdOf } from "./request-context.js";
 
 export interface DataPlaneOptions {
@@ -43,6 +44,8 @@ export interface DataPlaneOptions {
   ready?: () => boolean;
   /** How long a client may take to send its headers (default 10 s, at most `timeoutMs`). */
   headersTimeoutMs?: number;
+  /** Serve the model repository extension (`/v2/repository/...`); its changes need `token` when set. */
+  repository?: { token?: string | undefined } | undefined;
 }
 
 type Handler = (
@@ -224,14 +227,21 @@ export class DataPlane {
         ? sendJson(res, 200, { ready: true })
         : sendJson(res, 503, { ready: false }),
     );
+    const { repository } = this.options;
+    // model_repository only when /v2/repository/* is served (sluice serve --model-repository).
+    const extensions = repository ? ["binary_tensor_data", "model_repository"] : ["binary_tensor_data"];
     this.#on("GET", ["/v2"], (_req, res) =>
-      sendJson(res, 200, {
-        name: "sluice",
-        version: this.options.version,
-        // Not model_repository: /v2/repository/* is not implemented (see RELIABILITY.md).
-        extensions: ["binary_tensor_data"],
-      }),
+      sendJson(res, 200, { name: "sluice", version: this.options.version, extensions }),
     );
+    if (repository) {
+      const handlers = repositoryHandlers(this.registry, {
+        ...repository,
+        bodyLimit: this.options.bodyLimit,
+      });
+      this.#on("POST", ["/v2/repository/index"], handlers.index);
+      this.#on("POST", ["/v2/repository/models/:model/load"], handlers.load);
+      this.#on("POST", ["/v2/repository/models/:model/unload"], handlers.unload);
+    }
     this.#on("GET", ["/v2/models"], (_req, res) =>
       sendJson(res, 200, { models: [...this.registry.models.keys()] }),
     );
@@ -318,8 +328,8 @@ export class DataPlane {
   #modelReady(_req: IncomingMessage, res: ServerResponse, p: Record<string, string | undefined>): void {
     const served = this.#servedModel(res, p);
     if (!served) return;
-    const { ready, loadError } = served.model;
-    const reason = loadError ? `failed to load: ${loadError.message}` : ready ? undefined : "still loading";
+    const { ready } = served.model;
+    const reason = ready ? undefined : reasonOf(served.model);
     sendJson(
       res,
       ready ? 200 : 503,
@@ -365,7 +375,7 @@ export class DataPlane {
         return;
       }
       if (!served.model.ready) {
-        sendError(res, notReadyError(served.model), requestIdOf(req.headers));
+        sendError(res, served.model.notReadyError(), requestIdOf(req.headers));
         return;
       }
       this.#caller.call(req, res, served.graph, pathOf(req), body, binary);
@@ -423,33 +433,25 @@ export class DataPlane {
 
 /**
  * A model that is not ready says so in its metadata's `properties` (the OIP's free string map):
- * `state` loading or failed, and for a failed load its `reason`. A ready model's metadata is
- * its own, untouched.
+ * `state` loading, failed, unloading or unloaded, and for a failed load or an unload its
+ * `reason`. A ready model's metadata is its own, untouched.
  */
-function withLoadState(
-  metadata: ModelMetadata,
-  model: { ready: boolean; loadError: Error | undefined },
-): ModelMetadata {
+function withLoadState(metadata: ModelMetadata, model: ModelRunner): ModelMetadata {
   if (model.ready) return metadata;
-  const state: Record<string, string> = model.loadError
-    ? { state: "failed", reason: `failed to load: ${model.loadError.message}` }
-    : { state: "loading" };
+  const state: Record<string, string> =
+    model.state === "LOADING"
+      ? { state: "loading" }
+      : model.state === "UNLOADING"
+        ? { state: "unloading" }
+        : { state: model.loadError ? "failed" : "unloaded", reason: model.reason };
   return { ...metadata, properties: { ...metadata.properties, ...state } };
 }
 
-/**
- * Why a model cannot answer: still loading (try again in a second), or its load failed, which
- * waiting will not change (no Retry-After), with the load's own error.
- */
-function notReadyError(model: { key: string; loadError: Error | undefined }): SluiceError {
-  if (!model.loadError) {
-    return new SluiceError("SLUICE_ERR_MODEL_NOT_READY", `model "${model.key}" is still loading`);
-  }
-  return new SluiceError(
-    "SLUICE_ERR_MODEL_NOT_READY",
-    `model "${model.key}" failed to load: ${model.loadError.message}`,
-    { permanent: true },
-  );
+/** Why a model is not ready, for `/v2/models/<m>/ready`. */
+function reasonOf(model: ModelRunner): string {
+  if (model.state === "LOADING") return "still loading";
+  if (model.state === "UNLOADING") return "unloading";
+  return model.reason;
 }
 
 /** Node's own refusals (bad request line, headers too large, too slow), with the `{error}` body. */

@@ -21,6 +21,8 @@ export interface GatewayOptions extends Omit<DataPlaneOptions, "metrics"> {
   startTimeoutMs?: number;
   /** The producers of broker-backed queue steps; closed last, after every event finished. */
   queueWriters?: { close(): Promise<void> };
+  /** Serve the OIP model repository extension on the data plane (changes need the admin token). */
+  modelRepository?: boolean;
 }
 
 /** What a lifecycle state a gateway is in; `drain()` and `close()` move it along. */
@@ -52,7 +54,13 @@ export class Gateway {
     for (const graph of graphs) await graph.start();
     const metrics = options.metrics ?? new GatewayMetrics();
     const streams = new StreamHost(registry, metrics, options.logger);
-    const dataPlane = new DataPlane(registry, { ...options, metrics, ready: () => streams.ready });
+    const repository = options.modelRepository ? { token: options.adminToken } : undefined;
+    const dataPlane = new DataPlane(registry, {
+      ...options,
+      metrics,
+      ready: () => streams.ready,
+      repository,
+    });
     const address = await dataPlane.listen(options.port, options.host);
     let admin: Server | undefined;
     if (options.adminPort !== false) {

@@ -37,6 +37,15 @@ function detailOf(error: unknown): string | undefined {
   return undefined;
 }
 
+/** A signal that aborts when the connection closes before the answer was sent. */
+function abortedOnClose(res: ServerResponse): AbortSignal {
+  const controller = new AbortController();
+  res.once("close", () => {
+    if (!res.writableFinished) controller.abort();
+  });
+  return controller.signal;
+}
+
 /** Every HTTP event's trigger: one shared object, frozen so no step can change it for all. */
 const httpTrigger = Object.freeze({ kind: "http" });
 
@@ -107,6 +116,8 @@ export class GraphCaller {
       trigger: httpTrigger,
       deadline: time + deadlineMs,
     };
+    // Only a batching model looks at it: requests queued for a batch whose caller left are dropped.
+    if (graph.batches) event.signal = abortedOnClose(res);
     const started = performance.now();
     const meters = this.#metersOf(graph.name);
     if (meters) meters.inFlight.value++;

@@ -42,6 +42,8 @@ export interface ServeSettings {
   allowFailedModels?: boolean;
   /** How long loading a graph's modules, each start and the model loads may take (default 60 s). */
   startTimeoutMs?: number;
+  /** Serve the OIP model repository extension (`/v2/repository/...`) on the data plane. */
+  modelRepository?: boolean;
 }
 
 /** What loading a graph file waits on before its steps exist. */

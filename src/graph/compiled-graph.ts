@@ -17,6 +17,8 @@ export class CompiledGraph {
   #state: GraphState = "created";
   #loads: Promise<void> | undefined;
   readonly models: ReadonlyMap<string, ModelRunner>;
+  /** True when a model of this graph batches requests: callers then give events a `signal`. */
+  readonly batches: boolean;
 
   constructor(
     readonly document: GraphDocument,
@@ -35,6 +37,7 @@ export class CompiledGraph {
     } = { segments: new Map(), brokerQueues: new Map() },
   ) {
     this.models = new Map(models.map((m) => [m.key, m]));
+    this.batches = models.some((m) => m.batches);
   }
 
   get name(): string {
@@ -63,17 +66,18 @@ export class CompiledGraph {
   /** What starting this graph is waiting on right now, for a start deadline's message. */
   get waitingOn(): string {
     if (this.#initializing !== undefined) return `step "${this.#initializing}" init()`;
-    const loading = [...this.models.values()]
-      .filter((m) => !m.ready && !m.loadError)
-      .map((m) => `"${m.key}"`);
+    const loading = [...this.models.values()].filter((m) => m.state === "LOADING").map((m) => `"${m.key}"`);
     if (loading.length > 0)
       return `the load() of model${loading.length > 1 ? "s" : ""} ${loading.join(", ")}`;
     return "nothing";
   }
 
-  /** True once every model has loaded. */
+  /**
+   * True once every model has loaded. A model unloaded through the model repository does not
+   * count: it is out of service on purpose, and the graph's other models still serve.
+   */
   get ready(): boolean {
-    return this.#state === "running" && [...this.models.values()].every((m) => m.ready);
+    return this.#state === "running" && [...this.models.values()].every((m) => m.ready || m.unloaded);
   }
 
   /** Resolves when every model has finished loading (successfully or not). */

@@ -35,6 +35,11 @@ export interface GraphEvent {
    * from the request's timeout). Remote steps never retry, nor wait in a queue, past it.
    */
   deadline?: number;
+  /**
+   * Aborts when the caller went away (an HTTP client closed its connection). Set only for
+   * graphs with a batching model, whose queued requests are then left out of their batch.
+   */
+  signal?: AbortSignal;
   /** Set for error handlers. */
   error?: StepErrorInfo;
 }

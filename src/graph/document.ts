@@ -90,6 +90,16 @@ export interface ModelRoute extends StepBase, CodeRef {
   weight?: number;
   /** Used by `switch` routers: a CEL expression over `body`, `headers`, `path`. */
   when?: string;
+  /** Requests that arrive together are predicted in one call (docs/batching.md). */
+  batching?: Batching;
+}
+
+/** A model's adaptive batching: a batch goes to predict when either limit is reached. */
+export interface Batching {
+  /** The most rows (dimension 0, summed over the batched requests) one predict call gets. */
+  max_batch_size: number;
+  /** How long the first request of a batch waits for others: `2ms`, or milliseconds. */
+  max_batch_time: string | number;
 }
 
 export interface RemoteStep extends RemoteRoute, StepGuards {}

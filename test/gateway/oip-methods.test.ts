@@ -63,7 +63,7 @@ describe("OIP paths never reach a graph", () => {
     }
   });
 
-  it("does not advertise model_repository, and answers /v2/repository/* and odd /v2 paths 404", async () => {
+  it("without --model-repository, does not advertise model_repository, and answers /v2/repository/* and odd /v2 paths 404", async () => {
     const gw = await testGateway(["flow.yaml", "models.yaml"]);
     const server = await send(gw.url, "GET", "/v2");
     expect(JSON.parse(server.body).extensions).not.toContain("model_repository");

@@ -261,6 +261,7 @@ describe("valid documents pass", () => {
       args: {},
       weight: 50,
       when: "true",
+      batching: { max_batch_size: 8, max_batch_time: "2ms" },
     };
     const model: Required<Omit<ModelStep, "handler">> = { ...modelRoute, ...guards };
     const remoteRoute: Required<RemoteRoute> = {
@@ -687,6 +688,52 @@ describe("each mistake gives one line at the right place", () => {
           parse:
       `,
       expected: [problem("/spec/steps/parse", 6, "must be an object", "parse")],
+    },
+    {
+      mistake: "batching on a task step",
+      yaml: graph`
+        steps:
+          t: {handler: ./s.mjs#t, batching: {max_batch_size: 8, max_batch_time: 2ms}}
+      `,
+      expected: [problem("/spec/steps/t/batching", 6, 'unknown field "batching"', "t")],
+    },
+    {
+      mistake: "batching without its time limit",
+      yaml: graph`
+        steps:
+          m: {kind: model, class: ./m.mjs#M, batching: {max_batch_size: 8}}
+      `,
+      expected: [problem("/spec/steps/m/batching", 6, 'missing required field "max_batch_time"', "m")],
+    },
+    {
+      mistake: "a batch size of 0 and a time that is not a duration",
+      yaml: graph`
+        steps:
+          m:
+            kind: model
+            class: ./m.mjs#M
+            batching: {max_batch_size: 0, max_batch_time: soon}
+      `,
+      expected: [
+        problem("/spec/steps/m/batching/max_batch_size", 9, "must be >= 1", "m"),
+        problem(
+          "/spec/steps/m/batching/max_batch_time",
+          9,
+          "must be a duration such as 250ms, 2s, 1.5m or 1h",
+          "m",
+        ),
+      ],
+    },
+    {
+      mistake: "an unknown field in a model route's batching",
+      yaml: graph`
+        steps:
+          r:
+            kind: router
+            routes:
+              a: {kind: model, class: ./m.mjs#A, batching: {max_batch_size: 4, max_batch_time: 1ms, preferred: 2}}
+      `,
+      expected: [problem("/spec/steps/r/routes/a/batching/preferred", 9, 'unknown field "preferred"', "r/a")],
     },
     {
       mistake: "a router topology without a router",

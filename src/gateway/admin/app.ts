@@ -1,8 +1,8 @@
-import { createHash, timingSafeEqual } from "node:crypto";
 import { access } from "node:fs/promises";
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from "express";
 import { isSluiceError, SluiceError } from "../../errors.js";
 import { formatProblem, GraphInvalidError, type Logger } from "../../graph/index.js";
+import { bearerCheck } from "../http/bearer.js";
 import { StatsWindow, snapshotOf, uiPage } from "../ui/index.js";
 import type { GraphControl, GraphFormat } from "./control.js";
 
@@ -170,21 +170,16 @@ function logChanges(logger: Logger): RequestHandler {
   };
 }
 
-/** Bearer-token check; both sides are hashed first so the comparison leaks not even the length. */
+/** The admin token's check, for changes (see bearerCheck). */
 function requireToken(token: string | undefined): RequestHandler {
   if (!token) return (_req, _res, next) => next();
-  const expected = digest(token);
+  const refused = bearerCheck(token);
   return (req, res, next) => {
-    const presented = /^Bearer +(\S+) *$/i.exec(req.get("authorization") ?? "")?.[1];
-    if (presented !== undefined && timingSafeEqual(digest(presented), expected)) return next();
-    const error = presented === undefined ? "this change needs the admin token" : "the admin token is wrong";
+    const error = refused(req.get("authorization"));
+    if (error === undefined) return next();
     res.locals.error = error;
     res.status(401).set("WWW-Authenticate", "Bearer").json({ error });
   };
-}
-
-function digest(text: string): Buffer {
-  return createHash("sha256").update(text).digest();
 }
 
 /** The host name of a Host header: `[::1]:8081` is `::1`, `localhost:8081` is `localhost`. */

@@ -1,66 +1,93 @@
 import { SluiceError } from "../../errors.js";
-import type { StepContext } from "../contract.js";
+import type { GraphEvent, StepContext } from "../contract.js";
 import type { ModelStep } from "../document.js";
+import { durationProblem, parseDuration } from "../duration.js";
 import {
   type InferRequest,
   inferResponse,
   type ModelMetadata,
   normaliseOutputs,
   parseInferRequest,
+  selectOutputs,
+  type Tensor,
 } from "../oip/index.js";
+import { type BatchingSettings, ModelBatcher } from "./batcher.js";
 import { callOptional, type LoadedCode, loadCode } from "./code.js";
 import { andThen, type BuildEnv, isThenable, reportProblem, stepContext } from "./env.js";
+import { ModelLifecycle, type ModelState } from "./model-lifecycle.js";
 import type { StepRuntime } from "./runtime.js";
 
 type Method = (...args: unknown[]) => unknown;
 
 /**
- * A model behind the Open Inference Protocol: `load()` once (the model is ready when it
- * resolves), then `preprocess → predict → postprocess` per request, shaped as OIP.
+ * A model behind the Open Inference Protocol: `load()` (the model is ready when it resolves),
+ * then `preprocess → predict → postprocess` per request, shaped as OIP. With `batching`,
+ * requests meet in a batcher between preprocess and predict. The model repository extension
+ * unloads and loads it again (its lifecycle: model-lifecycle.ts).
  */
 export class ModelRunner {
   /** The route key: `name` or `name:version`. */
   readonly key: string;
   readonly name: string;
   readonly version: string | undefined;
-  #ready = false;
-  #loadError: Error | undefined;
-  #loading: Promise<void> | undefined;
   readonly #instance: Record<string, unknown>;
   readonly #predict: Method;
-  readonly #ctx: StepContext;
+  readonly #life: ModelLifecycle;
+  readonly #batcher: ModelBatcher | undefined;
 
-  constructor(key: string, code: LoadedCode, ctx: StepContext) {
+  constructor(key: string, code: LoadedCode, ctx: StepContext, batching?: BatchingSettings) {
     this.key = key;
     const colon = key.indexOf(":");
     this.name = colon < 0 ? key : key.slice(0, colon);
     this.version = colon < 0 ? undefined : key.slice(colon + 1);
-    this.#ctx = ctx;
     // A handler model is just its predict function.
     this.#instance = code.kind === "instance" ? code.instance : { predict: code.fn };
     this.#predict = (this.#instance.predict as Method).bind(this.#instance);
+    const instance: LoadedCode = { kind: "instance", instance: this.#instance };
+    this.#life = new ModelLifecycle(
+      key,
+      { load: () => callOptional(instance, "load"), unload: () => callOptional(instance, "unload") },
+      ctx.logger,
+    );
+    this.#batcher = batching && new ModelBatcher(key, batching, this.#predict, ctx.logger);
   }
 
   get ready(): boolean {
-    return this.#ready;
+    return this.#life.ready;
+  }
+
+  /** READY, LOADING, UNLOADING or UNAVAILABLE (the model repository extension's states). */
+  get state(): ModelState {
+    return this.#life.state;
+  }
+
+  /** Why the model is unavailable (`failed to load: ...`, `unloaded`), else empty. */
+  get reason(): string {
+    return this.#life.reason;
   }
 
   get loadError(): Error | undefined {
-    return this.#loadError;
+    return this.#life.loadError;
   }
 
-  /** Runs the model's `load()` once; readiness follows its outcome. */
-  load(): Promise<void> {
-    this.#loading ??= callOptional({ kind: "instance", instance: this.#instance }, "load").then(
-      () => {
-        this.#ready = true;
-      },
-      (error: unknown) => {
-        this.#loadError = error instanceof Error ? error : new Error(String(error));
-        this.#ctx.logger.error({ err: this.#loadError, model: this.key }, "model failed to load");
-      },
-    );
-    return this.#loading;
+  /** Unloaded on request: out of service, but not a failure (the server stays ready). */
+  get unloaded(): boolean {
+    return this.#life.unloaded;
+  }
+
+  /** True when the model batches requests (its step has `batching`). */
+  get batches(): boolean {
+    return this.#batcher !== undefined;
+  }
+
+  /** Runs the model's `load()` (again); resolves with its error when it failed, never rejects. */
+  load(): Promise<Error | undefined> {
+    return this.#life.load();
+  }
+
+  /** Takes the model out of service, then runs its `unload()` (see ModelLifecycle.unload). */
+  unload(): Promise<void> {
+    return this.#life.unload();
   }
 
   /** The model's own `close()`, when it has one. */
@@ -68,54 +95,111 @@ export class ModelRunner {
     return callOptional({ kind: "instance", instance: this.#instance }, "close");
   }
 
+  /** The 503 a request gets while the model is not ready, saying why. */
+  notReadyError(): SluiceError {
+    return this.#life.notReadyError();
+  }
+
   #method(name: string): Method | undefined {
     const fn = this.#instance[name];
     return typeof fn === "function" ? (fn as Method).bind(this.#instance) : undefined;
   }
 
-  #assertReady(): void {
-    if (this.#ready) return;
-    // A failed load is permanent: no Retry-After, since waiting will not change it.
-    if (this.#loadError) {
-      const message = `model "${this.key}" failed to load: ${this.#loadError.message}`;
-      throw new SluiceError("SLUICE_ERR_MODEL_NOT_READY", message, { permanent: true });
+  /**
+   * OIP infer: validates the request, runs the hooks, shapes the response. A model without
+   * hooks or batching whose predict is synchronous answers with no closure and no promise on
+   * the way.
+   */
+  infer(body: unknown, event?: GraphEvent): unknown {
+    if (!this.#life.ready) throw this.#life.notReadyError();
+    const request = parseInferRequest(body);
+    const preprocess = this.#method("preprocess");
+    // The request is inside the model until its answer settles: an unload waits for it.
+    // #predictAndShape counts it out, unless it throws at once.
+    this.#life.enter();
+    try {
+      if (!preprocess) return this.#predictAndShape(request, event);
+      const pre = preprocess(request);
+      if (!isThenable(pre)) return this.#predictAndShape((pre ?? request) as InferRequest, event);
+      return pre.then(
+        (value) => {
+          try {
+            return this.#predictAndShape((value ?? request) as InferRequest, event);
+          } catch (error) {
+            this.#leaveAndThrow(error);
+          }
+        },
+        (error: unknown) => this.#leaveAndThrow(error),
+      );
+    } catch (error) {
+      this.#leaveAndThrow(error);
     }
-    throw new SluiceError("SLUICE_ERR_MODEL_NOT_READY", `model "${this.key}" is still loading`);
   }
 
   /**
-   * OIP infer: validates the request, runs the hooks, shapes the response. A model without
-   * hooks whose predict is synchronous answers with no closure and no promise on the way.
+   * Predicts (in a batch, with `batching`) and shapes the response, counting the request out
+   * of the model when it settles; when it throws at once, the caller counts it out. The
+   * common paths (sync predict; async predict without postprocess) add no promise for it.
    */
-  infer(body: unknown): unknown {
-    this.#assertReady();
-    const request = parseInferRequest(body);
-    const preprocess = this.#method("preprocess");
-    if (!preprocess) return this.#predictAndShape(request);
-    return andThen(preprocess(request), (pre) => this.#predictAndShape((pre ?? request) as InferRequest));
-  }
-
-  #predictAndShape(request: InferRequest): unknown {
+  #predictAndShape(request: InferRequest, event: GraphEvent | undefined): unknown {
+    const queued = this.#batcher?.submit(request, event);
+    if (queued) {
+      return queued.then(
+        (outputs) =>
+          this.#leavingOnThrow(() => this.#respond(request, selectOutputs(outputs, request.outputs))),
+        (error: unknown) => this.#leaveAndThrow(error),
+      );
+    }
     const outputs = this.#predict(request.inputs, request);
-    return isThenable(outputs)
-      ? outputs.then((resolved) => this.#shape(request, resolved))
-      : this.#shape(request, outputs);
+    if (!isThenable(outputs))
+      return this.#left(this.#respond(request, normaliseOutputs(outputs, request.outputs)));
+    return outputs.then(
+      (resolved) =>
+        this.#leavingOnThrow(() => this.#respond(request, normaliseOutputs(resolved, request.outputs))),
+      (error: unknown) => this.#leaveAndThrow(error),
+    );
   }
 
-  #shape(request: InferRequest, outputs: unknown): unknown {
-    const response = inferResponse(
-      this.name,
-      this.version,
-      request.id,
-      normaliseOutputs(outputs, request.outputs),
+  /** `answer()`, counted out of the model when it settles (or throws). */
+  #leavingOnThrow(answer: () => unknown): unknown {
+    let result: unknown;
+    try {
+      result = answer();
+    } catch (error) {
+      this.#leaveAndThrow(error);
+    }
+    return this.#left(result);
+  }
+
+  /** Counts the request out of the model once `result` settles. */
+  #left(result: unknown): unknown {
+    if (!isThenable(result)) {
+      this.#life.leave();
+      return result;
+    }
+    return result.then(
+      (value) => {
+        this.#life.leave();
+        return value;
+      },
+      (error: unknown) => this.#leaveAndThrow(error),
     );
+  }
+
+  #leaveAndThrow(error: unknown): never {
+    this.#life.leave();
+    throw error;
+  }
+
+  #respond(request: InferRequest, outputs: Tensor[]): unknown {
+    const response = inferResponse(this.name, this.version, request.id, outputs);
     const postprocess = this.#method("postprocess");
     return postprocess ? andThen(postprocess(response), (post) => post ?? response) : response;
   }
 
   /** OIP explain (an extension KServe and MLRun offer): the model's `explain(request)`. */
   explain(body: unknown): unknown {
-    this.#assertReady();
+    if (!this.#life.ready) throw this.#life.notReadyError();
     const explain = this.#method("explain");
     if (!explain) {
       throw new SluiceError(
@@ -123,7 +207,9 @@ export class ModelRunner {
         `model "${this.key}" does not explain (no explain method)`,
       );
     }
-    return explain(parseInferRequest(body));
+    const request = parseInferRequest(body);
+    this.#life.enter();
+    return this.#leavingOnThrow(() => explain(request));
   }
 
   /** OIP model metadata: the model's own `metadata()` merged over the defaults. */
@@ -154,7 +240,21 @@ export async function buildModelRunner(
     reportProblem(env, `${at}/class`, `${spec.class} has no predict(inputs, request) method`, stepName);
     return undefined;
   }
-  return new ModelRunner(key, code, ctx);
+  return new ModelRunner(key, code, ctx, batchingOf(spec, at, stepName, env));
+}
+
+/** The step's `batching` in milliseconds; the schema checked its shape. */
+function batchingOf(spec: ModelStep, at: string, step: string, env: BuildEnv): BatchingSettings | undefined {
+  const { batching } = spec;
+  if (batching === undefined) return undefined;
+  const maxBatchTimeMs = parseDuration(batching.max_batch_time);
+  if (maxBatchTimeMs === undefined) {
+    reportProblem(env, `${at}/batching/max_batch_time`, durationProblem(batching.max_batch_time), step);
+    return undefined;
+  }
+  // A request queued past the step's timeout is not predicted (wrap.ts reports a bad timeout).
+  const timeoutMs = spec.timeout === undefined ? undefined : parseDuration(spec.timeout);
+  return { maxBatchSize: batching.max_batch_size, maxBatchTimeMs, timeoutMs };
 }
 
 /** A `kind: model` step in a flow: every event is an infer request. */
@@ -167,7 +267,7 @@ export async function buildModelStep(
   const model = await buildModelRunner(spec, at, name, name, env);
   if (!model) return undefined;
   return {
-    run: (input) => model.infer(input),
+    run: (input, event) => model.infer(input, event),
     init: async () => {},
     close: () => model.close(),
     models: [model],

@@ -3,6 +3,8 @@
  * response building, the binary tensor extension and ensemble votes. No HTTP here: the
  * gateway and the model steps use these.
  */
+
+export { batchKey, concatRequests, rowsOf, splitOutputs } from "./batch.js";
 export {
   type BinaryBody,
   binaryOutputsFor,
@@ -14,7 +16,7 @@ export {
 } from "./binary.js";
 export { checkDeclaredInputs, declaredInputsOf } from "./declared.js";
 export { parseInferRequest } from "./request.js";
-export { errorBody, inferResponse, jsonSafeBytes, normaliseOutputs } from "./response.js";
+export { errorBody, inferResponse, jsonSafeBytes, normaliseOutputs, selectOutputs } from "./response.js";
 export {
   DATATYPES,
   type Datatype,

@@ -55,7 +55,11 @@ export function errorBody(error: unknown): ErrorBody {
  * does not produce is the caller's mistake, `SLUICE_ERR_INPUT`.
  */
 export function normaliseOutputs(value: unknown, requested?: readonly RequestOutput[]): Tensor[] {
-  const tensors = toTensors(value);
+  return selectOutputs(toTensors(value), requested);
+}
+
+/** The outputs the caller `requested`, in its order (none requested: all of them). */
+export function selectOutputs(tensors: Tensor[], requested: readonly RequestOutput[] | undefined): Tensor[] {
   return requested === undefined || requested.length === 0 ? tensors : select(tensors, requested);
 }
 

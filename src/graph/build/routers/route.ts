@@ -35,7 +35,7 @@ export async function buildRoutes(
       const m = model;
       if (m)
         runtime = {
-          run: (input) => m.infer(input),
+          run: (input, event) => m.infer(input, event),
           init: async () => {},
           close: () => m.close(),
           models: [m],
