@@ -55,9 +55,13 @@ async function treeCpuSeconds(pid: number): Promise<number> {
  */
 type Readiness = { announced: RegExp } | { url: string; ready: string };
 
-/** Polls `url` until it answers 2xx or `gaveUp()`; resolves with whether it answered. */
+/** A Python server imports for seconds on a busy machine; one not up in this long is stuck. */
+const readyWithinMs = 180_000;
+
+/** Polls `url` until it answers 2xx, `gaveUp()`, or `readyWithinMs` passed; resolves with whether it answered. */
 async function answers(url: string, gaveUp: () => boolean): Promise<boolean> {
-  while (!gaveUp()) {
+  const deadline = performance.now() + readyWithinMs;
+  while (!gaveUp() && performance.now() < deadline) {
     const ok = await fetch(url).then(
       (r) => r.ok,
       () => false,
@@ -107,7 +111,17 @@ async function serve(
       if (match) resolve(match[1] as string);
     });
     if ("ready" in readiness) {
-      void answers(readiness.url + readiness.ready, () => gone).then((ok) => ok && resolve(readiness.url));
+      const ready = readiness.url + readiness.ready;
+      void answers(ready, () => gone).then((ok) => {
+        if (ok) return resolve(readiness.url);
+        if (gone) return;
+        child.kill("SIGKILL");
+        reject(
+          new Error(
+            `${program} ${args.join(" ")}: ${ready} did not answer within ${readyWithinMs / 1000} s:\n${stderr}`,
+          ),
+        );
+      });
     }
     exited.then(() => {
       gone = true;
