@@ -12,7 +12,10 @@ import { type Contender, inferPath, kserve, mlserver, sluice } from "./servers.j
 
 const contenders: Contender[] = [sluice(1), sluice(2), mlserver(0), mlserver(1), kserve(1), kserve(2)];
 
-/** Which contender is held against which (indices into `contenders`): one process against one, two against two. */
+/**
+ * Which contender is held against which (indices into `contenders`): sluice with one worker
+ * against each peer's one-server settings, with two workers against KServe's two.
+ */
 const comparisons: [subject: number, baseline: number][] = [
   [0, 2],
   [0, 3],
