@@ -1,7 +1,8 @@
 /** Servers under load run as child processes, so the load generator never shares their loop. */
 import { type ChildProcess, spawn } from "node:child_process";
-import { readFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -33,13 +34,56 @@ function cpuOf(stat: string): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-/** Runs `program` with `args` and waits for the line matching `announced` (its URL in group 1). */
-async function serve(args: string[], announced: RegExp, program = process.execPath): Promise<Served> {
+/** CPU seconds of `pid` and every process under it, through the children of each of its threads. */
+async function treeCpuSeconds(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, "utf8").catch(() => "");
+  // A worker forked from another thread than the main one is listed under that thread only.
+  const threads = await readdir(`/proc/${pid}/task`).catch(() => [] as string[]);
+  const children = new Set<string>();
+  for (const tid of threads) {
+    const listed = await readFile(`/proc/${pid}/task/${tid}/children`, "utf8").catch(() => "");
+    for (const c of listed.split(" ").filter(Boolean)) children.add(c);
+  }
+  let sum = cpuOf(stat);
+  for (const c of children) sum += await treeCpuSeconds(Number(c));
+  return sum;
+}
+
+/**
+ * How a server says it is up: a line on its stdout matching `announced` (its URL in group 1),
+ * or, for one that prints nothing at warning level (Python servers), `ready` answering 2xx.
+ */
+type Readiness = { announced: RegExp } | { url: string; ready: string };
+
+/** A Python server imports for seconds on a busy machine; one not up in this long is stuck. */
+const readyWithinMs = 180_000;
+
+/** Polls `url` until it answers 2xx, `gaveUp()`, or `readyWithinMs` passed; resolves with whether it answered. */
+async function answers(url: string, gaveUp: () => boolean): Promise<boolean> {
+  const deadline = performance.now() + readyWithinMs;
+  while (!gaveUp() && performance.now() < deadline) {
+    const ok = await fetch(url).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) return true;
+    await sleep(200);
+  }
+  return false;
+}
+
+/** Runs `program` with `args` (and `env` over this process's) and waits until it is `ready`. */
+async function serve(
+  args: string[],
+  readiness: Readiness,
+  program = process.execPath,
+  env: Record<string, string> = {},
+): Promise<Served> {
   const child = spawn(program, args, {
     cwd: repoRoot,
     stdio: ["ignore", "pipe", "pipe"],
     // Warnings only: an info line per request would be part of what we measure.
-    env: { ...process.env, SLUICE_LOG_LEVEL: "warn" },
+    env: { ...process.env, SLUICE_LOG_LEVEL: "warn", ...env },
   });
   live.add(child);
   let stderr = "";
@@ -59,12 +103,30 @@ async function serve(args: string[], announced: RegExp, program = process.execPa
   );
   const url = await new Promise<string>((resolve, reject) => {
     let out = "";
+    let gone = false;
     child.stdout?.on("data", (d: Buffer) => {
+      if ("ready" in readiness) return;
       out += d.toString();
-      const match = announced.exec(out);
+      const match = readiness.announced.exec(out);
       if (match) resolve(match[1] as string);
     });
-    exited.then(() => reject(new Error(`${args.join(" ")} exited before serving:\n${stderr}`)));
+    if ("ready" in readiness) {
+      const ready = readiness.url + readiness.ready;
+      void answers(ready, () => gone).then((ok) => {
+        if (ok) return resolve(readiness.url);
+        if (gone) return;
+        child.kill("SIGKILL");
+        reject(
+          new Error(
+            `${program} ${args.join(" ")}: ${ready} did not answer within ${readyWithinMs / 1000} s:\n${stderr}`,
+          ),
+        );
+      });
+    }
+    exited.then(() => {
+      gone = true;
+      reject(new Error(`${args.join(" ")} exited before serving:\n${stderr}`));
+    });
   });
   const pid = child.pid as number;
   const proc = (file: string) =>
@@ -81,11 +143,10 @@ async function serve(args: string[], announced: RegExp, program = process.execPa
       return Number(kb) / 1024;
     },
     cpuSeconds: async () => {
-      // `--workers N` serves from child processes of this one: their CPU counts too.
-      const children = (await proc(`task/${pid}/children`)).split(" ").filter(Boolean);
-      const stats = [await proc("stat")];
-      for (const c of children) stats.push(await readFile(`/proc/${c}/stat`, "utf8").catch(() => ""));
-      return stats.reduce((sum, stat) => sum + cpuOf(stat), 0);
+      // `--workers N` serves from child processes of this one (and a Python server's workers
+      // or inference pool from its own): their CPU counts too.
+      await proc("stat");
+      return treeCpuSeconds(pid);
     },
     stop: async () => {
       stopping = true;
@@ -106,13 +167,13 @@ export function serveSluice(graphs: string[], extra: string[] = []): Promise<Ser
   const nodeArgs = process.env.SLUICE_BENCH_NODE_ARGS?.split(" ").filter(Boolean) ?? [];
   return serve(
     [...nodeArgs, "bin/sluice.js", "serve", ...graphs, "--port", "0", "--admin-port", "0", ...extra],
-    /sluice: serving .* on (http:\/\/\S+)/,
+    { announced: /sluice: serving .* on (http:\/\/\S+)/ },
   );
 }
 
 /** `node <script> <args>` (a path from the repository's root) that prints its URL as `announced` matches. */
 export function serveScript(script: string, args: string[], announced: RegExp): Promise<Served> {
-  return serve([script, ...args], announced);
+  return serve([script, ...args], { announced });
 }
 
 /**
@@ -121,12 +182,29 @@ export function serveScript(script: string, args: string[], announced: RegExp): 
  * the server's, so its CPU and memory are read as for the others.
  */
 export function servePinned(command: string, cores: string): Promise<Served> {
-  return serve(["-c", cores, "bash", "-c", `exec ${command}`], /(http:\/\/127\.0\.0\.1:\d+)/, "taskset");
+  return serve(
+    ["-c", cores, "bash", "-c", `exec ${command}`],
+    { announced: /(http:\/\/127\.0\.0\.1:\d+)/ },
+    "taskset",
+  );
 }
 
 /** The bare `node:http` baseline (bench/lib/bare-server.mjs). */
 export function serveBare(): Promise<Served> {
-  return serve(["bench/lib/bare-server.mjs"], /bare: serving on (http:\/\/\S+)/);
+  return serve(["bench/lib/bare-server.mjs"], { announced: /bare: serving on (http:\/\/\S+)/ });
+}
+
+/**
+ * Any program (a Python model server, say) on `url`, which it was told to listen on; ready when
+ * `url + ready` answers 2xx. `env` is added to this process's environment.
+ */
+export function serveProgram(
+  program: string,
+  args: string[],
+  on: { url: string; ready: string },
+  env: Record<string, string> = {},
+): Promise<Served> {
+  return serve(args, on, program, env);
 }
 
 /** Starts a server, hands it to `work`, and stops it whatever happens. */

@@ -194,7 +194,8 @@ export function httpFigures(
   };
 }
 
-function medians(loads: Load[]): Load {
+/** Each figure's median over the rounds. */
+export function medians(loads: Load[]): Load {
   return {
     rps: median(loads.map((l) => l.rps)),
     p50: median(loads.map((l) => l.p50)),

@@ -57,8 +57,9 @@ export function fmt(n: number): string {
   return Math.round(n).toLocaleString("en-US");
 }
 
-/** A figure with its unit for the table: small ones (ms, MB) keep one decimal; none is "—". */
+/** A figure with its unit for the table: small ones (ms, MB) keep one decimal, below 1 two digits; none is "—". */
 export function show(n: number, unit: string): string {
   if (Number.isNaN(n)) return "—";
-  return `${Math.abs(n) < 100 ? n.toFixed(1) : fmt(n)} ${unit}`;
+  const digits = n !== 0 && Math.abs(n) < 1 ? n.toPrecision(2) : Math.abs(n) < 100 ? n.toFixed(1) : fmt(n);
+  return `${digits} ${unit}`;
 }

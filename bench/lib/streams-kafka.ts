@@ -187,16 +187,21 @@ export async function sluiceKafkaPipe(
   return { stop: () => gateway.close() };
 }
 
+/** What sluice writes on every output, which a bare pipe may write too to see what it costs its client. */
+export const eventIdHeader = "x-sluice-event-id";
+
 /**
  * The baseline: kafkajs consume → the three steps → produce, with the trigger's commit
  * policy: eachBatch, the outputs of each chunk of 500 events of the batch in one sendBatch,
  * then resolveOffset, autoCommit every 1000 events or 1 s, partitions consumed concurrently.
+ * With `withEventId`, each output carries sluice's event id header (`topic/partition/offset`).
  */
 export async function bareKafkaPipe(
   bed: KafkaBed,
   input: string,
   output: string,
   group: string,
+  withEventId = false,
 ): Promise<Pipe> {
   const kafka = new Kafka({ clientId: "bench-bare", brokers: bed.brokers, logLevel: logLevel.WARN, retry });
   const consumer = kafka.consumer({ groupId: group, sessionTimeout: 30_000, heartbeatInterval: 3_000 });
@@ -216,6 +221,7 @@ export async function bareKafkaPipe(
     eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }) => {
       let messages: Message[] = [];
       let last: string | undefined;
+      const idPrefix = `${batch.topic}/${batch.partition}/`;
       const flush = async () => {
         if (last === undefined) return;
         await producer.sendBatch({ topicMessages: [{ topic: output, messages }] });
@@ -228,7 +234,12 @@ export async function bareKafkaPipe(
       for (const m of batch.messages) {
         if (!isRunning() || isStale()) break;
         const body = JSON.parse(m.value?.toString("utf8") ?? "null") as BenchBody;
-        messages.push({ key: m.key, value: Buffer.from(JSON.stringify(transform(body))) });
+        const value = Buffer.from(JSON.stringify(transform(body)));
+        messages.push(
+          withEventId
+            ? { key: m.key, value, headers: { [eventIdHeader]: idPrefix + m.offset } }
+            : { key: m.key, value },
+        );
         last = m.offset;
         if (messages.length >= commitPolicy.sendEvery) await flush();
       }

@@ -24,7 +24,8 @@ function graphYaml(stepLines: string[], responder?: string): string {
   ].join("\n");
 }
 
-const chain5 = graphYaml([
+/** Five sync steps in a row, each adding one to the body: an event of 1 answers 6. */
+export const chain5 = graphYaml([
   "s1: {handler: ./steps.mjs#add1}",
   "s2: {handler: ./steps.mjs#add1, after: [s1]}",
   "s3: {handler: ./steps.mjs#add1, after: [s2]}",
@@ -41,9 +42,15 @@ const fanOut4 = graphYaml([
   "join: {handler: ./steps.mjs#sum, after: [b1, b2, b3, b4]}",
 ]);
 
-async function events(yaml: string) {
+/** A graph document of this folder's steps (./steps.mjs), loaded and ready, logging nothing. */
+export async function benchGraph(yaml: string) {
   const graph = await loadGraphText(yaml, here, { logger: silent });
   await graph.whenReady();
+  return graph;
+}
+
+async function events(yaml: string) {
+  const graph = await benchGraph(yaml);
   const event: GraphEvent = makeEvent({ id: "bench", body: 1 });
   return { graph, run: () => graph.run(event) };
 }
