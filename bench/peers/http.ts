@@ -57,6 +57,7 @@ export async function oipContest(): Promise<Measured & { more: Figure[] }> {
       const [s, b] = [loads[pair[0]] as Load[], loads[pair[1]] as Load[]];
       const ratios = {
         rps: pairedRatio(s, b, (l) => l.rps),
+        p50: pairedRatio(s, b, (l) => l.p50),
         p99: pairedRatio(s, b, (l) => l.p99),
         cpuUs: pairedRatio(s, b, (l) => l.cpuUs),
       };
