@@ -283,12 +283,7 @@ export class DataPlane {
     const served = this.registry.model(name, p.version);
     if (!served) {
       if (!res.hasHeader("x-request-id")) res.setHeader("x-request-id", requestIdOf(res.req.headers));
-      const wanted = p.version === undefined ? name : `${name}:${p.version}`;
-      const known = [...this.registry.models.keys()].join(", ") || "none";
-      sendError(
-        res,
-        new SluiceError("SLUICE_ERR_MODEL_NOT_FOUND", `model "${wanted}" not found; known models: ${known}`),
-      );
+      sendError(res, modelNotFound(this.registry, name, p.version));
     }
     return served;
   }
@@ -358,7 +353,7 @@ export class DataPlane {
           // never a pre-processing step's 500. The model step does not check it again.
           body = parseInferRequest(parseJsonBody(raw));
         }
-        checkDeclaredInputs(body, this.#declaredInputs(served.model), served.model.key);
+        checkDeclaredInputs(body, declaredInputsFor(served.model), served.model.key);
       } catch (refused) {
         if (statusOf(refused) < 500) this.#caller.refused(served.graph);
         this.#refuse(req, res, refused);
@@ -370,18 +365,6 @@ export class DataPlane {
       }
       this.#caller.call(req, res, served.graph, pathOf(req), body, binary);
     });
-  }
-
-  /** What each model declares as inputs, read once (metadata() is user code, and static). */
-  readonly #declared = new WeakMap<object, TensorMetadata[]>();
-
-  #declaredInputs(model: { metadata(): { inputs?: unknown } }): TensorMetadata[] {
-    let declared = this.#declared.get(model);
-    if (declared === undefined) {
-      declared = declaredInputsOf(() => model.metadata());
-      this.#declared.set(model, declared);
-    }
-    return declared;
   }
 
   #defaultGraph(req: IncomingMessage, res: ServerResponse): void {
@@ -421,12 +404,36 @@ export class DataPlane {
   }
 }
 
+/** The answer for a model the gateway does not serve: 404, naming the models it does. */
+export function modelNotFound(
+  registry: GraphRegistry,
+  name: string,
+  version: string | undefined,
+): SluiceError {
+  const wanted = version === undefined ? name : `${name}:${version}`;
+  const known = [...registry.models.keys()].join(", ") || "none";
+  return new SluiceError("SLUICE_ERR_MODEL_NOT_FOUND", `model "${wanted}" not found; known models: ${known}`);
+}
+
+/** What each model declares as inputs, read once per model (metadata() is user code, and static). */
+const declaredByModel = new WeakMap<object, TensorMetadata[]>();
+
+/** The inputs a model declares (see `checkDeclaredInputs`), for every transport's infer. */
+export function declaredInputsFor(model: { metadata(): { inputs?: unknown } }): TensorMetadata[] {
+  let declared = declaredByModel.get(model);
+  if (declared === undefined) {
+    declared = declaredInputsOf(() => model.metadata());
+    declaredByModel.set(model, declared);
+  }
+  return declared;
+}
+
 /**
  * A model that is not ready says so in its metadata's `properties` (the OIP's free string map):
  * `state` loading or failed, and for a failed load its `reason`. A ready model's metadata is
  * its own, untouched.
  */
-function withLoadState(
+export function withLoadState(
   metadata: ModelMetadata,
   model: { ready: boolean; loadError: Error | undefined },
 ): ModelMetadata {
@@ -441,7 +448,7 @@ function withLoadState(
  * Why a model cannot answer: still loading (try again in a second), or its load failed, which
  * waiting will not change (no Retry-After), with the load's own error.
  */
-function notReadyError(model: { key: string; loadError: Error | undefined }): SluiceError {
+export function notReadyError(model: { key: string; loadError: Error | undefined }): SluiceError {
   if (!model.loadError) {
     return new SluiceError("SLUICE_ERR_MODEL_NOT_READY", `model "${model.key}" is still loading`);
   }

@@ -5,15 +5,26 @@
  */
 export {
   type BinaryBody,
+  type BytesOrigin,
   binaryOutputsFor,
   decodeBinaryRequest,
   decodeBinaryResponse,
+  decodeTensorData,
   encodeBinaryRequest,
   encodeBinaryResponse,
+  encodeTensorData,
   INFERENCE_HEADER_CONTENT_LENGTH,
 } from "./binary.js";
 export { checkDeclaredInputs, declaredInputsOf } from "./declared.js";
-export { parseInferRequest } from "./request.js";
+export {
+  CALLER_INPUTS,
+  elementCount,
+  isRecord,
+  parseDatatype,
+  parseInferRequest,
+  parseShape,
+  quoted,
+} from "./request.js";
 export { errorBody, inferResponse, jsonSafeBytes, normaliseOutputs } from "./response.js";
 export {
   DATATYPES,
