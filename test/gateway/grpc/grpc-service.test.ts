@@ -38,7 +38,7 @@ describe("gRPC health and metadata", () => {
 
   it("an unknown model is NOT_FOUND for ModelReady, ModelMetadata and ModelInfer, naming the served ones", async () => {
     const { client } = await served();
-    const message = 'model "nope" not found; known models: echo, features, slow, half, tagged:2';
+    const message = 'model "nope" not found; known models: echo, features, slow, half, tagged:2, pid';
     for (const [method, request] of [
       ["ModelReady", { name: "nope" }],
       ["ModelMetadata", { name: "nope" }],

@@ -100,7 +100,7 @@ describe.each(["grpc", "http"] as const)("tritonclient.%s against sluice", (prot
     const { error } = await triton(protocol, address, "infer", { model: "nope", inputs: [tensors.fp32] });
     expect(error).toEqual({
       status: protocol === "grpc" ? "StatusCode.NOT_FOUND" : "404",
-      message: 'model "nope" not found; known models: echo, features, slow, half, tagged:2',
+      message: 'model "nope" not found; known models: echo, features, slow, half, tagged:2, pid',
     });
   });
 
