@@ -13,6 +13,7 @@ import { controlPlaneScenarios } from "./scenarios/control-plane.js";
 import { executorScenarios } from "./scenarios/executor.js";
 import { functionScenarios } from "./scenarios/functions.js";
 import { gatewayScenarios } from "./scenarios/gateway.js";
+import { grpcScenarios } from "./scenarios/grpc.js";
 import { memoryScenarios } from "./scenarios/memory.js";
 import { remoteScenarios } from "./scenarios/remote.js";
 import { remoteSoakScenarios } from "./scenarios/remote-soak.js";
@@ -23,6 +24,7 @@ import { streamScenarios } from "./scenarios/streams.js";
 const scenarios: Scenario[] = [
   ...executorScenarios,
   ...gatewayScenarios,
+  ...grpcScenarios,
   ...memoryScenarios,
   ...remoteScenarios,
   ...remoteSoakScenarios,

@@ -9,6 +9,8 @@ export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", ".."
 export interface Served {
   /** `http://127.0.0.1:<port>` of the data plane. */
   url: string;
+  /** The line the server announced itself with (other addresses it serves, such as gRPC's). */
+  line: string;
   pid: number;
   /** Resident memory of the process now, in MB (VmRSS of /proc/<pid>/status). */
   rssMb(): Promise<number>;
@@ -57,12 +59,12 @@ async function serve(args: string[], announced: RegExp, program = process.execPa
       resolve();
     }),
   );
-  const url = await new Promise<string>((resolve, reject) => {
+  const [line, url] = await new Promise<RegExpExecArray>((resolve, reject) => {
     let out = "";
     child.stdout?.on("data", (d: Buffer) => {
       out += d.toString();
       const match = announced.exec(out);
-      if (match) resolve(match[1] as string);
+      if (match) resolve(match);
     });
     exited.then(() => reject(new Error(`${args.join(" ")} exited before serving:\n${stderr}`)));
   });
@@ -72,7 +74,8 @@ async function serve(args: string[], announced: RegExp, program = process.execPa
       throw new Error(death || `cannot read /proc/${pid}/${file}`, { cause: error });
     });
   return {
-    url,
+    url: url as string,
+    line,
     pid,
     rssMb: async () => {
       const status = await proc("status");
