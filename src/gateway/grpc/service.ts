@@ -52,10 +52,12 @@ const answerer: Answerer<Reply, boolean> = {
  */
 export function inferenceHandlers(options: InferenceServiceOptions): UntypedServiceImplementation {
   const { registry, caller } = options;
-  const served = (request: ModelRequest, requestId: string, reply: (e: object) => void) => {
-    const model = registry.model(request.name ?? "", request.version || undefined);
-    if (!model)
-      reply(grpcError(modelNotFound(registry, request.name ?? "", request.version || undefined), requestId));
+  /** The model a request names, or undefined after answering NOT_FOUND. */
+  const served = (request: ModelRequest, requestId: string, reply: (error: object) => void) => {
+    const name = request.name ?? "";
+    const version = request.version || undefined; // proto3: "" is "not set"
+    const model = registry.model(name, version);
+    if (!model) reply(grpcError(modelNotFound(registry, name, version), requestId));
     return model;
   };
   return {
@@ -96,7 +98,7 @@ export function inferenceHandlers(options: InferenceServiceOptions): UntypedServ
         reply(grpcError(notReadyError(model.model), requestId));
         return;
       }
-      const deadlineMs = deadlineMsOf(call.getDeadline(), options.timeoutMs, options.maxTimeoutMs);
+      const deadlineMs = callDeadlineMs(call.getDeadline(), options.timeoutMs, options.maxTimeoutMs);
       const time = Date.now();
       const event: GraphEvent = {
         id: requestId,
@@ -157,7 +159,7 @@ function headersOf(metadata: Metadata): Record<string, string | undefined> {
  * How long the graph may take: what is left of the caller's deadline, never more than the
  * server's cap (as `x-request-timeout` over HTTP); the server's default when the call set none.
  */
-export function deadlineMsOf(deadline: Date | number, defaultMs: number, maxMs: number): number {
+function callDeadlineMs(deadline: Date | number, defaultMs: number, maxMs: number): number {
   const at = deadline instanceof Date ? deadline.getTime() : deadline;
   if (!Number.isFinite(at)) return defaultMs;
   return Math.max(0, Math.min(at - Date.now(), maxMs));
