@@ -51,9 +51,13 @@ export async function grpcLoad(
   const cpuBefore = await options.cpuSeconds?.();
   const machineBefore = await cpuTimes();
   // sh reports ghz's CPU (its children's, in its own /proc stat once it has waited for them).
-  const { stdout, stderr } = await run("sh", ["-c", `"$@"; code=$?; cat /proc/$$/stat >&2; exit $code`, "sh", ghz, ...args], {
-    maxBuffer: 64 << 20,
-  });
+  const { stdout, stderr } = await run(
+    "sh",
+    ["-c", `"$@"; code=$?; cat /proc/$$/stat >&2; exit $code`, "sh", ghz, ...args],
+    {
+      maxBuffer: 64 << 20,
+    },
+  );
   const cpuAfter = await options.cpuSeconds?.();
   const machineAfter = await cpuTimes();
   const report = JSON.parse(stdout) as GhzReport;
