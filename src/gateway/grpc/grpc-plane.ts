@@ -1,4 +1,5 @@
-import { type ChannelOptions, Server, ServerCredentials } from "@grpc/grpc-js";
+import { format } from "node:util";
+import { type ChannelOptions, Server, ServerCredentials, setLogger } from "@grpc/grpc-js";
 import { SluiceError } from "../../errors.js";
 import type { Logger } from "../../graph/index.js";
 import { GraphCaller } from "../graph-call.js";
@@ -50,6 +51,14 @@ export class GrpcPlane {
     const channel: ChannelOptions = {
       "grpc.max_receive_message_length": options.bodyLimit,
     };
+    // grpc-js writes its own errors to the console; they belong in the gateway's JSON log (a
+    // failed bind, say, which start() also reports as one line of its own).
+    const { logger } = options;
+    setLogger({
+      error: (...args: unknown[]) => logger.warn({ source: "grpc-js" }, format(...args)),
+      info: (...args: unknown[]) => logger.info({ source: "grpc-js" }, format(...args)),
+      debug: (...args: unknown[]) => logger.debug({ source: "grpc-js" }, format(...args)),
+    });
     const server = new Server(channel);
     // `draining` only tells HTTP answers to say `Connection: close`; GOAWAY does that here.
     const caller = new GraphCaller(registry, { ...options, draining: () => false });
