@@ -2,7 +2,13 @@ import { defineConfig } from "vitest/config";
 
 // Two projects: `unit` needs nothing running; `integration` talks to the real Kafka broker and
 // nats-server that test/infra/global-setup.ts starts (only when that project runs).
-const integration = ["test/infra/**/*.test.ts", "test/triggers/**/*.test.ts", "test/e2e/**/*.test.ts"];
+const integration = [
+  "test/infra/**/*.test.ts",
+  "test/triggers/**/*.test.ts",
+  "test/e2e/**/*.test.ts",
+  // Python's tritonclient, from a venv made once per machine (test/helpers/python-venv.ts).
+  "test/gateway/grpc/tritonclient.test.ts",
+];
 
 export default defineConfig({
   test: {

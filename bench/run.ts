@@ -15,6 +15,7 @@ import { controlPlaneScenarios } from "./scenarios/control-plane.js";
 import { executorScenarios } from "./scenarios/executor.js";
 import { functionScenarios } from "./scenarios/functions.js";
 import { gatewayScenarios } from "./scenarios/gateway.js";
+import { grpcScenarios } from "./scenarios/grpc.js";
 import { kafkaClientScenarios } from "./scenarios/kafka-clients.js";
 import { memoryScenarios } from "./scenarios/memory.js";
 import { remoteScenarios } from "./scenarios/remote.js";
@@ -27,6 +28,7 @@ const scenarios: Scenario[] = [
   ...executorScenarios,
   ...gatewayScenarios,
   ...batchingScenarios,
+  ...grpcScenarios,
   ...memoryScenarios,
   ...remoteScenarios,
   ...remoteSoakScenarios,

@@ -10,6 +10,8 @@ export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", ".."
 export interface Served {
   /** `http://127.0.0.1:<port>` of the data plane. */
   url: string;
+  /** The line the server announced itself with (other addresses it serves, such as gRPC's). */
+  line: string;
   pid: number;
   /** Resident memory of the process now, in MB (VmRSS of /proc/<pid>/status). */
   rssMb(): Promise<number>;
@@ -101,19 +103,19 @@ async function serve(
       resolve();
     }),
   );
-  const url = await new Promise<string>((resolve, reject) => {
+  const [line, url] = await new Promise<[line: string, url: string]>((resolve, reject) => {
     let out = "";
     let gone = false;
     child.stdout?.on("data", (d: Buffer) => {
       if ("ready" in readiness) return;
       out += d.toString();
       const match = readiness.announced.exec(out);
-      if (match) resolve(match[1] as string);
+      if (match) resolve([match[0], match[1] as string]);
     });
     if ("ready" in readiness) {
       const ready = readiness.url + readiness.ready;
       void answers(ready, () => gone).then((ok) => {
-        if (ok) return resolve(readiness.url);
+        if (ok) return resolve(["", readiness.url]);
         if (gone) return;
         child.kill("SIGKILL");
         reject(
@@ -135,6 +137,7 @@ async function serve(
     });
   return {
     url,
+    line,
     pid,
     rssMb: async () => {
       const status = await proc("status");

@@ -37,6 +37,8 @@ export interface Load {
 export interface Contender {
   url: string;
   cpuSeconds?: () => Promise<number>;
+  /** Loads it for `seconds` in another way than autocannon on `url` (gRPC: bench/lib/grpc.ts). */
+  load?: (seconds: number) => Promise<Load>;
 }
 
 /** How a load departs from the suite's settings: a fixed rate, fewer connections. */
@@ -109,9 +111,10 @@ export interface Ratios {
 }
 
 /**
- * Loads two servers in alternating rounds after a warm-up of each, and returns the median of
- * every figure per side, and of every ratio per round. The order flips each round (A B, B A,
- * A B...) so neither side always runs on the machine the other has just heated. A round's two
+ * Loads two servers (autocannon on each `url`, or a contender's own `load`) in alternating
+ * rounds after a warm-up of each, and returns the median of every figure per side, and of every
+ * ratio per round. The order flips each round (A B, B A, A B...) so neither side always runs on
+ * the machine the other has just heated. A round's two
  * loads run back to back, so its ratio sees one state of a shared machine: the median of those
  * ratios moves less between runs than the ratio of the two medians.
  */
@@ -121,11 +124,13 @@ export async function sideBySideHttp(
   options: LoadOptions = {},
 ): Promise<{ subject: Load; baseline: Load; ratios: Ratios }> {
   const { roundSeconds, rounds, warmupSeconds } = loadSettings;
-  await load(subject.url, warmupSeconds, options);
-  await load(baseline.url, warmupSeconds, options);
+  const run = (c: Contender, seconds: number, cpuSeconds?: () => Promise<number>) =>
+    c.load ? c.load(seconds) : load(c.url, seconds, { ...options, cpuSeconds });
+  await run(subject, warmupSeconds);
+  await run(baseline, warmupSeconds);
   const once = async (c: Contender) => {
     await whenQuiet();
-    return load(c.url, roundSeconds, { ...options, cpuSeconds: c.cpuSeconds });
+    return run(c, roundSeconds, c.cpuSeconds);
   };
   const s: Load[] = [];
   const b: Load[] = [];

@@ -24,6 +24,7 @@ interface ServeFlags {
   allowFailedModels?: boolean;
   startTimeout: string;
   modelRepository?: boolean;
+  grpcPort?: string;
 }
 
 /** True for an address only this machine can reach. */
@@ -63,6 +64,7 @@ function settingsOf(files: string[], flags: ServeFlags): ServeSettings {
     startTimeoutMs: parseDurationFlag(flags.startTimeout, "--start-timeout"),
     crashOnError: flags.crashOnError === true,
     modelRepository: flags.modelRepository === true,
+    grpcPort: flags.grpcPort === undefined ? undefined : parsePort(flags.grpcPort, "--grpc-port"),
     moduleRoots: flags.moduleRoot.length > 0 ? flags.moduleRoot.map((dir) => resolve(dir)) : [process.cwd()],
   };
 }
@@ -107,6 +109,10 @@ export function registerServe(program: Command): void {
     .option("--port <n>", "data plane port (0: any free port)", "8080")
     .option("--host <addr>", "data plane address", "127.0.0.1")
     .option("--admin-port <n>", "admin plane port (0: any free port)", "8081")
+    .option(
+      "--grpc-port <n>",
+      "also serve the Open Inference Protocol over gRPC on this port (0: any free port)",
+    )
     .option("--admin-host <addr>", "admin plane address", "127.0.0.1")
     .option("--admin-token <token>", "bearer token the admin plane's writes need (or SLUICE_ADMIN_TOKEN)")
     .option("--workers <n>", "processes sharing the data plane port", "1")

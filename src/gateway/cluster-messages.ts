@@ -24,7 +24,7 @@ export interface PostedGraph {
 export type WorkerMessage =
   /** A new worker asks for the posted graphs (a message sent before it listens would be lost). */
   | { type: "hello" }
-  | { type: "ready"; port: number; address: string }
+  | { type: "ready"; port: number; address: string; grpc?: { port: number; address: string } | undefined }
   | { type: "reply"; id: number; ok: true; value: unknown }
   | { type: "reply"; id: number; ok: false; error: SerializedError };
 

@@ -84,7 +84,12 @@ try {
         send({ type: "reply", id: request.id, ok: false, error: serializeError(error) as SerializedError }),
     );
   });
-  send({ type: "ready", port: gateway.address.port, address: gateway.address.address });
+  send({
+    type: "ready",
+    port: gateway.address.port,
+    address: gateway.address.address,
+    grpc: gateway.grpc?.address,
+  });
 } catch (error) {
   logger.error({ err: error }, "worker failed to start");
   process.exit(3);

@@ -9,7 +9,7 @@ import {
   type WorkerMessage,
   type WorkerRequest,
 } from "./cluster-messages.js";
-import { type ServeSettings, serveLogger } from "./serve.js";
+import { grpcPart, type ServeSettings, serveLogger } from "./serve.js";
 
 type Pending = { resolve: (value: unknown) => void; reject: (error: Error) => void };
 
@@ -40,7 +40,7 @@ export async function runCluster(settings: ServeSettings): Promise<number> {
   const posted = new Map<string, PostedGraph>();
   const serving = new WeakSet<Worker>();
 
-  const fork = (): Promise<{ port: number; address: string }> =>
+  const fork = (): Promise<{ port: number; address: string; grpc?: { port: number; address: string } }> =>
     new Promise((resolve, reject) => {
       const worker = cluster.fork(env);
       worker.on("message", (message: WorkerMessage) => {
@@ -131,9 +131,9 @@ export async function runCluster(settings: ServeSettings): Promise<number> {
     settings.adminHost,
   );
   const adminAddress = admin.address() as { address: string; port: number };
-  const where = first[0] as { port: number; address: string };
+  const where = first[0] as { port: number; address: string; grpc?: { port: number; address: string } };
   process.stdout.write(
-    `sluice: serving ${settings.files.length} graph file(s) on http://${where.address}:${where.port} admin http://${adminAddress.address}:${adminAddress.port} (${settings.workers} workers)\n`,
+    `sluice: serving ${settings.files.length} graph file(s) on http://${where.address}:${where.port} admin http://${adminAddress.address}:${adminAddress.port}${grpcPart(where.grpc)} (${settings.workers} workers)\n`,
   );
 
   return new Promise<number>((resolve) => {

@@ -293,12 +293,7 @@ export class DataPlane {
     const served = this.registry.model(name, p.version);
     if (!served) {
       if (!res.hasHeader("x-request-id")) res.setHeader("x-request-id", requestIdOf(res.req.headers));
-      const wanted = p.version === undefined ? name : `${name}:${p.version}`;
-      const known = [...this.registry.models.keys()].join(", ") || "none";
-      sendError(
-        res,
-        new SluiceError("SLUICE_ERR_MODEL_NOT_FOUND", `model "${wanted}" not found; known models: ${known}`),
-      );
+      sendError(res, modelNotFound(this.registry, name, p.version));
     }
     return served;
   }
@@ -368,7 +363,7 @@ export class DataPlane {
           // never a pre-processing step's 500. The model step does not check it again.
           body = parseInferRequest(parseJsonBody(raw));
         }
-        checkDeclaredInputs(body, this.#declaredInputs(served.model), served.model.key);
+        checkDeclaredInputs(body, declaredInputsFor(served.model), served.model.key);
       } catch (refused) {
         if (statusOf(refused) < 500) this.#caller.refused(served.graph);
         this.#refuse(req, res, refused);
@@ -380,18 +375,6 @@ export class DataPlane {
       }
       this.#caller.call(req, res, served.graph, pathOf(req), body, binary);
     });
-  }
-
-  /** What each model declares as inputs, read once (metadata() is user code, and static). */
-  readonly #declared = new WeakMap<object, TensorMetadata[]>();
-
-  #declaredInputs(model: { metadata(): { inputs?: unknown } }): TensorMetadata[] {
-    let declared = this.#declared.get(model);
-    if (declared === undefined) {
-      declared = declaredInputsOf(() => model.metadata());
-      this.#declared.set(model, declared);
-    }
-    return declared;
   }
 
   #defaultGraph(req: IncomingMessage, res: ServerResponse): void {
@@ -431,12 +414,36 @@ export class DataPlane {
   }
 }
 
+/** The answer for a model the gateway does not serve: 404, naming the models it does. */
+export function modelNotFound(
+  registry: GraphRegistry,
+  name: string,
+  version: string | undefined,
+): SluiceError {
+  const wanted = version === undefined ? name : `${name}:${version}`;
+  const known = [...registry.models.keys()].join(", ") || "none";
+  return new SluiceError("SLUICE_ERR_MODEL_NOT_FOUND", `model "${wanted}" not found; known models: ${known}`);
+}
+
+/** What each model declares as inputs, read once per model (metadata() is user code, and static). */
+const declaredByModel = new WeakMap<object, TensorMetadata[]>();
+
+/** The inputs a model declares (see `checkDeclaredInputs`), for every transport's infer. */
+export function declaredInputsFor(model: { metadata(): { inputs?: unknown } }): TensorMetadata[] {
+  let declared = declaredByModel.get(model);
+  if (declared === undefined) {
+    declared = declaredInputsOf(() => model.metadata());
+    declaredByModel.set(model, declared);
+  }
+  return declared;
+}
+
 /**
  * A model that is not ready says so in its metadata's `properties` (the OIP's free string map):
  * `state` loading, failed, unloading or unloaded, and for a failed load or an unload its
  * `reason`. A ready model's metadata is its own, untouched.
  */
-function withLoadState(metadata: ModelMetadata, model: ModelRunner): ModelMetadata {
+export function withLoadState(metadata: ModelMetadata, model: ModelRunner): ModelMetadata {
   if (model.ready) return metadata;
   const state: Record<string, string> =
     model.state === "LOADING"

@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import type { CompiledGraph, Logger } from "../graph/index.js";
 import { type GraphControl, lazyAdmin, localControl, startAdmin } from "./admin/index.js";
 import { DataPlane, type DataPlaneOptions } from "./data-plane.js";
+import type { GrpcPlane } from "./grpc/index.js";
 import { GatewayMetrics } from "./metrics/index.js";
 import { GraphRegistry } from "./registry.js";
 import { StreamHost } from "./streams.js";
@@ -23,6 +24,8 @@ export interface GatewayOptions extends Omit<DataPlaneOptions, "metrics"> {
   queueWriters?: { close(): Promise<void> };
   /** Serve the OIP model repository extension on the data plane (changes need the admin token). */
   modelRepository?: boolean;
+  /** The OIP gRPC service's port, on `host`; none when undefined (its code is not even loaded). */
+  grpcPort?: number | undefined;
 }
 
 /** What a lifecycle state a gateway is in; `drain()` and `close()` move it along. */
@@ -47,6 +50,8 @@ export class Gateway {
     readonly compile: GatewayOptions["compile"],
     readonly streams: StreamHost,
     readonly queueWriters: GatewayOptions["queueWriters"],
+    /** The OIP gRPC service, when `grpcPort` was given. */
+    readonly grpc: GrpcPlane | undefined,
   ) {}
 
   static async start(graphs: CompiledGraph[], options: GatewayOptions): Promise<Gateway> {
@@ -62,6 +67,17 @@ export class Gateway {
       repository,
     });
     const address = await dataPlane.listen(options.port, options.host);
+    let grpc: GrpcPlane | undefined;
+    if (options.grpcPort !== undefined) {
+      try {
+        const { GrpcPlane } = await import("./grpc/index.js");
+        const grpcOptions = { ...options, metrics, ready: () => streams.ready };
+        grpc = await GrpcPlane.start(registry, grpcOptions, options.grpcPort, options.host);
+      } catch (error) {
+        await dataPlane.drain();
+        throw error;
+      }
+    }
     let admin: Server | undefined;
     if (options.adminPort !== false) {
       const control: GraphControl = localControl(
@@ -79,7 +95,7 @@ export class Gateway {
       try {
         admin = await startAdmin(handler, options.adminPort, options.adminHost);
       } catch (error) {
-        await dataPlane.drain();
+        await Promise.all([dataPlane.drain(), grpc?.drain()]);
         throw error;
       }
     }
@@ -89,7 +105,7 @@ export class Gateway {
       await streams.start();
     } catch (error) {
       // Close what listens, or the process would live on without serving anything.
-      await dataPlane.drain();
+      await Promise.all([dataPlane.drain(), grpc?.drain()]);
       await new Promise<void>((resolve) => (admin ? admin.close(() => resolve()) : resolve()));
       admin?.closeAllConnections();
       await registry.close();
@@ -107,6 +123,7 @@ export class Gateway {
       options.compile,
       streams,
       options.queueWriters,
+      grpc,
     );
   }
 
@@ -123,7 +140,7 @@ export class Gateway {
   async close(): Promise<void> {
     if (this.#state !== "running") return;
     this.#state = "draining";
-    await Promise.all([this.streams.drain(), this.dataPlane.drain()]);
+    await Promise.all([this.streams.drain(), this.dataPlane.drain(), this.grpc?.drain()]);
     await new Promise<void>((resolve) => (this.admin ? this.admin.close(() => resolve()) : resolve()));
     this.admin?.closeAllConnections();
     await this.registry.close();
@@ -135,6 +152,7 @@ export class Gateway {
   /** The forced stop, for a second signal: connections dropped, nothing awaited. */
   forceClose(): void {
     this.dataPlane.forceClose();
+    this.grpc?.forceClose();
     this.admin?.closeAllConnections();
     this.#state = "stopped";
   }

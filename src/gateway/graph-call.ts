@@ -52,6 +52,19 @@ const httpTrigger = Object.freeze({ kind: "http" });
 /** Outputs the caller asked for in the binary tensor format (OIP), if any. */
 export type BinaryOutputs = Set<string> | "all" | undefined;
 
+/**
+ * How one transport (HTTP, gRPC) answers a graph call: one object per transport, never one
+ * per request. `to` is the request's answer channel, `how` what the caller asked of the
+ * answer's form (HTTP: its binary outputs). Each returns the answer's HTTP-style status, for
+ * the request's log line.
+ */
+export interface Answerer<To, How> {
+  /** Sends the graph's result; a result it cannot send is thrown, and answered as a failure. */
+  answer(to: To, result: unknown, requestId: string, how: How): number;
+  /** Sends a failure (the deadline's, the graph's, an unsendable result's). */
+  fail(to: To, error: unknown, requestId: string): number;
+}
+
 export interface GraphCallOptions {
   /** Default per-request deadline (504 beyond). */
   timeoutMs: number;
@@ -64,8 +77,9 @@ export interface GraphCallOptions {
 }
 
 /**
- * One HTTP request inside a graph, from its event to its answer: counted in flight (so a
- * hot reload closes the old version only after it), bounded by its deadline, measured.
+ * One request inside a graph, from its event to its answer: counted in flight (so a hot
+ * reload closes the old version only after it), bounded by its deadline, measured. `call`
+ * serves HTTP; `run` is the same path for any transport (gRPC) through its `Answerer`.
  *
  * This is the gateway's hottest path, kept flat on purpose: a graph whose steps all run
  * synchronously is answered in the same tick with no promise and no timer (a sync step
@@ -83,6 +97,18 @@ export class GraphCaller {
     this.#logRequests =
       (options.logger as { isLevelEnabled?: (l: string) => boolean }).isLevelEnabled?.("debug") ?? false;
   }
+
+  /** The HTTP answerer: responses written on node:http's `ServerResponse`. */
+  readonly #http: Answerer<ServerResponse, BinaryOutputs> = {
+    answer: (res, result, requestId, binary) => {
+      this.#respond(res, result, requestId, binary);
+      return res.statusCode;
+    },
+    fail: (res, error, requestId) => {
+      sendError(res, error, requestId);
+      return res.statusCode;
+    },
+  };
 
   call(
     req: IncomingMessage,
@@ -118,6 +144,23 @@ export class GraphCaller {
     };
     // Only a batching model looks at it: requests queued for a batch whose caller left are dropped.
     if (graph.batches) event.signal = abortedOnClose(res);
+    this.run(this.#http, res, binary, graph, event, deadlineMs);
+  }
+
+  /**
+   * Runs `event` (its `id` is the request id, its `deadline` set) through `graph` and answers
+   * through `answerer`: counted in flight, bounded by `deadlineMs`, measured and logged alike
+   * for every transport.
+   */
+  run<To, How>(
+    answerer: Answerer<To, How>,
+    to: To,
+    how: How,
+    graph: CompiledGraph,
+    event: GraphEvent,
+    deadlineMs: number,
+  ): void {
+    const requestId = event.id;
     const started = performance.now();
     const meters = this.#metersOf(graph.name);
     if (meters) meters.inFlight.value++;
@@ -125,21 +168,21 @@ export class GraphCaller {
     try {
       outcome = this.registry.execute(graph, event);
     } catch (error) {
-      this.#failed(res, error, graph, requestId, meters);
-      this.#leave(graph, meters, started, res, path, requestId);
+      const status = this.#failed(answerer, to, error, graph, requestId, meters);
+      this.#leave(graph, meters, started, status, event.path, requestId);
       return;
     }
     if (!(outcome instanceof Promise)) {
-      this.#answer(res, outcome, graph, requestId, binary, meters);
-      this.#leave(graph, meters, started, res, path, requestId);
+      const status = this.#answer(answerer, to, how, outcome, graph, requestId, meters);
+      this.#leave(graph, meters, started, status, event.path, requestId);
       return;
     }
     let answered = false;
     const timer = setTimeout(() => {
       answered = true;
       if (meters) meters.timeout.value++;
-      sendError(
-        res,
+      answerer.fail(
+        to,
         new SluiceError("SLUICE_ERR_STEP_TIMEOUT", `the request's deadline of ${deadlineMs} ms passed`),
         requestId,
       );
@@ -147,13 +190,13 @@ export class GraphCaller {
     outcome.then(
       (result) => {
         clearTimeout(timer);
-        if (!answered) this.#answer(res, result, graph, requestId, binary, meters);
-        this.#leave(graph, meters, started, res, path, requestId);
+        const status = answered ? 504 : this.#answer(answerer, to, how, result, graph, requestId, meters);
+        this.#leave(graph, meters, started, status, event.path, requestId);
       },
       (error: unknown) => {
         clearTimeout(timer);
-        if (!answered) this.#failed(res, error, graph, requestId, meters);
-        this.#leave(graph, meters, started, res, path, requestId);
+        const status = answered ? 504 : this.#failed(answerer, to, error, graph, requestId, meters);
+        this.#leave(graph, meters, started, status, event.path, requestId);
       },
     );
   }
@@ -162,21 +205,23 @@ export class GraphCaller {
    * Sends the graph's response; one that cannot be sent (a result JSON cannot represent, a
    * bad binary tensor) is the graph's failure, answered 500, never an uncaught exception.
    */
-  #answer(
-    res: ServerResponse,
+  #answer<To, How>(
+    answerer: Answerer<To, How>,
+    to: To,
+    how: How,
     result: unknown,
     graph: CompiledGraph,
     requestId: string,
-    binary: BinaryOutputs,
     meters: GraphMeters | undefined,
-  ): void {
+  ): number {
+    let status: number;
     try {
-      this.#respond(res, result, requestId, binary);
+      status = answerer.answer(to, result, requestId, how);
     } catch (error) {
-      this.#failed(res, error, graph, requestId, meters);
-      return;
+      return this.#failed(answerer, to, error, graph, requestId, meters);
     }
     if (meters) meters.ok.value++;
+    return status;
   }
 
   /** A request for `graph` refused at the edge (its body broke the protocol): a client error. */
@@ -194,13 +239,14 @@ export class GraphCaller {
     return meters;
   }
 
-  #failed(
-    res: ServerResponse,
+  #failed<To, How>(
+    answerer: Answerer<To, How>,
+    to: To,
     error: unknown,
     graph: CompiledGraph,
     requestId: string,
     meters: GraphMeters | undefined,
-  ): void {
+  ): number {
     const status = statusOf(error);
     if (meters) (status < 500 ? meters.clientError : meters.error).value++;
     if (status >= 500)
@@ -208,7 +254,7 @@ export class GraphCaller {
         { err: error, graph: graph.name, requestId, detail: detailOf(error) },
         "request failed",
       );
-    sendError(res, forCaller(error, status, requestId), requestId);
+    return answerer.fail(to, forCaller(error, status, requestId), requestId);
   }
 
   /** The request is answered: its latency, in-flight count and (at debug) its log line. */
@@ -216,7 +262,7 @@ export class GraphCaller {
     graph: CompiledGraph,
     meters: GraphMeters | undefined,
     started: number,
-    res: ServerResponse,
+    status: number,
     path: string,
     requestId: string,
   ): void {
@@ -227,7 +273,7 @@ export class GraphCaller {
     }
     if (this.#logRequests) {
       this.options.logger.debug(
-        { requestId, graph: graph.name, path, status: res.statusCode, ms: seconds * 1000 },
+        { requestId, graph: graph.name, path, status, ms: seconds * 1000 },
         "request",
       );
     }

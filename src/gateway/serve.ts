@@ -44,6 +44,8 @@ export interface ServeSettings {
   startTimeoutMs?: number;
   /** Serve the OIP model repository extension (`/v2/repository/...`) on the data plane. */
   modelRepository?: boolean;
+  /** Serve the OIP gRPC service on this port too (on `host`); off when undefined. */
+  grpcPort?: number | undefined;
 }
 
 /** What loading a graph file waits on before its steps exist. */
@@ -181,6 +183,13 @@ export function announce(gateway: Gateway, settings: ServeSettings): void {
     ? ` admin http://${gateway.adminAddress.address}:${gateway.adminAddress.port}`
     : "";
   process.stdout.write(
-    `sluice: serving ${gateway.registry.names.join(", ")} on ${url}${admin} (${settings.workers} worker${settings.workers > 1 ? "s" : ""})\n`,
+    `sluice: serving ${gateway.registry.names.join(", ")} on ${url}${admin}${grpcPart(gateway.grpc?.address)} (${settings.workers} worker${settings.workers > 1 ? "s" : ""})\n`,
   );
+}
+
+/** ` grpc <host>:<port>` for the serving line, when gRPC is served. */
+export function grpcPart(address: { address: string; port: number } | undefined): string {
+  if (!address) return "";
+  const host = address.address.includes(":") ? `[${address.address}]` : address.address;
+  return ` grpc ${host}:${address.port}`;
 }

@@ -40,6 +40,7 @@ const optional: Record<string, RegExp> = {
   autocannon: /\/node_modules\/autocannon\//,
   "the drawing code": /\/dist\/graph\/draw\/index\.js$/,
   "express (the admin plane, until its first request)": /\/node_modules\/express\//,
+  "gRPC (only with --grpc-port)": /\/node_modules\/@grpc\/|\/dist\/gateway\/grpc\//,
 };
 
 function present(files: string[]): string[] {
@@ -62,6 +63,18 @@ describe("heavy libraries load only when needed", () => {
     const files = loaded();
     expect(files.some((f) => f.endsWith("/dist/gateway/serve.js"))).toBe(true);
     expect(present(files)).toEqual([]);
+  });
+
+  it("sluice serve --grpc-port loads gRPC, and nothing else optional", async () => {
+    const { env, loaded } = recording("serve-grpc");
+    const served = await serveProcess(["--grpc-port", "0", "examples/inference/graph.yaml"], {
+      ...env,
+      SLUICE_LOG_LEVEL: "warn",
+    });
+    expect((await fetch(`${served.url}/v2/models/iris/ready`)).status).toBe(200);
+    served.child.kill("SIGTERM");
+    expect(await served.exited).toBe(0);
+    expect(present(loaded())).toEqual(["gRPC (only with --grpc-port)"]);
   });
 
   it("a graph with CEL and a remote step loads the CEL engine and undici", async () => {

@@ -6,6 +6,8 @@ export interface ServeProcess {
   child: ChildProcess;
   url: string;
   adminUrl: string;
+  /** `host:port` of the OIP gRPC service, when served with `--grpc-port`. */
+  grpcAddress: string | undefined;
   /** Everything the process wrote to stderr so far (its JSON logs). */
   stderr(): string;
   /** Resolves with the exit code (or the signal's name). */
@@ -46,5 +48,13 @@ export async function serveProcess(args: string[], env: Record<string, string> =
     exited.then((code) => reject(new Error(`sluice serve exited (${code}) before serving:\n${stderr}`)));
   });
   const [, url, adminUrl] = /on (http:\/\/\S+) admin (http:\/\/\S+)/.exec(line) ?? [];
-  return { child, url: url as string, adminUrl: adminUrl as string, stderr: () => stderr, exited };
+  const grpcAddress = / grpc (\S+:\d+) \(/.exec(line)?.[1];
+  return {
+    child,
+    url: url as string,
+    adminUrl: adminUrl as string,
+    grpcAddress,
+    stderr: () => stderr,
+    exited,
+  };
 }

@@ -139,6 +139,20 @@ export function encodeTensorData(tensor: Tensor): Buffer {
   return out;
 }
 
+/** Where a tensor's bytes came from, as its error messages name it. */
+export interface BytesOrigin {
+  /** E.g. `"parameters.binary_data_size" is 12`. */
+  sizeIs(bytes: number): string;
+  /** E.g. `its binary_data_size`. */
+  within: string;
+}
+
+/** The binary extension's: each tensor's bytes are `parameters.binary_data_size` long. */
+const BINARY_PART: BytesOrigin = {
+  sizeIs: (bytes) => `"parameters.binary_data_size" is ${bytes}`,
+  within: "its binary_data_size",
+};
+
 /** Reads `count` elements of `datatype` that must fill `bytes` exactly. */
 export function decodeTensorData(
   bytes: Buffer,
@@ -146,6 +160,7 @@ export function decodeTensorData(
   count: number,
   subject: string,
   side: TensorSide,
+  origin: BytesOrigin = BINARY_PART,
 ): TensorElement[] {
   const data: TensorElement[] = [];
   if (datatype === "BYTES") {
@@ -158,7 +173,7 @@ export function decodeTensorData(
       if (offset + 4 + length > bytes.length) {
         fail(
           side.code,
-          `${subject}: BYTES element ${data.length} says ${length} bytes, but only ${bytes.length - offset - 4} are left in its binary_data_size`,
+          `${subject}: BYTES element ${data.length} says ${length} bytes, but only ${bytes.length - offset - 4} are left in ${origin.within}`,
         );
       }
       const element = bytes.subarray(offset + 4, offset + 4 + length);
@@ -179,7 +194,7 @@ export function decodeTensorData(
   if (bytes.length !== count * size) {
     fail(
       side.code,
-      `${subject}: "parameters.binary_data_size" is ${bytes.length} but ${count} ${datatype} elements take ${count * size} bytes`,
+      `${subject}: ${origin.sizeIs(bytes.length)} but ${count} ${datatype} elements take ${count * size} bytes`,
     );
   }
   for (let offset = 0; offset < bytes.length; offset += size) data.push(read(bytes, offset));

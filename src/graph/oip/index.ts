@@ -7,15 +7,26 @@
 export { batchKey, concatRequests, rowsOf, splitOutputs } from "./batch.js";
 export {
   type BinaryBody,
+  type BytesOrigin,
   binaryOutputsFor,
   decodeBinaryRequest,
   decodeBinaryResponse,
+  decodeTensorData,
   encodeBinaryRequest,
   encodeBinaryResponse,
+  encodeTensorData,
   INFERENCE_HEADER_CONTENT_LENGTH,
 } from "./binary.js";
 export { checkDeclaredInputs, declaredInputsOf } from "./declared.js";
-export { parseInferRequest } from "./request.js";
+export {
+  CALLER_INPUTS,
+  elementCount,
+  isRecord,
+  parseDatatype,
+  parseInferRequest,
+  parseShape,
+  quoted,
+} from "./request.js";
 export { errorBody, inferResponse, jsonSafeBytes, normaliseOutputs, selectOutputs } from "./response.js";
 export {
   DATATYPES,
