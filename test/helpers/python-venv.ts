@@ -18,12 +18,13 @@ const python = process.env.SLUICE_PYTHON ?? "python3";
 
 /**
  * A Python venv with the pinned packages of `requirements` installed, made once per machine
- * under `<cache>/venvs/<name>-<hash of the requirements and Python's version>` and reused by later runs (editing
+ * under `<cache>/venvs/<name>-<hash of the requirements and Python's version>` (`name` defaults
+ * to the file's, less `requirements.txt`) and reused by later runs (editing
  * the file makes a new one). It is built in a folder of this process's own and renamed into
  * place, so two test files starting at once never see half a venv. Resolves to its python.
  * @throws Error saying which step failed (no python3, pip refused a package) with its output.
  */
-export async function pythonVenv(requirements: string): Promise<string> {
+export async function pythonVenv(requirements: string, name = venvName(requirements)): Promise<string> {
   // A new interpreter (or a changed pin) gets a venv of its own.
   const { stdout: version } = await run(python, ["--version"]).catch((error: Error) => {
     throw new Error(
@@ -32,7 +33,6 @@ export async function pythonVenv(requirements: string): Promise<string> {
   });
   const text = readFileSync(requirements, "utf8");
   const hash = createHash("sha256").update(text).update(version).digest("hex").slice(0, 12);
-  const name = basename(requirements).replace(/-?requirements\.txt$/, "") || "venv";
   const dir = join(cacheRoot(), "venvs", `${name}-${hash}`);
   const bin = join(dir, "bin", "python");
   if (existsSync(join(dir, ".complete"))) return bin;
@@ -60,6 +60,10 @@ export async function pythonVenv(requirements: string): Promise<string> {
     if (!existsSync(join(dir, ".complete"))) throw error;
   }
   return bin;
+}
+
+function venvName(requirements: string): string {
+  return basename(requirements).replace(/-?requirements\.txt$/, "") || "venv";
 }
 
 async function step(what: string, command: string, args: string[]): Promise<void> {
