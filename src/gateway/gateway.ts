@@ -21,6 +21,10 @@ export interface GatewayOptions extends Omit<DataPlaneOptions, "metrics"> {
   startTimeoutMs?: number;
   /** The producers of broker-backed queue steps; closed last, after every event finished. */
   queueWriters?: { close(): Promise<void> };
+  /** The model monitoring streams: flushed after the last request, within the grace. */
+  monitoring?: { close(deadline: number): Promise<void> };
+  /** How long a graceful stop may take (the monitoring flush ends before it); default 10 s. */
+  graceMs?: number;
 }
 
 /** What a lifecycle state a gateway is in; `drain()` and `close()` move it along. */
@@ -45,6 +49,8 @@ export class Gateway {
     readonly compile: GatewayOptions["compile"],
     readonly streams: StreamHost,
     readonly queueWriters: GatewayOptions["queueWriters"],
+    readonly monitoring: GatewayOptions["monitoring"],
+    readonly graceMs: number,
   ) {}
 
   static async start(graphs: CompiledGraph[], options: GatewayOptions): Promise<Gateway> {
@@ -85,6 +91,7 @@ export class Gateway {
       await new Promise<void>((resolve) => (admin ? admin.close(() => resolve()) : resolve()));
       admin?.closeAllConnections();
       await registry.close();
+      await options.monitoring?.close(Date.now());
       await options.queueWriters?.close();
       throw error;
     }
@@ -99,6 +106,8 @@ export class Gateway {
       options.compile,
       streams,
       options.queueWriters,
+      options.monitoring,
+      options.graceMs ?? 10_000,
     );
   }
 
@@ -115,10 +124,13 @@ export class Gateway {
   async close(): Promise<void> {
     if (this.#state !== "running") return;
     this.#state = "draining";
+    const started = Date.now();
     await Promise.all([this.streams.drain(), this.dataPlane.drain()]);
     await new Promise<void>((resolve) => (this.admin ? this.admin.close(() => resolve()) : resolve()));
     this.admin?.closeAllConnections();
     await this.registry.close();
+    // Monitoring records of the last requests are flushed, leaving a moment of the grace to exit.
+    await this.monitoring?.close(started + Math.max(0, this.graceMs - 500));
     await this.streams.close();
     await this.queueWriters?.close();
     this.#state = "stopped";

@@ -90,6 +90,23 @@ export interface ModelRoute extends StepBase, CodeRef {
   weight?: number;
   /** Used by `switch` routers: a CEL expression over `body`, `headers`, `path`. */
   when?: string;
+  /** This model's monitoring stream, in place of the graph's; `false`: none. */
+  monitoring?: MonitoringSpec | false;
+}
+
+/** What a model monitoring record may hold besides its ids, times, latency and error. */
+export type MonitoringField = "inputs" | "outputs" | "shapes" | "parameters";
+
+/** A model's monitoring stream (docs/monitoring.md). */
+export interface MonitoringSpec {
+  /** `kafka://topic` or `nats://subject`. */
+  stream: string;
+  /** The share of requests recorded, 0..1 (default 1). */
+  sample?: number;
+  /** Default `[inputs, outputs]`. */
+  fields?: MonitoringField[];
+  /** Records held while the broker is slow (default 10000); more are dropped and counted. */
+  buffer?: number;
 }
 
 export interface RemoteStep extends RemoteRoute, StepGuards {}
@@ -187,6 +204,8 @@ export interface GraphSpec {
   responder?: string;
   on_error?: string;
   triggers?: TriggerSpec[];
+  /** Model monitoring for every model of the graph (a model's own replaces it). */
+  monitoring?: MonitoringSpec;
 }
 
 export interface GraphDocument {

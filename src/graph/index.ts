@@ -25,6 +25,7 @@ export type {
   CronTrigger,
   GraphDocument,
   KafkaTrigger,
+  MonitoringSpec,
   NatsTrigger,
   QueueStep,
   StepSpec,
@@ -45,6 +46,13 @@ export {
   importMlrunServing,
   readClassMapping,
 } from "./mlrun/index.js";
+export {
+  type MonitoringRecord,
+  type MonitoringSink,
+  type MonitoringSinkFactory,
+  mlrunTime,
+  Sampler,
+} from "./monitoring/index.js";
 export { preloadFor } from "./preload.js";
 export { formatProblem, GraphInvalidError, type Problem } from "./problems.js";
 export { validateDocument } from "./schema.js";

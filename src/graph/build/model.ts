@@ -1,6 +1,7 @@
 import { SluiceError } from "../../errors.js";
 import type { StepContext } from "../contract.js";
 import type { ModelStep } from "../document.js";
+import { modelRunner } from "../monitoring/index.js";
 import {
   type InferRequest,
   inferResponse,
@@ -167,7 +168,7 @@ export async function buildModelStep(
   const model = await buildModelRunner(spec, at, name, name, env);
   if (!model) return undefined;
   return {
-    run: (input) => model.infer(input),
+    run: modelRunner(model, spec, at, name, env),
     init: async () => {},
     close: () => model.close(),
     models: [model],

@@ -1,0 +1,186 @@
+import { describe, expect, it } from "vitest";
+import { createTopic, kafkaBrokers } from "../helpers/brokers.js";
+import { testGateway } from "../helpers/gateway.js";
+import { readAll, waitUntil } from "../helpers/kafka-streams.js";
+import { infer, metricsText, metricValue, monitoredGraph } from "../helpers/monitoring.js";
+import { collect } from "../helpers/streams.js";
+
+/** `kafka://<test bed brokers>/<topic>`. */
+function kafkaUrl(topic: string): string {
+  return `kafka://${kafkaBrokers().join(",")}/${topic}`;
+}
+
+type Record_ = Record<string, unknown> & {
+  id: string;
+  request: Record<string, unknown>;
+  resp?: Record<string, unknown>;
+};
+
+function records(messages: { value: string }[]): Record_[] {
+  return messages.map((m) => JSON.parse(m.value) as Record_);
+}
+
+describe("model monitoring records on Kafka", () => {
+  it("writes one record per request with the ids, model, times, latency, inputs, outputs and errors", async () => {
+    const topic = await createTopic(1);
+    const gateway = await testGateway([
+      await monitoredGraph(`apiVersion: sluice/v1
+kind: Graph
+metadata: {name: scored, labels: {team: risk}}
+spec:
+  monitoring: {stream: ${kafkaUrl(topic)}}
+  steps:
+    scale: {kind: model, class: MODELS#Scale, args: {factor: 3}}
+`),
+    ]);
+    expect((await infer(gateway.url, "scale", "req-1", [1, 2])).status).toBe(200);
+    expect((await infer(gateway.url, "scale", "req-2", [5])).status).toBe(200);
+    expect((await infer(gateway.url, "scale", "req-3", [-1])).status).toBe(422);
+
+    const [ok, second, failed] = records(await collect(topic, 3)) as [Record_, Record_, Record_];
+    expect(ok).toMatchObject({
+      id: "req-1",
+      graph: "scored",
+      step: "scale",
+      model: "scale",
+      version: null,
+      class: "Scale",
+      function_uri: "scored",
+      op: "infer",
+      sampling_percentage: 100,
+      effective_sample_count: 1,
+      labels: { team: "risk" },
+      request: { id: "oip-req-1", inputs: [{ name: "x", shape: [1, 2], datatype: "FP32", data: [1, 2] }] },
+      resp: {
+        model_name: "scale",
+        id: "oip-req-1",
+        outputs: [{ name: "scaled", shape: [1, 2], datatype: "FP32", data: [3, 6] }],
+      },
+    });
+    expect(ok.when).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6}\+00:00$/);
+    expect(ok.microsec).toBeTypeOf("number");
+    expect(ok.request).not.toHaveProperty("parameters");
+    expect(second).toMatchObject({ id: "req-2", resp: { outputs: [{ data: [15] }] } });
+    expect(failed).toMatchObject({
+      id: "req-3",
+      status: 422,
+      error: "the input holds -1, which this model refuses",
+      request: { inputs: [{ data: [-1] }] },
+    });
+    expect(failed).not.toHaveProperty("resp");
+    await waitUntil(
+      async () =>
+        metricValue(await metricsText(gateway.adminUrl), "sluice_monitoring_records_total", {
+          stream: kafkaUrl(topic),
+          outcome: "written",
+        }) === 3,
+      "the metrics count 3 records written",
+    );
+  });
+
+  it("records only what fields asks for: shapes and parameters, without the tensors' data", async () => {
+    const topic = await createTopic(1);
+    const gateway = await testGateway([
+      await monitoredGraph(`apiVersion: sluice/v1
+kind: Graph
+metadata: {name: shaped}
+spec:
+  topology: router
+  router:
+    routes:
+      "scale:v2":
+        kind: model
+        class: MODELS#SlowScale
+        monitoring: {stream: ${kafkaUrl(topic)}, fields: [shapes, parameters]}
+`),
+    ]);
+    expect((await infer(gateway.url, "scale", "req-1", [1, 2, 3])).status).toBe(200);
+    const [record] = records(await collect(topic, 1)) as [Record_];
+    expect(record).toMatchObject({
+      id: "req-1",
+      model: "scale",
+      version: "v2",
+      step: "shaped/scale:v2",
+      class: "SlowScale",
+      request: {
+        id: "oip-req-1",
+        parameters: { note: "req-1" },
+        inputs: [{ name: "x", datatype: "FP32", shape: [1, 3] }],
+      },
+      resp: {
+        model_version: "v2",
+        outputs: [{ name: "scaled", datatype: "FP32", shape: [1, 3] }],
+      },
+    });
+    expect((record.request.inputs as object[])[0]).not.toHaveProperty("data");
+    expect(((record.resp ?? {}).outputs as object[])[0]).not.toHaveProperty("data");
+  });
+
+  it("writes nothing for a model sampled at 0 (the record of a sampled model behind it is the only one)", async () => {
+    const topic = await createTopic(1);
+    const gateway = await testGateway([
+      await monitoredGraph(`apiVersion: sluice/v1
+kind: Graph
+metadata: {name: sampled}
+spec:
+  topology: router
+  router:
+    routes:
+      quiet: {kind: model, class: MODELS#Scale, monitoring: {stream: ${kafkaUrl(topic)}, sample: 0}}
+      marker: {kind: model, class: MODELS#Scale, monitoring: {stream: ${kafkaUrl(topic)}}}
+`),
+    ]);
+    for (let i = 0; i < 20; i++) expect((await infer(gateway.url, "quiet", `quiet-${i}`)).status).toBe(200);
+    expect((await infer(gateway.url, "marker", "marker")).status).toBe(200);
+    // One writer and one partition keep the order: a record of "quiet" would come before the marker.
+    await collect(topic, 1);
+    expect(records(await readAll(topic)).map((r) => r.id)).toEqual(["marker"]);
+  });
+
+  it("records exactly one request in four at sample 0.25, each standing for the four", async () => {
+    const topic = await createTopic(1);
+    const gateway = await testGateway([
+      await monitoredGraph(`apiVersion: sluice/v1
+kind: Graph
+metadata: {name: quarter}
+spec:
+  topology: router
+  router:
+    routes:
+      quarter: {kind: model, class: MODELS#SlowScale, monitoring: {stream: ${kafkaUrl(topic)}, sample: 0.25}}
+      marker: {kind: model, class: MODELS#Scale, monitoring: {stream: ${kafkaUrl(topic)}}}
+`),
+    ]);
+    for (let i = 0; i < 40; i++) expect((await infer(gateway.url, "quarter", `q-${i}`)).status).toBe(200);
+    expect((await infer(gateway.url, "marker", "marker")).status).toBe(200);
+    await waitUntil(
+      async () => (await readAll(topic)).some((m) => m.value.includes('"marker"')),
+      "the marker arrives",
+    );
+    const quarter = records(await readAll(topic)).filter((r) => r.model === "quarter");
+    expect(quarter.map((r) => r.id)).toEqual(Array.from({ length: 10 }, (_, k) => `q-${4 * k}`));
+    expect(quarter.map((r) => r.effective_sample_count)).toEqual([1, ...Array(9).fill(4)]);
+    expect(quarter.every((r) => r.sampling_percentage === 25)).toBe(true);
+  });
+
+  it("flushes the records still buffered when the gateway shuts down", async () => {
+    const topic = await createTopic(1);
+    const gateway = await testGateway([
+      await monitoredGraph(`apiVersion: sluice/v1
+kind: Graph
+metadata: {name: drained}
+spec:
+  monitoring: {stream: ${kafkaUrl(topic)}}
+  steps:
+    scale: {kind: model, class: MODELS#Scale}
+`),
+    ]);
+    const answers = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => infer(gateway.url, "scale", `d-${i}`)),
+    );
+    expect(answers.every((a) => a.status === 200)).toBe(true);
+    await gateway.close();
+    const ids = new Set(records(await readAll(topic)).map((r) => r.id));
+    expect(ids.size).toBe(200);
+  });
+});
