@@ -113,7 +113,8 @@ spec:
       },
     });
     expect((record.request.inputs as object[])[0]).not.toHaveProperty("data");
-    expect(((record.resp ?? {}).outputs as object[])[0]).not.toHaveProperty("data");
+    const outputs = record.resp?.outputs as object[];
+    expect(outputs[0]).not.toHaveProperty("data");
   });
 
   it("writes nothing for a model sampled at 0 (the record of a sampled model behind it is the only one)", async () => {
