@@ -34,6 +34,13 @@ export type {
 export { parseDuration } from "./duration.js";
 export { type EventInit, makeEvent } from "./event.js";
 export {
+  type GenerateChunk,
+  type GeneratePlan,
+  GenerationError,
+  generatePlan,
+  runGenerate,
+} from "./generate/index.js";
+export {
   checkGraphFile,
   type LoadOptions,
   loadGraph,

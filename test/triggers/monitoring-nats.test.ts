@@ -3,7 +3,14 @@ import { natsUrl, uniqueName } from "../helpers/brokers.js";
 import { testGateway } from "../helpers/gateway.js";
 import { waitUntil } from "../helpers/kafka-streams.js";
 import { infer, metricsText, metricValue, monitoredGraph } from "../helpers/monitoring.js";
-import { addStream, listen, natsClient, ownNatsServer, readStream, streamCount } from "../helpers/nats-streams.js";
+import {
+  addStream,
+  listen,
+  natsClient,
+  ownNatsServer,
+  readStream,
+  streamCount,
+} from "../helpers/nats-streams.js";
 
 function graphOn(stream: string, buffer = 10_000): Promise<string> {
   return monitoredGraph(`apiVersion: sluice/v1
@@ -49,7 +56,10 @@ describe("model monitoring records on NATS", () => {
     const stream = `nats://127.0.0.1:${server.port}/${subject}`;
     const gateway = await testGateway([await graphOn(stream, 20)]);
     const count = async (outcome: string) =>
-      metricValue(await metricsText(gateway.adminUrl), "sluice_monitoring_records_total", { stream, outcome });
+      metricValue(await metricsText(gateway.adminUrl), "sluice_monitoring_records_total", {
+        stream,
+        outcome,
+      });
 
     expect((await infer(gateway.url, "scale", "before")).status).toBe(200);
     await waitUntil(async () => (await count("written")) === 1, "the first record is written");

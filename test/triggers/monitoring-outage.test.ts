@@ -38,7 +38,10 @@ spec:
 `),
     ]);
     const count = async (outcome: string) =>
-      metricValue(await metricsText(gateway.adminUrl), "sluice_monitoring_records_total", { stream, outcome });
+      metricValue(await metricsText(gateway.adminUrl), "sluice_monitoring_records_total", {
+        stream,
+        outcome,
+      });
     const buffered = async () =>
       metricValue(await metricsText(gateway.adminUrl), "sluice_monitoring_buffered_records", { stream });
 
@@ -60,7 +63,9 @@ spec:
     expect(await count("failed")).toBe(0);
 
     // At least once: a batch whose acknowledgement was lost may be written twice, never lost.
-    const ids = new Set((await readAll(topic, brokers)).map((m) => (JSON.parse(m.value) as { id: string }).id));
+    const ids = new Set(
+      (await readAll(topic, brokers)).map((m) => (JSON.parse(m.value) as { id: string }).id),
+    );
     const expected = [
       ...Array.from({ length: 5 }, (_, i) => `before-${i}`),
       ...Array.from({ length: 50 }, (_, i) => `during-${i}`),

@@ -39,7 +39,16 @@ export class ModelRunner {
     this.#ctx = ctx;
     // A handler model is just its predict function.
     this.#instance = code.kind === "instance" ? code.instance : { predict: code.fn };
-    this.#predict = (this.#instance.predict as Method).bind(this.#instance);
+    const predict = this.#instance.predict;
+    this.#predict =
+      typeof predict === "function"
+        ? (predict as Method).bind(this.#instance)
+        : () => {
+            throw new SluiceError(
+              "SLUICE_ERR_ROUTE_NOT_FOUND",
+              `model "${key}" generates text only (no predict method): POST .../generate`,
+            );
+          };
   }
 
   get ready(): boolean {
@@ -127,6 +136,27 @@ export class ModelRunner {
     return explain(parseInferRequest(body));
   }
 
+  /** True when the model generates text: it has a `generate(request, {signal})` (docs/generate.md). */
+  get generates(): boolean {
+    return this.#method("generate") !== undefined;
+  }
+
+  /**
+   * Text generation: the model's `generate(request, {signal})`, which returns an async
+   * iterable of chunks (a string, or `{text_output, ...}`), or one chunk (or a promise of it).
+   */
+  generate(request: unknown, options: { signal: AbortSignal }): unknown {
+    this.#assertReady();
+    const generate = this.#method("generate");
+    if (!generate) {
+      throw new SluiceError(
+        "SLUICE_ERR_ROUTE_NOT_FOUND",
+        `model "${this.key}" does not generate text (no generate method)`,
+      );
+    }
+    return generate(request, options);
+  }
+
   /** OIP model metadata: the model's own `metadata()` merged over the defaults. */
   metadata(): ModelMetadata {
     const own = (this.#method("metadata")?.() ?? {}) as Partial<ModelMetadata>;
@@ -151,7 +181,9 @@ export async function buildModelRunner(
   const ctx = stepContext(env, stepName);
   const code = await loadCode(spec, at, stepName, env, ctx);
   if (!code) return undefined;
-  if (code.kind === "instance" && typeof code.instance.predict !== "function") {
+  // A text generation model may have only generate (docs/generate.md).
+  const { instance } = code.kind === "instance" ? code : { instance: undefined };
+  if (instance && typeof instance.predict !== "function" && typeof instance.generate !== "function") {
     reportProblem(env, `${at}/class`, `${spec.class} has no predict(inputs, request) method`, stepName);
     return undefined;
   }
