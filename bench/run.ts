@@ -13,7 +13,9 @@ import { controlPlaneScenarios } from "./scenarios/control-plane.js";
 import { executorScenarios } from "./scenarios/executor.js";
 import { functionScenarios } from "./scenarios/functions.js";
 import { gatewayScenarios } from "./scenarios/gateway.js";
+import { generateScenarios } from "./scenarios/generate.js";
 import { memoryScenarios } from "./scenarios/memory.js";
+import { monitoringScenarios } from "./scenarios/monitoring.js";
 import { remoteScenarios } from "./scenarios/remote.js";
 import { remoteSoakScenarios } from "./scenarios/remote-soak.js";
 import { renderScenarios } from "./scenarios/render.js";
@@ -23,6 +25,8 @@ import { streamScenarios } from "./scenarios/streams.js";
 const scenarios: Scenario[] = [
   ...executorScenarios,
   ...gatewayScenarios,
+  ...monitoringScenarios,
+  ...generateScenarios,
   ...memoryScenarios,
   ...remoteScenarios,
   ...remoteSoakScenarios,

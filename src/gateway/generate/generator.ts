@@ -135,7 +135,8 @@ export class Generator {
             res.writeHead(200, sseHeaders(requestId, this.options.draining()));
             written = true;
           }
-          await writeEvent(res, { ...base, ...chunk }, signal);
+          const full = writeEvent(res, { ...base, ...chunk }, signal);
+          if (full) await full;
           if (signal.aborted) break;
         } else {
           text.push(chunk.text_output);

@@ -31,14 +31,22 @@ export async function* runGenerate(
   event: GraphEvent,
   signal: AbortSignal,
 ): AsyncGenerator<GenerateChunk, void, undefined> {
+  // One promise for the whole generation that rejects when the signal aborts: every wait
+  // races it, so a client that left never waits for a model that ignores its signal.
+  const aborted = abortOf(signal);
+  const waits = { aborted, signal };
   let input = request;
-  for (const step of plan.pre) input = await runStep(step, input, event, signal);
+  for (const step of plan.pre) {
+    const out = stepOutput(step, input, event, waits);
+    input = isThenable(out) ? await out : out;
+  }
   const iterator = modelChunks(plan, input, signal);
+  const { key } = plan.model;
   try {
     for (;;) {
       let next: IteratorResult<unknown>;
       try {
-        next = await settle(iterator.next(), signal);
+        next = await Promise.race([iterator.next(), aborted]);
       } catch (error) {
         // sluice's own refusals (a model still loading, one that does not generate) keep
         // their status; whatever the model itself threw is the spec's generation error.
@@ -46,13 +54,17 @@ export async function* runGenerate(
         throw new GenerationError(`Request failed during generation: ${messageOf(error)}`, error);
       }
       if (next.done) return;
-      let chunk: unknown = chunkOf(next.value, plan.model.key);
+      let chunk: unknown = chunkOf(next.value, key);
+      if (plan.post.length === 0) {
+        yield chunk as GenerateChunk;
+        continue;
+      }
       for (const step of plan.post) {
-        chunk = await runStep(step, chunk, event, signal);
+        const out = stepOutput(step, chunk, event, waits);
+        chunk = isThenable(out) ? await out : out;
         if (chunk === DROP || chunk === undefined) break;
       }
-      if (chunk === DROP || chunk === undefined) continue;
-      yield chunkOf(chunk, plan.model.key);
+      if (chunk !== DROP && chunk !== undefined) yield chunkOf(chunk, key);
     }
   } finally {
     // The model's own clean-up (a generator's finally): not awaited, since a model that
@@ -63,18 +75,36 @@ export async function* runGenerate(
   }
 }
 
-/** A step's output; its failure names the step, as in a graph's run. */
-async function runStep(
+/** A promise that rejects with the signal's reason once it aborts (never resolves). */
+function abortOf(signal: AbortSignal): Promise<never> {
+  const aborted = new Promise<never>((_, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    else signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+  });
+  aborted.catch(() => {}); // raced, never awaited alone: its rejection is not unhandled
+  return aborted;
+}
+
+/**
+ * A step's output: the value of a synchronous step as it is (no promise per chunk), else a
+ * promise that also rejects on abort. A failure names the step, as in a graph's run.
+ */
+function stepOutput(
   step: GeneratePlan["pre"][number],
   input: unknown,
   event: GraphEvent,
-  signal: AbortSignal,
-): Promise<unknown> {
+  { aborted, signal }: { aborted: Promise<never>; signal: AbortSignal },
+): unknown {
+  let out: unknown;
   try {
-    return await settle(step.run(input, event), signal);
+    out = step.run(input, event);
   } catch (error) {
-    throw signal.aborted ? error : toStepError(step.name, error);
+    throw toStepError(step.name, error);
   }
+  if (!isThenable(out)) return out;
+  return Promise.race([out, aborted]).catch((error: unknown) => {
+    throw signal.aborted ? error : toStepError(step.name, error);
+  });
 }
 
 /** The model's chunks as an iterator: its async iterable, or the one chunk it returned. */
@@ -131,29 +161,6 @@ function chunkOf(value: unknown, model: string): GenerateChunk {
     `Request failed during generation: model "${model}" gave ${got} as a chunk; a chunk is a string or {text_output: string, ...}`,
     undefined,
   );
-}
-
-/**
- * A step's value, awaited when it is a promise, or the abort's reason as soon as `signal`
- * aborts: a client that left does not wait for a model that ignores its signal.
- */
-function settle<T>(value: T | PromiseLike<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  if (!isThenable(value)) return Promise.resolve(value as T);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener("abort", onAbort, { once: true });
-    (value as PromiseLike<T>).then(
-      (v) => {
-        signal.removeEventListener("abort", onAbort);
-        resolve(v);
-      },
-      (error: unknown) => {
-        signal.removeEventListener("abort", onAbort);
-        reject(error);
-      },
-    );
-  });
 }
 
 function messageOf(error: unknown): string {
