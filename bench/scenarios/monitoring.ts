@@ -2,21 +2,26 @@
  * Model monitoring (docs/monitoring.md): the OIP echo model served with every request
  * recorded to a Kafka topic (`sample: 1`) against the same graph without monitoring, both
  * `sluice serve` processes loaded alike in alternating rounds (bench/lib/load.ts), on a broker
- * of the bench's own. The records the monitored server wrote, dropped and buffered are read
- * from its metrics once the load ends.
+ * of the bench's own: once with a record a message (MLRun's layout), once with 100 records a
+ * message (`recordsPerMessage: 100`). The records the monitored server wrote, dropped and
+ * buffered are read from its metrics once the load ends. The broker runs on the same two
+ * cores as the servers and the load: the CPU it spends on the records is taken from them.
  */
+
+import { execFileSync } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { freePort } from "../../test/infra/free-port.js";
 import { serveSluice, withServer } from "../lib/child.js";
 import { httpFigures, sideBySideHttp } from "../lib/load.js";
+import { median } from "../lib/measure.js";
+import { oneCore } from "../lib/one-core.js";
 import type { Figure, Scenario } from "../lib/scenario.js";
 import { KafkaBed } from "../lib/streams-kafka.js";
 
-const name = "monitoring: OIP infer, every request recorded to Kafka, vs monitoring off";
 const path = "/v2/models/echo/infer";
 const steps = fileURLToPath(new URL("../graphs/steps.mjs", import.meta.url));
 
@@ -38,7 +43,7 @@ function series(text: string, metric: string, outcome?: string): number {
   return line ? Number(line.slice(line.lastIndexOf(" ") + 1)) : 0;
 }
 
-async function run() {
+async function run(name: string, recordsPerMessage: number) {
   const bed = await KafkaBed.start();
   const dir = await mkdtemp(join(tmpdir(), "sluice-bench-monitoring-"));
   try {
@@ -46,7 +51,10 @@ async function run() {
     const stream = `kafka://${bed.brokers.join(",")}/${topic}`;
     const on = join(dir, "on.yaml");
     const off = join(dir, "off.yaml");
-    await writeFile(on, graph(`  monitoring: { stream: "${stream}", sample: 1 }\n`));
+    await writeFile(
+      on,
+      graph(`  monitoring: { stream: "${stream}", sample: 1, recordsPerMessage: ${recordsPerMessage} }\n`),
+    );
     await writeFile(off, graph(""));
     const adminPort = await freePort();
     const metrics = async () => (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text();
@@ -81,21 +89,58 @@ async function run() {
             bar: {},
           },
           {
-            name: `${name}: records on the topic per record written`,
+            name: `${name}: messages on the topic per record written`,
             unit: "",
             subject: stored / Math.max(1, written),
             baseline: Number.NaN,
             ratio: Number.NaN,
-            bar: { subjectAtLeast: 1 },
+            bar: {},
           },
         ];
         return { ...figures, more: [...figures.more, ...more] };
       }),
-    );
+    ).then(async (figures) => {
+      // The same two graphs pinned to one core and loaded at once, with the broker moved to
+      // the load's cores: what monitoring costs sluice itself, apart from the broker's CPU.
+      const broker = bed.broker.service.child.pid;
+      if (broker)
+        execFileSync("taskset", ["-a", "-p", "-c", `0-${availableParallelism() - 2}`, String(broker)]);
+      const serve = (file: string) => `node bin/sluice.js serve ${file} --port 0 --admin-port 0`;
+      const r = await oneCore(serve(off), serve(on), {
+        path,
+        report: (line) => process.stderr.write(`  one core: ${line}\n`),
+      });
+      const row = (what: string, unit: string, subject: number, baseline: number, ratio: number) => ({
+        name: `${name}: ${what}, both on one core at once (the broker apart)`,
+        unit,
+        subject,
+        baseline,
+        ratio,
+        bar: {},
+      });
+      figures.more.push(
+        { ...row("req/s", "req/s", r.rpsB, r.rpsA, r.rpsRatio), bar: { ratioAtLeast: 0.9 } },
+        row(
+          "CPU per request",
+          "µs",
+          median(r.rounds.map((x) => x.cpuB * 1e6)),
+          median(r.rounds.map((x) => x.cpuA * 1e6)),
+          r.cpuRatio,
+        ),
+      );
+      return figures;
+    });
   } finally {
     await rm(dir, { recursive: true, force: true });
     await bed.close();
   }
 }
 
-export const monitoringScenarios: Scenario[] = [{ name, unit: "req/s", bar: { ratioAtLeast: 0.9 }, run }];
+function scenario(name: string, recordsPerMessage: number): Scenario {
+  return { name, unit: "req/s", bar: { ratioAtLeast: 0.9 }, run: () => run(name, recordsPerMessage) };
+}
+
+export const monitoringScenarios: Scenario[] = [
+  scenario("monitoring: OIP infer, every request recorded to Kafka, vs monitoring off", 1),
+  scenario("monitoring: OIP infer, every request recorded, 100 records a Kafka message, vs off", 100),
+];

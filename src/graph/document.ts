@@ -107,6 +107,8 @@ export interface MonitoringSpec {
   fields?: MonitoringField[];
   /** Records held while the broker is slow (default 10000); more are dropped and counted. */
   buffer?: number;
+  /** Records a message holds, newline-delimited (default 1). */
+  recordsPerMessage?: number;
 }
 
 export interface RemoteStep extends RemoteRoute, StepGuards {}

@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
+import type { GraphDocument } from "../../src/graph/index.js";
+import { type MonitoringMeters, MonitoringStreams } from "../../src/triggers/index.js";
 import { createTopic, kafkaBrokers } from "../helpers/brokers.js";
 import { testGateway } from "../helpers/gateway.js";
+import { memoryLogger } from "../helpers/graphs.js";
 import { readAll, waitUntil } from "../helpers/kafka-streams.js";
 import { infer, metricsText, metricValue, monitoredGraph } from "../helpers/monitoring.js";
 import { collect } from "../helpers/streams.js";
@@ -183,5 +186,35 @@ spec:
     await gateway.close();
     const ids = new Set(records(await readAll(topic)).map((r) => r.id));
     expect(ids.size).toBe(200);
+  });
+
+  it("packs recordsPerMessage records a message, one a line, in order", async () => {
+    const topic = await createTopic(1);
+    const counts = { written: 0, dropped: 0, failed: 0 };
+    const counter = (outcome: keyof typeof counts) => ({
+      inc: (by = 1) => {
+        counts[outcome] += by;
+      },
+    });
+    const meters: MonitoringMeters = {
+      written: counter("written"),
+      dropped: counter("dropped"),
+      failed: counter("failed"),
+      buffered: { set: () => {} },
+    };
+    const streams = new MonitoringStreams(memoryLogger(), () => meters);
+    const sink = streams.sinkFor({ stream: kafkaUrl(topic), recordsPerMessage: 3 }, {
+      spec: {},
+    } as GraphDocument);
+    // Offered in one turn of the loop: the writer's first batch holds all seven.
+    for (let i = 0; i < 7; i++) sink?.offer({ key: "m", serialize: () => JSON.stringify({ i }) });
+    await waitUntil(() => counts.written === 7, "the seven records are written");
+    await streams.close(Date.now() + 5_000);
+    const messages = (await readAll(topic)).map((m) => m.value.split("\n"));
+    expect(messages.map((lines) => lines.length)).toEqual([3, 3, 1]);
+    expect(messages.flat().map((line) => (JSON.parse(line) as { i: number }).i)).toEqual([
+      0, 1, 2, 3, 4, 5, 6,
+    ]);
+    expect(counts).toEqual({ written: 7, dropped: 0, failed: 0 });
   });
 });

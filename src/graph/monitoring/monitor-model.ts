@@ -2,7 +2,7 @@ import type { ModelRunner } from "../build/model.js";
 import type { GraphEvent } from "../contract.js";
 import type { ModelRoute, MonitoringField, MonitoringSpec } from "../document.js";
 import type { Runner } from "../executor.js";
-import { ModelCallRecord, type ModelFacts } from "./record.js";
+import { ModelCallRecord, RecordFormat } from "./record.js";
 import { Sampler } from "./sampler.js";
 import type { MonitoringSink } from "./sink.js";
 
@@ -41,14 +41,14 @@ export function monitoredInfer(
   where: { graph: string; step: string; className: string; labels: Record<string, string> | undefined },
 ): Runner {
   const sampler = new Sampler(settings.sample ?? 1);
-  const facts: ModelFacts = {
+  const format = new RecordFormat({
     ...where,
     key: model.key,
     model: model.name,
     version: model.version,
     fields: new Set(settings.fields ?? defaultFields),
     samplingPercentage: sampler.percentage,
-  };
+  });
   return (input: unknown, event: GraphEvent) => {
     if (!sampler.take()) return model.infer(input);
     const represents = sampler.represented();
@@ -56,7 +56,7 @@ export function monitoredInfer(
     const t0 = performance.now();
     const offer = (outcome: { response: unknown } | { error: unknown }) => {
       const micros = Math.round((performance.now() - t0) * 1000);
-      sink.offer(new ModelCallRecord(facts, event.id, input, started, micros, outcome, represents));
+      sink.offer(new ModelCallRecord(format, event.id, input, started, micros, outcome, represents));
     };
     let result: unknown;
     try {

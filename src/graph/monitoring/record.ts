@@ -22,6 +22,46 @@ export interface ModelFacts {
 const host = hostname();
 
 /**
+ * How one model's records are written: the fields every record shares are JSON made once,
+ * and each record adds only its own. (A record is serialised per request at sample 1: the
+ * writer's whole cost per record is about this and the broker client's.)
+ */
+export class RecordFormat {
+  readonly key: string;
+  readonly inputs: boolean;
+  readonly outputs: boolean;
+  readonly shapes: boolean;
+  readonly parameters: boolean;
+  /** `{"graph":...,"op":"infer"` */
+  readonly head: string;
+  /** `,"sampling_percentage":...,"labels":...}` without the effective count */
+  readonly tail: string;
+
+  constructor(facts: ModelFacts) {
+    this.key = facts.key;
+    this.inputs = facts.fields.has("inputs");
+    this.outputs = facts.fields.has("outputs");
+    this.shapes = facts.fields.has("shapes");
+    this.parameters = facts.fields.has("parameters");
+    const shared = {
+      graph: facts.graph,
+      step: facts.step,
+      model: facts.model,
+      version: facts.version ?? null,
+      class: facts.className,
+      function_uri: facts.graph,
+      host,
+      worker: process.pid,
+      op: "infer",
+    };
+    this.head = JSON.stringify(shared).slice(0, -1);
+    this.tail = `,"sampling_percentage":${facts.samplingPercentage}${
+      facts.labels ? `,"labels":${JSON.stringify(facts.labels)}` : ""
+    }`;
+  }
+}
+
+/**
  * One model call as its monitoring record. The fields mirror those of MLRun's model
  * monitoring stream (`model`, `version`, `class`, `function_uri`, `when`, `microsec`,
  * `request.id`, `request.inputs`, `resp.outputs`, `error`, `sampling_percentage`,
@@ -31,7 +71,7 @@ const host = hostname();
  */
 export class ModelCallRecord implements MonitoringRecord {
   constructor(
-    readonly facts: ModelFacts,
+    readonly format: RecordFormat,
     /** The request id (`x-request-id`). */
     readonly requestId: string,
     /** The infer request the model was given. */
@@ -45,53 +85,41 @@ export class ModelCallRecord implements MonitoringRecord {
   ) {}
 
   get key(): string {
-    return this.facts.key;
+    return this.format.key;
   }
 
-  toJSON(): Record<string, unknown> {
-    const { facts, requestId, outcome } = this;
-    const { fields } = facts;
+  serialize(): string {
+    const { format, requestId, outcome } = this;
     const request = (isObject(this.request) ? this.request : {}) as {
       id?: unknown;
       inputs?: unknown;
       parameters?: unknown;
     };
-    const record: Record<string, unknown> = {
-      id: requestId,
-      graph: facts.graph,
-      step: facts.step,
-      model: facts.model,
-      version: facts.version ?? null,
-      class: facts.className,
-      function_uri: facts.graph,
-      host,
-      worker: process.pid,
-      op: "infer",
-      when: mlrunTime(this.started),
-      microsec: this.micros,
-      request: {
-        id: typeof request.id === "string" ? request.id : requestId,
-        ...tensorsPart("inputs", request.inputs, fields.has("inputs"), fields.has("shapes")),
-        ...(fields.has("parameters") && request.parameters !== undefined
-          ? { parameters: request.parameters }
-          : {}),
-      },
-    };
+    const id = JSON.stringify(requestId);
+    let json = `${format.head},"id":${id},"when":"${mlrunTime(this.started)}","microsec":${this.micros}`;
+    json += `,"request":{"id":${typeof request.id === "string" ? JSON.stringify(request.id) : id}`;
+    json += tensors("inputs", request.inputs, format.inputs, format.shapes);
+    if (format.parameters && request.parameters !== undefined) {
+      json += `,"parameters":${JSON.stringify(request.parameters)}`;
+    }
+    json += "}";
     if ("error" in outcome) {
       const { error } = outcome;
-      record.error = error instanceof Error ? error.message : String(error);
-      record.status = statusOf(error);
+      const message = error instanceof Error ? error.message : String(error);
+      json += `,"error":${JSON.stringify(message)},"status":${statusOf(error)}`;
     } else {
-      record.resp = responsePart(outcome.response, fields);
+      json += `,"resp":${responseJson(outcome.response, format)}`;
     }
-    record.sampling_percentage = facts.samplingPercentage;
-    record.effective_sample_count = this.represents;
-    if (facts.labels) record.labels = facts.labels;
-    return record;
+    return `${json}${format.tail},"effective_sample_count":${this.represents}}`;
+  }
+
+  /** The record as an object (what `serialize` writes). */
+  toJSON(): unknown {
+    return JSON.parse(this.serialize());
   }
 }
 
-function responsePart(response: unknown, fields: ReadonlySet<MonitoringField>): Record<string, unknown> {
+function responseJson(response: unknown, format: RecordFormat): string {
   const resp = (isObject(response) ? response : {}) as {
     id?: unknown;
     model_name?: unknown;
@@ -99,30 +127,35 @@ function responsePart(response: unknown, fields: ReadonlySet<MonitoringField>): 
     outputs?: unknown;
     parameters?: unknown;
   };
-  return {
-    ...(resp.id === undefined ? {} : { id: resp.id }),
-    ...(resp.model_name === undefined ? {} : { model_name: resp.model_name }),
-    ...(resp.model_version === undefined ? {} : { model_version: resp.model_version }),
-    ...tensorsPart("outputs", resp.outputs, fields.has("outputs"), fields.has("shapes")),
-    ...(fields.has("parameters") && resp.parameters !== undefined ? { parameters: resp.parameters } : {}),
-  };
+  const parts: string[] = [];
+  if (resp.id !== undefined) parts.push(`"id":${JSON.stringify(resp.id)}`);
+  if (resp.model_name !== undefined) parts.push(`"model_name":${JSON.stringify(resp.model_name)}`);
+  if (resp.model_version !== undefined) parts.push(`"model_version":${JSON.stringify(resp.model_version)}`);
+  let json = `{${parts.join(",")}`;
+  const outputs = tensors("outputs", resp.outputs, format.outputs, format.shapes);
+  json += parts.length === 0 && outputs ? outputs.slice(1) : outputs;
+  if (format.parameters && resp.parameters !== undefined) {
+    json += `${json.length > 1 ? "," : ""}"parameters":${JSON.stringify(resp.parameters)}`;
+  }
+  return `${json}}`;
 }
 
-/** `{inputs: [...]}` whole, or as shapes only, or nothing, as the fields ask. */
-function tensorsPart(
-  name: string,
-  tensors: unknown,
-  whole: boolean,
-  shapes: boolean,
-): Record<string, unknown> {
-  if (!Array.isArray(tensors) || !(whole || shapes)) return {};
+/** `,"inputs":[...]` whole, or as shapes only, or nothing, as the fields ask. */
+function tensors(name: string, list: unknown, whole: boolean, shapes: boolean): string {
+  if (!Array.isArray(list) || !(whole || shapes)) return "";
   if (whole) {
     // BYTES elements held as Buffers go as base64, as the data plane answers them.
-    return { [name]: (jsonSafeBytes({ outputs: tensors }) as { outputs: unknown[] }).outputs };
+    const safe = list.some((t: Partial<Tensor>) => t?.datatype === "BYTES")
+      ? (jsonSafeBytes({ outputs: list }) as { outputs: unknown[] }).outputs
+      : list;
+    return `,"${name}":${JSON.stringify(safe)}`;
   }
-  return {
-    [name]: tensors.map((t: Partial<Tensor>) => ({ name: t?.name, datatype: t?.datatype, shape: t?.shape })),
-  };
+  const described = list.map((t: Partial<Tensor>) => ({
+    name: t?.name,
+    datatype: t?.datatype,
+    shape: t?.shape,
+  }));
+  return `,"${name}":${JSON.stringify(described)}`;
 }
 
 function statusOf(error: unknown): number {

@@ -6,7 +6,8 @@ import type { GraphDocument, MonitoringSpec } from "../document.js";
  */
 export interface MonitoringRecord {
   readonly key: string;
-  toJSON(): unknown;
+  /** The record as JSON text; may throw (a value JSON cannot hold). */
+  serialize(): string;
 }
 
 /**
@@ -22,6 +23,6 @@ export interface MonitoringSink {
  * its URL names no broker (none in the URL, no trigger of that kind, no environment default).
  */
 export type MonitoringSinkFactory = (
-  settings: Pick<MonitoringSpec, "stream" | "buffer">,
+  settings: Pick<MonitoringSpec, "stream" | "buffer" | "recordsPerMessage">,
   graph: GraphDocument,
 ) => MonitoringSink | undefined;

@@ -16,6 +16,13 @@ export interface MonitoringTransport {
   close(): Promise<void>;
 }
 
+/** Serialised records at the head of the queue, as messages. */
+interface Batch {
+  messages: Outgoing[];
+  /** How many records of the queue's head the messages hold. */
+  records: number;
+}
+
 /** Where a stream counts its records (prom-client series bound once: see gateway/metrics). */
 export interface MonitoringMeters {
   written: { inc(by?: number): void };
@@ -33,6 +40,17 @@ export interface MonitoringStreamOptions {
   batchRecords?: number;
   /** Bytes per send (default 900 kB, under Kafka's default 1 MB batch). */
   batchBytes?: number;
+  /**
+   * How long a batch waits for more records before it is sent, unless it is full (default
+   * 20 ms, as a Kafka producer's linger.ms): each send costs the process and the broker a
+   * request, whatever its size, so few large sends cost far less than many small ones.
+   */
+  lingerMs?: number;
+  /**
+   * Records written as one message, a line each (newline-delimited JSON); default 1, one
+   * record a message as MLRun writes them. More cut the broker client's cost per record.
+   */
+  recordsPerMessage?: number;
   /** Waits between failed sends: from `initialMs`, doubling up to `maxMs` (100 ms, 2 s). */
   backoff?: { initialMs: number; maxMs: number };
 }
@@ -54,7 +72,7 @@ export class MonitoringStream implements MonitoringSink {
   #state: MonitoringStreamState = "open";
   #pump: Promise<void> | undefined;
   /** The head of the queue, serialised: sent again as it is after a failure. */
-  #batch: Outgoing[] | undefined;
+  #batch: Batch | undefined;
   #transport: Promise<MonitoringTransport> | undefined;
   #deadline = Number.POSITIVE_INFINITY;
   /** Set while the broker refuses writes: when it began and what was dropped since. */
@@ -64,6 +82,8 @@ export class MonitoringStream implements MonitoringSink {
   readonly #meters: MonitoringMeters;
   readonly #batchRecords: number;
   readonly #batchBytes: number;
+  readonly #lingerMs: number;
+  #recordsPerMessage: number;
   readonly #backoff: { initialMs: number; maxMs: number };
 
   constructor(
@@ -77,6 +97,8 @@ export class MonitoringStream implements MonitoringSink {
     this.#meters = options.meters;
     this.#batchRecords = options.batchRecords ?? 500;
     this.#batchBytes = options.batchBytes ?? 900_000;
+    this.#lingerMs = options.lingerMs ?? 20;
+    this.#recordsPerMessage = options.recordsPerMessage ?? 1;
     this.#backoff = options.backoff ?? { initialMs: 100, maxMs: 2_000 };
   }
 
@@ -89,9 +111,10 @@ export class MonitoringStream implements MonitoringSink {
     return this.#queue.length;
   }
 
-  /** Another graph asks for a larger buffer on the same stream: the larger one holds. */
-  grow(capacity: number): void {
+  /** Another model asks for a larger buffer (or packing) on the same stream: the larger holds. */
+  grow(capacity: number, recordsPerMessage = 1): void {
     this.#capacity = Math.max(this.#capacity, capacity);
+    this.#recordsPerMessage = Math.max(this.#recordsPerMessage, recordsPerMessage);
   }
 
   offer(record: MonitoringRecord): void {
@@ -106,22 +129,24 @@ export class MonitoringStream implements MonitoringSink {
   }
 
   async #run(): Promise<void> {
-    // The first send waits for the turn of the loop after the request that offered the
-    // record: its answer goes out first, and the records offered meanwhile share a batch.
-    await new Promise<void>((resolve) => setImmediate(resolve));
     let wait = this.#backoff.initialMs;
     while (this.#queue.length > 0 && this.#state !== "closed" && Date.now() < this.#deadline) {
+      // A new batch lingers for more records (never on the request's way: the request that
+      // offered the first one has long been answered when it is sent).
+      if (!this.#batch && this.#state === "open" && this.#queue.length < this.#batchRecords) {
+        await sleep(this.#lingerMs);
+      }
       try {
         this.#transport ??= this.connect();
         const transport = await this.#transport;
         const batch = this.#nextBatch(transport.maxRecordBytes);
-        if (batch.length === 0) continue;
-        await transport.send(batch);
+        if (batch.records === 0) continue;
+        await transport.send(batch.messages);
         // Closed meanwhile (the grace ended): the batch was counted as unsent already.
         if ((this.#state as MonitoringStreamState) === "closed") break;
-        this.#queue.splice(0, batch.length);
+        this.#queue.splice(0, batch.records);
         this.#batch = undefined;
-        this.#meters.written.inc(batch.length);
+        this.#meters.written.inc(batch.records);
         this.#meters.buffered.set(this.#queue.length);
         this.#recovered();
         wait = this.#backoff.initialMs;
@@ -143,34 +168,49 @@ export class MonitoringStream implements MonitoringSink {
   }
 
   /**
-   * The records at the head of the queue, serialised (once: a retry sends the same batch).
-   * A record that can never be written (not JSON, larger than the broker takes) leaves the
-   * queue at once and counts as failed, so it cannot hold up the records behind it.
+   * The records at the head of the queue, serialised (once: a retry sends the same batch),
+   * `recordsPerMessage` to a message (newline-delimited). A record that can never be written
+   * (not JSON, larger than the broker takes) leaves the queue at once and counts as failed,
+   * so it cannot hold up the records behind it.
    */
-  #nextBatch(maxRecordBytes: number): Outgoing[] {
+  #nextBatch(maxRecordBytes: number): Batch {
     if (this.#batch) return this.#batch;
-    const batch: Outgoing[] = [];
+    const messages: Outgoing[] = [];
     let bytes = 0;
-    let i = 0;
-    while (i < this.#queue.length && batch.length < this.#batchRecords) {
-      const record = this.#queue[i] as MonitoringRecord;
-      let value: Buffer;
-      try {
-        value = Buffer.from(JSON.stringify(record));
-      } catch (error) {
-        this.#unwritable(i, `it is not JSON (${(error as Error).message})`);
-        continue;
-      }
-      if (value.length > maxRecordBytes) {
-        this.#unwritable(i, `its ${value.length} bytes are more than the broker takes (${maxRecordBytes})`);
-        continue;
-      }
-      if (batch.length > 0 && bytes + value.length > this.#batchBytes) break;
+    let records = 0;
+    let lines: string[] = [];
+    let lineBytes = 0;
+    const pack = () => {
+      if (lines.length === 0) return;
+      const value = Buffer.from(lines.length === 1 ? (lines[0] as string) : lines.join("\n"));
+      messages.push({ key: (this.#queue[records - lines.length] as MonitoringRecord).key, value });
       bytes += value.length;
-      batch.push({ key: record.key, value });
-      i++;
+      lines = [];
+      lineBytes = 0;
+    };
+    while (records < this.#queue.length && records < this.#batchRecords) {
+      const record = this.#queue[records] as MonitoringRecord;
+      let text: string;
+      try {
+        text = record.serialize();
+      } catch (error) {
+        this.#unwritable(records, `it is not JSON (${(error as Error).message})`);
+        continue;
+      }
+      const size = Buffer.byteLength(text);
+      if (size > maxRecordBytes) {
+        this.#unwritable(records, `its ${size} bytes are more than the broker takes (${maxRecordBytes})`);
+        continue;
+      }
+      if (lines.length >= this.#recordsPerMessage || lineBytes + size + 1 > maxRecordBytes) pack();
+      if (records > 0 && bytes + lineBytes + size > this.#batchBytes) break;
+      lines.push(text);
+      lineBytes += size + 1;
+      records++;
     }
-    if (batch.length > 0) this.#batch = batch;
+    pack();
+    const batch = { messages, records };
+    if (records > 0) this.#batch = batch;
     return batch;
   }
 

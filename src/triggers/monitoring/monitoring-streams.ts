@@ -21,7 +21,7 @@ export class MonitoringStreams {
 
   /** The sink of a monitoring stream, or undefined when its URL names no broker. */
   sinkFor(
-    settings: Pick<MonitoringSpec, "stream" | "buffer">,
+    settings: Pick<MonitoringSpec, "stream" | "buffer" | "recordsPerMessage">,
     doc: GraphDocument,
   ): MonitoringSink | undefined {
     const target = resolveStream(settings.stream, doc);
@@ -30,14 +30,19 @@ export class MonitoringStreams {
     const key = identity(target);
     const existing = this.#streams.get(key);
     if (existing) {
-      existing.grow(capacity);
+      existing.grow(capacity, settings.recordsPerMessage);
       return existing;
     }
     const { logger } = this;
     const stream = new MonitoringStream(
       settings.stream,
       async () => (await import("./transports.js")).monitoringTransport(target, logger),
-      { capacity, logger, meters: this.meters(settings.stream) },
+      {
+        capacity,
+        logger,
+        meters: this.meters(settings.stream),
+        recordsPerMessage: settings.recordsPerMessage ?? 1,
+      },
     );
     this.#streams.set(key, stream);
     return stream;
