@@ -16,6 +16,12 @@ export interface MonitoringTransport {
   close(): Promise<void>;
 }
 
+/** A record as JSON text, waiting to be sent. */
+interface Serialised {
+  key: string;
+  text: string;
+}
+
 /** Serialised records at the head of the queue, as messages. */
 interface Batch {
   messages: Outgoing[];
@@ -67,7 +73,10 @@ export type MonitoringStreamState = "open" | "closing" | "closed";
  * stays bounded and requests never wait. `close(deadline)` flushes until the deadline.
  */
 export class MonitoringStream implements MonitoringSink {
-  readonly #queue: MonitoringRecord[] = [];
+  /** Records offered in this turn of the event loop, serialised on the next. */
+  #fresh: MonitoringRecord[] = [];
+  /** Serialised records, oldest first. */
+  readonly #queue: Serialised[] = [];
   #capacity: number;
   #state: MonitoringStreamState = "open";
   #pump: Promise<void> | undefined;
@@ -108,7 +117,7 @@ export class MonitoringStream implements MonitoringSink {
 
   /** Records waiting to be written. */
   get buffered(): number {
-    return this.#queue.length;
+    return this.#fresh.length + this.#queue.length;
   }
 
   /** Another model asks for a larger buffer (or packing) on the same stream: the larger holds. */
@@ -118,15 +127,37 @@ export class MonitoringStream implements MonitoringSink {
   }
 
   offer(record: MonitoringRecord): void {
-    if (this.#state !== "open" || this.#queue.length >= this.#capacity) {
+    if (this.#state !== "open" || this.buffered >= this.#capacity) {
       this.#meters.dropped.inc();
       if (this.#outage) this.#outage.dropped++;
       return;
     }
-    this.#queue.push(record);
-    this.#meters.buffered.set(this.#queue.length);
-    this.#pump ??= this.#run();
+    if (this.#fresh.length === 0) setImmediate(this.#serialiseFresh);
+    this.#fresh.push(record);
   }
+
+  /**
+   * Serialises the records offered in the last turn of the loop, once their requests were
+   * answered: held as JSON text until sent, a record no longer keeps its request's and
+   * response's objects alive through the garbage collector's young generation.
+   */
+  readonly #serialiseFresh = (): void => {
+    const fresh = this.#fresh;
+    this.#fresh = [];
+    for (const record of fresh) {
+      try {
+        this.#queue.push({ key: record.key, text: record.serialize() });
+      } catch (error) {
+        this.#meters.failed.inc();
+        this.#logger.warn(
+          { stream: this.name, model: record.key },
+          `a monitoring record cannot be written: it is not JSON (${(error as Error).message})`,
+        );
+      }
+    }
+    this.#meters.buffered.set(this.buffered);
+    if (this.#queue.length > 0) this.#pump ??= this.#run();
+  };
 
   async #run(): Promise<void> {
     let wait = this.#backoff.initialMs;
@@ -147,7 +178,7 @@ export class MonitoringStream implements MonitoringSink {
         this.#queue.splice(0, batch.records);
         this.#batch = undefined;
         this.#meters.written.inc(batch.records);
-        this.#meters.buffered.set(this.#queue.length);
+        this.#meters.buffered.set(this.buffered);
         this.#recovered();
         wait = this.#backoff.initialMs;
       } catch (error) {
@@ -168,10 +199,10 @@ export class MonitoringStream implements MonitoringSink {
   }
 
   /**
-   * The records at the head of the queue, serialised (once: a retry sends the same batch),
-   * `recordsPerMessage` to a message (newline-delimited). A record that can never be written
-   * (not JSON, larger than the broker takes) leaves the queue at once and counts as failed,
-   * so it cannot hold up the records behind it.
+   * The records at the head of the queue as messages (made once: a retry sends the same
+   * batch), `recordsPerMessage` to a message (newline-delimited). A record larger than the
+   * broker takes leaves the queue at once and counts as failed, so it cannot hold up the
+   * records behind it.
    */
   #nextBatch(maxRecordBytes: number): Batch {
     if (this.#batch) return this.#batch;
@@ -183,20 +214,13 @@ export class MonitoringStream implements MonitoringSink {
     const pack = () => {
       if (lines.length === 0) return;
       const value = Buffer.from(lines.length === 1 ? (lines[0] as string) : lines.join("\n"));
-      messages.push({ key: (this.#queue[records - lines.length] as MonitoringRecord).key, value });
+      messages.push({ key: (this.#queue[records - lines.length] as Serialised).key, value });
       bytes += value.length;
       lines = [];
       lineBytes = 0;
     };
     while (records < this.#queue.length && records < this.#batchRecords) {
-      const record = this.#queue[records] as MonitoringRecord;
-      let text: string;
-      try {
-        text = record.serialize();
-      } catch (error) {
-        this.#unwritable(records, `it is not JSON (${(error as Error).message})`);
-        continue;
-      }
+      const { text } = this.#queue[records] as Serialised;
       const size = Buffer.byteLength(text);
       if (size > maxRecordBytes) {
         this.#unwritable(records, `its ${size} bytes are more than the broker takes (${maxRecordBytes})`);
@@ -217,7 +241,7 @@ export class MonitoringStream implements MonitoringSink {
   #unwritable(index: number, why: string): void {
     const [record] = this.#queue.splice(index, 1);
     this.#meters.failed.inc();
-    this.#meters.buffered.set(this.#queue.length);
+    this.#meters.buffered.set(this.buffered);
     this.#logger.warn(
       { stream: this.name, model: record?.key },
       `a monitoring record cannot be written: ${why}`,
@@ -251,6 +275,7 @@ export class MonitoringStream implements MonitoringSink {
     if (this.#state !== "open") return;
     this.#state = "closing";
     this.#deadline = deadline;
+    this.#serialiseFresh();
     if (this.#pump) {
       await Promise.race([this.#pump, sleep(Math.max(0, deadline - Date.now()))]);
     }
