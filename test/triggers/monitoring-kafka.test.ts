@@ -23,6 +23,32 @@ function records(messages: { value: string }[]): Record_[] {
   return messages.map((m) => JSON.parse(m.value) as Record_);
 }
 
+/** A gateway with `model` recorded at `sample` and a `marker` model recorded always, to one topic. */
+async function sampledBesideMarker(topic: string, model: string, sample: number) {
+  return testGateway([
+    await monitoredGraph(`apiVersion: sluice/v1
+kind: Graph
+metadata: {name: sampled}
+spec:
+  topology: router
+  router:
+    routes:
+      ${model}: {kind: model, class: MODELS#SlowScale, monitoring: {stream: ${kafkaUrl(topic)}, sample: ${sample}}}
+      marker: {kind: model, class: MODELS#Scale, monitoring: {stream: ${kafkaUrl(topic)}}}
+`),
+  ]);
+}
+
+/** Calls the marker model, waits for its record, and returns every record the topic holds by then. */
+async function recordsToMarker(url: string, topic: string): Promise<Record_[]> {
+  expect((await infer(url, "marker", "marker")).status).toBe(200);
+  await waitUntil(
+    async () => (await readAll(topic)).some((m) => m.value.includes('"id":"marker"')),
+    "the marker's record arrives",
+  );
+  return records(await readAll(topic));
+}
+
 describe("model monitoring records on Kafka", () => {
   it("writes one record per request with the ids, model, times, latency, inputs, outputs and errors", async () => {
     const topic = await createTopic(1);
@@ -122,46 +148,17 @@ spec:
 
   it("writes nothing for a model sampled at 0 (the record of a sampled model behind it is the only one)", async () => {
     const topic = await createTopic(1);
-    const gateway = await testGateway([
-      await monitoredGraph(`apiVersion: sluice/v1
-kind: Graph
-metadata: {name: sampled}
-spec:
-  topology: router
-  router:
-    routes:
-      quiet: {kind: model, class: MODELS#Scale, monitoring: {stream: ${kafkaUrl(topic)}, sample: 0}}
-      marker: {kind: model, class: MODELS#Scale, monitoring: {stream: ${kafkaUrl(topic)}}}
-`),
-    ]);
+    const gateway = await sampledBesideMarker(topic, "quiet", 0);
     for (let i = 0; i < 20; i++) expect((await infer(gateway.url, "quiet", `quiet-${i}`)).status).toBe(200);
-    expect((await infer(gateway.url, "marker", "marker")).status).toBe(200);
     // One writer and one partition keep the order: a record of "quiet" would come before the marker.
-    await collect(topic, 1);
-    expect(records(await readAll(topic)).map((r) => r.id)).toEqual(["marker"]);
+    expect((await recordsToMarker(gateway.url, topic)).map((r) => r.id)).toEqual(["marker"]);
   });
 
   it("records exactly one request in four at sample 0.25, each standing for the four", async () => {
     const topic = await createTopic(1);
-    const gateway = await testGateway([
-      await monitoredGraph(`apiVersion: sluice/v1
-kind: Graph
-metadata: {name: quarter}
-spec:
-  topology: router
-  router:
-    routes:
-      quarter: {kind: model, class: MODELS#SlowScale, monitoring: {stream: ${kafkaUrl(topic)}, sample: 0.25}}
-      marker: {kind: model, class: MODELS#Scale, monitoring: {stream: ${kafkaUrl(topic)}}}
-`),
-    ]);
+    const gateway = await sampledBesideMarker(topic, "quarter", 0.25);
     for (let i = 0; i < 40; i++) expect((await infer(gateway.url, "quarter", `q-${i}`)).status).toBe(200);
-    expect((await infer(gateway.url, "marker", "marker")).status).toBe(200);
-    await waitUntil(
-      async () => (await readAll(topic)).some((m) => m.value.includes('"marker"')),
-      "the marker arrives",
-    );
-    const quarter = records(await readAll(topic)).filter((r) => r.model === "quarter");
+    const quarter = (await recordsToMarker(gateway.url, topic)).filter((r) => r.model === "quarter");
     expect(quarter.map((r) => r.id)).toEqual(Array.from({ length: 10 }, (_, k) => `q-${4 * k}`));
     expect(quarter.map((r) => r.effective_sample_count)).toEqual([1, ...Array(9).fill(4)]);
     expect(quarter.every((r) => r.sampling_percentage === 25)).toBe(true);
