@@ -78,9 +78,16 @@ export class Generator {
         this.#fail(res, refused, requestId, stream, served.graph, false);
         return;
       }
-      void this.registry.enter(served.graph, () =>
-        this.#generate(req, res, served, request, { requestId, deadlineMs, stream }),
-      );
+      this.registry
+        .enter(served.graph, () =>
+          this.#generate(req, res, served, request, { requestId, deadlineMs, stream }),
+        )
+        .catch((error: unknown) => {
+          // #generate answers every failure itself: this is a bug, said and answered.
+          this.options.logger.error({ err: error, requestId }, "generation broke");
+          if (!res.headersSent) sendError(res, error, requestId);
+          else res.destroy();
+        });
     });
   }
 
