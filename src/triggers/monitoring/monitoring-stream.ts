@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger, MonitoringRecord, MonitoringSink } from "../../graph/index.js";
+import { MessagePacker, RecordChunks, type Written } from "./record-chunks.js";
 
 /** A record as a broker takes it. */
 export interface Outgoing {
@@ -14,12 +15,6 @@ export interface MonitoringTransport {
   /** Resolves once the broker holds every message of the batch; rejects when it may not. */
   send(messages: Outgoing[]): Promise<void>;
   close(): Promise<void>;
-}
-
-/** A record as JSON text, waiting to be sent. */
-interface Serialised {
-  key: string;
-  text: string;
 }
 
 /** Serialised records at the head of the queue, as messages. */
@@ -76,7 +71,8 @@ export class MonitoringStream implements MonitoringSink {
   /** Records offered in this turn of the event loop, serialised on the next. */
   #fresh: MonitoringRecord[] = [];
   /** Serialised records, oldest first. */
-  readonly #queue: Serialised[] = [];
+  readonly #queue: Written[] = [];
+  readonly #chunks = new RecordChunks();
   #capacity: number;
   #state: MonitoringStreamState = "open";
   #pump: Promise<void> | undefined;
@@ -146,7 +142,7 @@ export class MonitoringStream implements MonitoringSink {
     this.#fresh = [];
     for (const record of fresh) {
       try {
-        this.#queue.push({ key: record.key, text: record.serialize() });
+        this.#queue.push(this.#chunks.write(record.key, record.serialize()));
       } catch (error) {
         this.#meters.failed.inc();
         this.#logger.warn(
@@ -206,34 +202,20 @@ export class MonitoringStream implements MonitoringSink {
    */
   #nextBatch(maxRecordBytes: number): Batch {
     if (this.#batch) return this.#batch;
-    const messages: Outgoing[] = [];
-    let bytes = 0;
+    const packer = new MessagePacker(this.#recordsPerMessage, maxRecordBytes);
     let records = 0;
-    let lines: string[] = [];
-    let lineBytes = 0;
-    const pack = () => {
-      if (lines.length === 0) return;
-      const value = Buffer.from(lines.length === 1 ? (lines[0] as string) : lines.join("\n"));
-      messages.push({ key: (this.#queue[records - lines.length] as Serialised).key, value });
-      bytes += value.length;
-      lines = [];
-      lineBytes = 0;
-    };
     while (records < this.#queue.length && records < this.#batchRecords) {
-      const { text } = this.#queue[records] as Serialised;
-      const size = Buffer.byteLength(text);
+      const record = this.#queue[records] as Written;
+      const size = record.end - record.start;
       if (size > maxRecordBytes) {
         this.#unwritable(records, `its ${size} bytes are more than the broker takes (${maxRecordBytes})`);
         continue;
       }
-      if (lines.length >= this.#recordsPerMessage || lineBytes + size + 1 > maxRecordBytes) pack();
-      if (records > 0 && bytes + lineBytes + size > this.#batchBytes) break;
-      lines.push(text);
-      lineBytes += size + 1;
+      if (records > 0 && packer.bytesWith(record) > this.#batchBytes) break;
+      packer.add(record);
       records++;
     }
-    pack();
-    const batch = { messages, records };
+    const batch = { messages: packer.close(), records };
     if (records > 0) this.#batch = batch;
     return batch;
   }
