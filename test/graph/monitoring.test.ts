@@ -35,6 +35,10 @@ describe("monitoring sampling", () => {
 
   it("writes times as MLRun's stream processor reads them", () => {
     expect(mlrunTime(Date.UTC(2024, 4, 1, 12, 30, 5, 42))).toBe("2024-05-01 12:30:05.042000+00:00");
+    expect(mlrunTime(Date.UTC(2024, 4, 1, 12, 30, 5, 7))).toBe("2024-05-01 12:30:05.007000+00:00");
+    expect(mlrunTime(Date.UTC(2024, 4, 1, 12, 30, 5, 999))).toBe("2024-05-01 12:30:05.999000+00:00");
+    expect(mlrunTime(Date.UTC(2024, 11, 31, 23, 59, 59, 100))).toBe("2024-12-31 23:59:59.100000+00:00");
+    expect(mlrunTime(Date.UTC(2025, 0, 1, 0, 0, 0, 0))).toBe("2025-01-01 00:00:00.000000+00:00");
   });
 });
 
