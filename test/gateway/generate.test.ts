@@ -127,6 +127,17 @@ describe("text generation over server-sent events", () => {
     ).toBe(404);
   });
 
+  it("answers 501, naming the step, for a graph that is not one chain through the model", async () => {
+    const gateway = await testGateway(["generate-branching.yaml"]);
+    expect(await postJson(`${gateway.url}/v2/models/brancher/generate`, { text_input: "x" })).toMatchObject({
+      status: 501,
+      body: {
+        error:
+          'model "brancher" cannot generate through graph "branching": step "brancher" branches to shout, audit; generate runs a graph that is one chain of steps through the model',
+      },
+    });
+  });
+
   it("aborts the model's signal and returns its iterator when the client disconnects mid-stream", async () => {
     const gateway = await testGateway(["generate-models.yaml"]);
     const client = new AbortController();

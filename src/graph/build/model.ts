@@ -136,11 +136,6 @@ export class ModelRunner {
     return explain(parseInferRequest(body));
   }
 
-  /** True when the model generates text: it has a `generate(request, {signal})` (docs/generate.md). */
-  get generates(): boolean {
-    return this.#method("generate") !== undefined;
-  }
-
   /**
    * Text generation: the model's `generate(request, {signal})`, which returns an async
    * iterable of chunks (a string, or `{text_output, ...}`), or one chunk (or a promise of it).
