@@ -15,9 +15,11 @@ import { controlPlaneScenarios } from "./scenarios/control-plane.js";
 import { executorScenarios } from "./scenarios/executor.js";
 import { functionScenarios } from "./scenarios/functions.js";
 import { gatewayScenarios } from "./scenarios/gateway.js";
+import { generateScenarios } from "./scenarios/generate.js";
 import { grpcScenarios } from "./scenarios/grpc.js";
 import { kafkaClientScenarios } from "./scenarios/kafka-clients.js";
 import { memoryScenarios } from "./scenarios/memory.js";
+import { monitoringScenarios } from "./scenarios/monitoring.js";
 import { remoteScenarios } from "./scenarios/remote.js";
 import { remoteSoakScenarios } from "./scenarios/remote-soak.js";
 import { renderScenarios } from "./scenarios/render.js";
@@ -29,6 +31,8 @@ const scenarios: Scenario[] = [
   ...gatewayScenarios,
   ...batchingScenarios,
   ...grpcScenarios,
+  ...monitoringScenarios,
+  ...generateScenarios,
   ...memoryScenarios,
   ...remoteScenarios,
   ...remoteSoakScenarios,

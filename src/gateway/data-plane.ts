@@ -21,6 +21,7 @@ import {
   parseInferRequest,
   type TensorMetadata,
 } from "../graph/oip/index.js";
+import { Generator } from "./generate/index.js";
 import { GraphCaller } from "./graph-call.js";
 import { collectBody, isJsonType, parseJsonBody } from "./http/body.js";
 import { sendError, sendJson, statusOf } from "./http/respond.js";
@@ -72,6 +73,7 @@ export class DataPlane {
   /** The first segment of every registered route (`/v2`, `/graphs`): only these need the router. */
   readonly #routed = new Set<string>();
   readonly #caller: GraphCaller;
+  readonly #generator: Generator;
   /** One listener for every answer's `close` (`this` is the answer): no closure per request. */
   readonly #onClose: (this: ServerResponse) => void;
 
@@ -84,6 +86,7 @@ export class DataPlane {
       plane.#finished(this);
     };
     this.#caller = new GraphCaller(registry, { ...options, draining: () => this.#state !== "serving" });
+    this.#generator = new Generator(registry, { ...options, draining: () => this.#state !== "serving" });
     this.#router = FindMyWay<HTTPVersion.V1>({
       ignoreTrailingSlash: true,
       defaultRoute: (req, res) => this.#defaultGraph(req, res),
@@ -257,6 +260,21 @@ export class DataPlane {
       model.flatMap((m) => [`${m}/infer`, `${m}/explain`]),
       (req, res, p) => this.#infer(req, res, p),
     );
+    // Text generation (specs/generate_rest.yaml): JSON, and server-sent events.
+    for (const [op, stream] of [
+      ["generate", false],
+      ["generate_stream", true],
+    ] as const) {
+      this.#on(
+        "POST",
+        model.map((m) => `${m}/${op}`),
+        (req, res, p) => {
+          const served = this.#servedModel(res, p);
+          if (served) this.#generator.handle(req, res, served, stream);
+          else req.resume();
+        },
+      );
+    }
     const named: Handler = (req, res, p) => {
       const graph = this.registry.get(p.graph ?? "");
       if (!graph) {

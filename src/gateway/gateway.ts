@@ -26,6 +26,10 @@ export interface GatewayOptions extends Omit<DataPlaneOptions, "metrics"> {
   modelRepository?: boolean;
   /** The OIP gRPC service's port, on `host`; none when undefined (its code is not even loaded). */
   grpcPort?: number | undefined;
+  /** The model monitoring streams: flushed after the last request, within the grace. */
+  monitoring?: { close(deadline: number): Promise<void> };
+  /** How long a graceful stop may take (the monitoring flush ends before it); default 10 s. */
+  graceMs?: number;
 }
 
 /** What a lifecycle state a gateway is in; `drain()` and `close()` move it along. */
@@ -52,6 +56,8 @@ export class Gateway {
     readonly queueWriters: GatewayOptions["queueWriters"],
     /** The OIP gRPC service, when `grpcPort` was given. */
     readonly grpc: GrpcPlane | undefined,
+    readonly monitoring: GatewayOptions["monitoring"],
+    readonly graceMs: number,
   ) {}
 
   static async start(graphs: CompiledGraph[], options: GatewayOptions): Promise<Gateway> {
@@ -109,6 +115,7 @@ export class Gateway {
       await new Promise<void>((resolve) => (admin ? admin.close(() => resolve()) : resolve()));
       admin?.closeAllConnections();
       await registry.close();
+      await options.monitoring?.close(Date.now());
       await options.queueWriters?.close();
       throw error;
     }
@@ -124,6 +131,8 @@ export class Gateway {
       streams,
       options.queueWriters,
       grpc,
+      options.monitoring,
+      options.graceMs ?? 10_000,
     );
   }
 
@@ -140,10 +149,13 @@ export class Gateway {
   async close(): Promise<void> {
     if (this.#state !== "running") return;
     this.#state = "draining";
+    const started = Date.now();
     await Promise.all([this.streams.drain(), this.dataPlane.drain(), this.grpc?.drain()]);
     await new Promise<void>((resolve) => (this.admin ? this.admin.close(() => resolve()) : resolve()));
     this.admin?.closeAllConnections();
     await this.registry.close();
+    // Monitoring records of the last requests are flushed, leaving a moment of the grace to exit.
+    await this.monitoring?.close(started + Math.max(0, this.graceMs - 500));
     await this.streams.close();
     await this.queueWriters?.close();
     this.#state = "stopped";

@@ -6,7 +6,7 @@ import {
   type QueueWriterFactory,
   withStartDeadline,
 } from "../graph/index.js";
-import { QueueWriters } from "../triggers/index.js";
+import { MonitoringStreams, QueueWriters } from "../triggers/index.js";
 import { compilerIn } from "./admin/index.js";
 import type { PostedGraph } from "./cluster-messages.js";
 import { installCrashGuard } from "./crash-guard.js";
@@ -86,11 +86,13 @@ export async function startGateway(
   const observeStep = metrics.stepRecorder.bind(metrics);
   const queueWriters = new QueueWriters(logger);
   const queueWriter: QueueWriterFactory = (stream, doc) => queueWriters.writerFor(stream, doc);
+  const monitoring = new MonitoringStreams(logger, (stream) => metrics.monitoring.meters(stream));
   const options = {
     logger,
     observeStep,
     observeBreaker: metrics.breakerRecorder.bind(metrics),
     queueWriter,
+    monitoringSink: monitoring.sinkFor.bind(monitoring),
     moduleRoots: settings.moduleRoots ?? [process.cwd()],
     ...(settings.mapping ? { mapping: settings.mapping } : {}),
   };
@@ -120,6 +122,7 @@ export async function startGateway(
     logger,
     metrics,
     queueWriters,
+    monitoring,
     ...(settings.adminToken ? { adminToken: settings.adminToken } : {}),
     compile,
   });

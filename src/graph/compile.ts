@@ -12,6 +12,7 @@ import { CompiledGraph } from "./compiled-graph.js";
 import type { GraphEvent, Logger } from "./contract.js";
 import type { GraphDocument, QueueStep } from "./document.js";
 import { type ExecHandler, type ExecNode, Executor, type Runner } from "./executor.js";
+import type { MonitoringSinkFactory } from "./monitoring/index.js";
 import { GraphInvalidError, stepOfPointer } from "./problems.js";
 import { type BreakerObserver, guardStep, RemoteTargets, remoteTargetsKey } from "./resilience/index.js";
 import { planTopology } from "./topology.js";
@@ -36,6 +37,11 @@ export interface CompileOptions {
    * (default: the working directory). A module outside all of them is refused.
    */
   moduleRoots?: readonly string[];
+  /**
+   * Where models with `monitoring` write their records (`sluice serve` gives it); without it,
+   * monitoring settings are checked but nothing is recorded.
+   */
+  monitoringSink?: MonitoringSinkFactory;
 }
 
 /** Writes one event to a queue step's stream; resolves once the broker has it. */
@@ -70,6 +76,7 @@ export async function compileDocument(doc: GraphDocument, options: CompileOption
     problems: [],
     remotes,
     moduleRoots: options.moduleRoots ?? [process.cwd()],
+    ...monitoringEnv(doc, options.monitoringSink),
   };
   const { topology, problems } = planTopology(doc, options.file);
   env.problems.push(...problems);
@@ -101,6 +108,13 @@ export async function compileDocument(doc: GraphDocument, options: CompileOption
   }
   for (const handler of topology.handlers.values())
     handlerRuntimes.set(handler.name, await buildHandler(handler, env));
+  if (doc.spec.monitoring && ![...runtimes.values()].some((r) => r.models.length > 0)) {
+    env.problems.push({
+      file: options.file,
+      pointer: "/spec/monitoring",
+      message: "the graph serves no model to monitor (monitoring records model calls)",
+    });
+  }
 
   if (env.problems.length > 0) {
     throw new GraphInvalidError(
@@ -208,4 +222,19 @@ function brokerWriter(
   options: CompileOptions,
 ): QueueWriter | undefined {
   return spec.stream === undefined ? undefined : options.queueWriter?.(spec.stream, doc, step);
+}
+
+/** The models' monitoring streams, when `sluice serve` writes them. */
+function monitoringEnv(
+  doc: GraphDocument,
+  sinks: MonitoringSinkFactory | undefined,
+): Pick<BuildEnv, "monitoring"> {
+  if (!sinks) return {};
+  return {
+    monitoring: {
+      graph: doc.spec.monitoring,
+      labels: doc.metadata.labels,
+      sinkFor: (spec) => sinks(spec, doc),
+    },
+  };
 }

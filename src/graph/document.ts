@@ -92,6 +92,8 @@ export interface ModelRoute extends StepBase, CodeRef {
   when?: string;
   /** Requests that arrive together are predicted in one call (docs/batching.md). */
   batching?: Batching;
+  /** This model's monitoring stream, in place of the graph's; `false`: none. */
+  monitoring?: MonitoringSpec | false;
 }
 
 /** A model's adaptive batching: a batch goes to predict when either limit is reached. */
@@ -100,6 +102,23 @@ export interface Batching {
   max_batch_size: number;
   /** How long the first request of a batch waits for others: `2ms`, or milliseconds. */
   max_batch_time: string | number;
+}
+
+/** What a model monitoring record may hold besides its ids, times, latency and error. */
+export type MonitoringField = "inputs" | "outputs" | "shapes" | "parameters";
+
+/** A model's monitoring stream (docs/monitoring.md). */
+export interface MonitoringSpec {
+  /** `kafka://topic` or `nats://subject`. */
+  stream: string;
+  /** The share of requests recorded, 0..1 (default 1). */
+  sample?: number;
+  /** Default `[inputs, outputs]`. */
+  fields?: MonitoringField[];
+  /** Records held while the broker is slow (default 10000); more are dropped and counted. */
+  buffer?: number;
+  /** Records a message holds, newline-delimited (default 1). */
+  recordsPerMessage?: number;
 }
 
 export interface RemoteStep extends RemoteRoute, StepGuards {}
@@ -197,6 +216,8 @@ export interface GraphSpec {
   responder?: string;
   on_error?: string;
   triggers?: TriggerSpec[];
+  /** Model monitoring for every model of the graph (a model's own replaces it). */
+  monitoring?: MonitoringSpec;
 }
 
 export interface GraphDocument {

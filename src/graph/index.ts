@@ -25,6 +25,7 @@ export type {
   CronTrigger,
   GraphDocument,
   KafkaTrigger,
+  MonitoringSpec,
   NatsTrigger,
   QueueStep,
   StepSpec,
@@ -32,6 +33,13 @@ export type {
 } from "./document.js";
 export { parseDuration } from "./duration.js";
 export { type EventInit, makeEvent } from "./event.js";
+export {
+  type GenerateChunk,
+  type GeneratePlan,
+  GenerationError,
+  generatePlan,
+  runGenerate,
+} from "./generate/index.js";
 export {
   checkGraphFile,
   type LoadOptions,
@@ -45,6 +53,13 @@ export {
   importMlrunServing,
   readClassMapping,
 } from "./mlrun/index.js";
+export {
+  type MonitoringRecord,
+  type MonitoringSink,
+  type MonitoringSinkFactory,
+  mlrunTime,
+  Sampler,
+} from "./monitoring/index.js";
 export { preloadFor } from "./preload.js";
 export { formatProblem, GraphInvalidError, type Problem } from "./problems.js";
 export { validateDocument } from "./schema.js";

@@ -13,7 +13,10 @@ import { validateDocument } from "./schema.js";
 
 export interface LoadOptions
   extends Partial<
-    Pick<CompileOptions, "logger" | "observeStep" | "observeBreaker" | "queueWriter" | "moduleRoots">
+    Pick<
+      CompileOptions,
+      "logger" | "observeStep" | "observeBreaker" | "queueWriter" | "moduleRoots" | "monitoringSink"
+    >
   > {
   /** For MLRun serving functions: the file mapping class names to sluice modules. */
   mapping?: string;
@@ -79,7 +82,7 @@ async function compilePrepared(
   { document, file, lineOf }: PreparedDocument,
   options: LoadOptions,
 ): Promise<CompiledGraph> {
-  const { logger, observeStep, observeBreaker, queueWriter, moduleRoots } = options;
+  const { logger, observeStep, observeBreaker, queueWriter, moduleRoots, monitoringSink } = options;
   await preloadFor(document);
   return compileDocument(document, {
     file,
@@ -89,6 +92,7 @@ async function compilePrepared(
     ...(observeBreaker ? { observeBreaker } : {}),
     ...(queueWriter ? { queueWriter } : {}),
     ...(moduleRoots ? { moduleRoots } : {}),
+    ...(monitoringSink ? { monitoringSink } : {}),
   });
 }
 

@@ -23,6 +23,13 @@ export type { EventHandler, StreamOutcome, Trigger, TriggerContext, TriggerState
 export { CronTrigger } from "./cron.js";
 export { isUp, type TriggerCondition, type TriggerHealth } from "./health.js";
 export type { KafkaTrigger } from "./kafka/trigger.js";
+export {
+  defaultMonitoringBuffer,
+  type MonitoringMeters,
+  MonitoringStream,
+  MonitoringStreams,
+  type MonitoringTransport,
+} from "./monitoring/index.js";
 export type { NatsCoreTrigger } from "./nats/core-trigger.js";
 export type { JetStreamTrigger } from "./nats/jetstream-trigger.js";
 export type { QueueConsumer } from "./queue/consumers.js";

@@ -262,8 +262,14 @@ describe("valid documents pass", () => {
       weight: 50,
       when: "true",
       batching: { max_batch_size: 8, max_batch_time: "2ms" },
+      monitoring: {
+        stream: "kafka://m",
+        sample: 0.5,
+        fields: ["inputs", "shapes", "parameters"],
+        buffer: 100,
+      },
     };
-    const model: Required<Omit<ModelStep, "handler">> = { ...modelRoute, ...guards };
+    const model: Required<Omit<ModelStep, "handler">> = { ...modelRoute, ...guards, monitoring: false };
     const remoteRoute: Required<RemoteRoute> = {
       ...base,
       ...call,
@@ -341,6 +347,7 @@ describe("valid documents pass", () => {
       responder: "task",
       on_error: "error",
       triggers: [{ kind: "http" }, kafka, nats, cron, { kind: "cron", interval: "1m" }],
+      monitoring: { stream: "nats://model.records", sample: 1, fields: ["outputs"], buffer: 1 },
     };
     const document: Required<GraphDocument> = {
       apiVersion: "sluice/v1",

@@ -1,5 +1,6 @@
 import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
 import type { BreakerState } from "../../graph/resilience/index.js";
+import { MonitoringMetrics } from "./monitoring-metrics.js";
 import { HistogramFamily, type HistogramSeries, ValueFamily, type ValueSeries } from "./series.js";
 
 /** Latency buckets in seconds: from 100 µs (a trivial in-process step) to 10 s. */
@@ -112,6 +113,8 @@ export class GatewayMetrics {
         this.triggerUp.labels(graph, trigger).set(up ? 1 : 0);
     },
   });
+  /** Model monitoring streams: records written, dropped and failed, and those buffered. */
+  readonly monitoring = new MonitoringMetrics(this.registry);
   /** Errors user code threw where no request could take them (a timer, an unhandled rejection). */
   readonly uncaught = new Counter({
     name: "sluice_uncaught_errors_total",

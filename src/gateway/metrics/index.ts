@@ -1,1 +1,2 @@
 export { GatewayMetrics, type GraphMeters, type StreamOutcome } from "./gateway-metrics.js";
+export { MonitoringMetrics } from "./monitoring-metrics.js";

@@ -1,5 +1,6 @@
 import type { Logger, StepContext } from "../contract.js";
 import { DROP } from "../contract.js";
+import type { GraphMonitoring } from "../monitoring/index.js";
 import type { Problem } from "../problems.js";
 import type { RemoteTargets } from "../resilience/index.js";
 
@@ -13,6 +14,8 @@ export interface BuildEnv {
   remotes: RemoteTargets;
   /** Folders step modules may come from, besides the graph file's folder tree. */
   moduleRoots: readonly string[];
+  /** Where models write their monitoring records; absent outside `sluice serve`. */
+  monitoring?: GraphMonitoring;
 }
 
 export function reportProblem(env: BuildEnv, at: string, message: string, step: string): void {

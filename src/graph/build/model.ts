@@ -2,6 +2,7 @@ import { SluiceError } from "../../errors.js";
 import type { GraphEvent, StepContext } from "../contract.js";
 import type { ModelStep } from "../document.js";
 import { durationProblem, parseDuration } from "../duration.js";
+import { modelRunner } from "../monitoring/index.js";
 import {
   type InferRequest,
   inferResponse,
@@ -42,7 +43,16 @@ export class ModelRunner {
     this.version = colon < 0 ? undefined : key.slice(colon + 1);
     // A handler model is just its predict function.
     this.#instance = code.kind === "instance" ? code.instance : { predict: code.fn };
-    this.#predict = (this.#instance.predict as Method).bind(this.#instance);
+    const predict = this.#instance.predict;
+    this.#predict =
+      typeof predict === "function"
+        ? (predict as Method).bind(this.#instance)
+        : () => {
+            throw new SluiceError(
+              "SLUICE_ERR_ROUTE_NOT_FOUND",
+              `model "${key}" generates text only (no predict method): POST .../generate`,
+            );
+          };
     const instance: LoadedCode = { kind: "instance", instance: this.#instance };
     this.#life = new ModelLifecycle(
       key,
@@ -212,6 +222,22 @@ export class ModelRunner {
     return this.#leavingOnThrow(() => explain(request));
   }
 
+  /**
+   * Text generation: the model's `generate(request, {signal})`, which returns an async
+   * iterable of chunks (a string, or `{text_output, ...}`), or one chunk (or a promise of it).
+   */
+  generate(request: unknown, options: { signal: AbortSignal }): unknown {
+    if (!this.#life.ready) throw this.#life.notReadyError();
+    const generate = this.#method("generate");
+    if (!generate) {
+      throw new SluiceError(
+        "SLUICE_ERR_ROUTE_NOT_FOUND",
+        `model "${this.key}" does not generate text (no generate method)`,
+      );
+    }
+    return generate(request, options);
+  }
+
   /** OIP model metadata: the model's own `metadata()` merged over the defaults. */
   metadata(): ModelMetadata {
     const own = (this.#method("metadata")?.() ?? {}) as Partial<ModelMetadata>;
@@ -236,7 +262,9 @@ export async function buildModelRunner(
   const ctx = stepContext(env, stepName);
   const code = await loadCode(spec, at, stepName, env, ctx);
   if (!code) return undefined;
-  if (code.kind === "instance" && typeof code.instance.predict !== "function") {
+  // A text generation model may have only generate (docs/generate.md).
+  const { instance } = code.kind === "instance" ? code : { instance: undefined };
+  if (instance && typeof instance.predict !== "function" && typeof instance.generate !== "function") {
     reportProblem(env, `${at}/class`, `${spec.class} has no predict(inputs, request) method`, stepName);
     return undefined;
   }
@@ -267,7 +295,7 @@ export async function buildModelStep(
   const model = await buildModelRunner(spec, at, name, name, env);
   if (!model) return undefined;
   return {
-    run: (input, event) => model.infer(input, event),
+    run: modelRunner(model, spec, at, name, env),
     init: async () => {},
     close: () => model.close(),
     models: [model],

@@ -1,5 +1,6 @@
 import type { RouterStep, RouteStep } from "../../document.js";
 import type { Runner } from "../../executor.js";
+import { modelRunner } from "../../monitoring/index.js";
 import { toStepError } from "../../step-error.js";
 import type { BuildEnv } from "../env.js";
 import { buildModelRunner, type ModelRunner } from "../model.js";
@@ -35,7 +36,7 @@ export async function buildRoutes(
       const m = model;
       if (m)
         runtime = {
-          run: (input, event) => m.infer(input, event),
+          run: modelRunner(m, spec, routeAt, routeName, env),
           init: async () => {},
           close: () => m.close(),
           models: [m],

@@ -1,0 +1,168 @@
+import { isSluiceError, SluiceError } from "../../errors.js";
+import { isThenable } from "../build/index.js";
+import { DROP, type GraphEvent } from "../contract.js";
+import { toStepError } from "../step-error.js";
+import type { GeneratePlan } from "./plan.js";
+
+/** One piece of generated text: what an SSE event carries, before the model's name is added. */
+export interface GenerateChunk {
+  text_output: string;
+  /** Per-token details when the model gives them (the spec's StreamDetails). */
+  details?: Record<string, unknown>;
+  [field: string]: unknown;
+}
+
+/** The model's own failure while generating: the spec's 424. */
+export class GenerationError extends SluiceError {
+  constructor(message: string, cause: unknown) {
+    super("SLUICE_ERR_STEP_FAILED", message, { status: 424, cause });
+  }
+}
+
+/**
+ * Runs a generate request through its plan: pre-processing steps, the model's `generate`,
+ * then the post-processing steps on each chunk. Chunks are pulled one at a time, only when
+ * the caller asks for the next: a slow reader holds the model back. When `signal` aborts
+ * (the client went away), waiting stops at once and the model's iterator is returned.
+ */
+export async function* runGenerate(
+  plan: GeneratePlan,
+  request: unknown,
+  event: GraphEvent,
+  signal: AbortSignal,
+): AsyncGenerator<GenerateChunk, void, undefined> {
+  // One promise for the whole generation that rejects when the signal aborts: every wait
+  // races it, so a client that left never waits for a model that ignores its signal.
+  const aborted = abortOf(signal);
+  const waits = { aborted, signal };
+  let input = request;
+  for (const step of plan.pre) {
+    const out = stepOutput(step, input, event, waits);
+    input = isThenable(out) ? await out : out;
+  }
+  const iterator = modelChunks(plan, input, signal);
+  const { key } = plan.model;
+  try {
+    for (;;) {
+      let next: IteratorResult<unknown>;
+      try {
+        next = await Promise.race([iterator.next(), aborted]);
+      } catch (error) {
+        // sluice's own refusals (a model still loading, one that does not generate) keep
+        // their status; whatever the model itself threw is the spec's generation error.
+        if (signal.aborted || isSluiceError(error)) throw error;
+        throw new GenerationError(`Request failed during generation: ${messageOf(error)}`, error);
+      }
+      if (next.done) return;
+      let chunk: unknown = chunkOf(next.value, key);
+      if (plan.post.length === 0) {
+        yield chunk as GenerateChunk;
+        continue;
+      }
+      for (const step of plan.post) {
+        const out = stepOutput(step, chunk, event, waits);
+        chunk = isThenable(out) ? await out : out;
+        if (chunk === DROP || chunk === undefined) break;
+      }
+      if (chunk !== DROP && chunk !== undefined) yield chunkOf(chunk, key);
+    }
+  } finally {
+    // The model's own clean-up (a generator's finally): not awaited, since a model that
+    // ignores the signal may hold it until its next token.
+    void Promise.resolve()
+      .then(() => iterator.return?.())
+      .catch(() => {});
+  }
+}
+
+/** A promise that rejects with the signal's reason once it aborts (never resolves). */
+function abortOf(signal: AbortSignal): Promise<never> {
+  const aborted = new Promise<never>((_, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    else signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+  });
+  aborted.catch(() => {}); // raced, never awaited alone: its rejection is not unhandled
+  return aborted;
+}
+
+/**
+ * A step's output: the value of a synchronous step as it is (no promise per chunk), else a
+ * promise that also rejects on abort. A failure names the step, as in a graph's run.
+ */
+function stepOutput(
+  step: GeneratePlan["pre"][number],
+  input: unknown,
+  event: GraphEvent,
+  { aborted, signal }: { aborted: Promise<never>; signal: AbortSignal },
+): unknown {
+  let out: unknown;
+  try {
+    out = step.run(input, event);
+  } catch (error) {
+    throw toStepError(step.name, error);
+  }
+  if (!isThenable(out)) return out;
+  return Promise.race([out, aborted]).catch((error: unknown) => {
+    throw signal.aborted ? error : toStepError(step.name, error);
+  });
+}
+
+/** The model's chunks as an iterator: its async iterable, or the one chunk it returned. */
+function modelChunks(plan: GeneratePlan, request: unknown, signal: AbortSignal): AsyncIterator<unknown> {
+  let produced: unknown;
+  try {
+    produced = plan.model.generate(request, { signal });
+  } catch (error) {
+    return failing(error);
+  }
+  if (isAsyncIterable(produced)) return produced[Symbol.asyncIterator]();
+  let done = false;
+  return {
+    next: async () => {
+      if (done) return { done: true, value: undefined };
+      done = true;
+      return { done: false, value: await produced };
+    },
+  };
+}
+
+function failing(error: unknown): AsyncIterator<unknown> {
+  return { next: () => Promise.reject(error) };
+}
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return (
+    value !== null &&
+    typeof value === "object" &&
+    typeof (value as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === "function"
+  );
+}
+
+/** A chunk as the spec carries it: a string is the text; an object must hold `text_output`. */
+function chunkOf(value: unknown, model: string): GenerateChunk {
+  if (typeof value === "string") return { text_output: value };
+  if (
+    value !== null &&
+    typeof value === "object" &&
+    typeof (value as GenerateChunk).text_output === "string"
+  ) {
+    return value as GenerateChunk;
+  }
+  const type = typeof value;
+  const got =
+    value === null
+      ? "null"
+      : Array.isArray(value)
+        ? "an array"
+        : /^[aeiou]/.test(type)
+          ? `an ${type}`
+          : `a ${type}`;
+  throw new GenerationError(
+    `Request failed during generation: model "${model}" gave ${got} as a chunk; a chunk is a string or {text_output: string, ...}`,
+    undefined,
+  );
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

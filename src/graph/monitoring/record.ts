@@ -1,0 +1,188 @@
+import { hostname } from "node:os";
+import { isSluiceError } from "../../errors.js";
+import type { MonitoringField } from "../document.js";
+import { jsonSafeBytes, type Tensor } from "../oip/index.js";
+import type { MonitoringRecord } from "./sink.js";
+
+/** What every record of one model says alike, worked out once when the graph is compiled. */
+export interface ModelFacts {
+  graph: string;
+  step: string;
+  /** The route key, `name` or `name:version`: records are partitioned by it. */
+  key: string;
+  model: string;
+  version: string | undefined;
+  /** The model's class (or handler) name, MLRun's `class`. */
+  className: string;
+  labels: Record<string, string> | undefined;
+  fields: ReadonlySet<MonitoringField>;
+  samplingPercentage: number;
+}
+
+const host = hostname();
+
+/**
+ * How one model's records are written: the fields every record shares are JSON made once,
+ * and each record adds only its own. (A record is serialised per request at sample 1: the
+ * writer's whole cost per record is about this and the broker client's.)
+ */
+export class RecordFormat {
+  readonly key: string;
+  readonly inputs: boolean;
+  readonly outputs: boolean;
+  readonly shapes: boolean;
+  readonly parameters: boolean;
+  /** `{"graph":...,"op":"infer"` */
+  readonly head: string;
+  /** `,"sampling_percentage":...,"labels":...}` without the effective count */
+  readonly tail: string;
+
+  constructor(facts: ModelFacts) {
+    this.key = facts.key;
+    this.inputs = facts.fields.has("inputs");
+    this.outputs = facts.fields.has("outputs");
+    this.shapes = facts.fields.has("shapes");
+    this.parameters = facts.fields.has("parameters");
+    const shared = {
+      graph: facts.graph,
+      step: facts.step,
+      model: facts.model,
+      version: facts.version ?? null,
+      class: facts.className,
+      function_uri: facts.graph,
+      host,
+      worker: process.pid,
+      op: "infer",
+    };
+    this.head = JSON.stringify(shared).slice(0, -1);
+    this.tail = `,"sampling_percentage":${facts.samplingPercentage}${
+      facts.labels ? `,"labels":${JSON.stringify(facts.labels)}` : ""
+    }`;
+  }
+}
+
+/**
+ * One model call as its monitoring record. The fields mirror those of MLRun's model
+ * monitoring stream (`model`, `version`, `class`, `function_uri`, `when`, `microsec`,
+ * `request.id`, `request.inputs`, `resp.outputs`, `error`, `sampling_percentage`,
+ * `effective_sample_count`), so that jobs written for MLRun's stream can read sluice's;
+ * `id`, `graph`, `step` and `status` are sluice's own. The JSON is made when the record is
+ * written, never while the request is answered.
+ */
+export class ModelCallRecord implements MonitoringRecord {
+  constructor(
+    readonly format: RecordFormat,
+    /** The request id (`x-request-id`). */
+    readonly requestId: string,
+    /** The infer request the model was given. */
+    readonly request: unknown,
+    /** When the call started, in milliseconds since the epoch. */
+    readonly started: number,
+    readonly micros: number,
+    /** The model's answer, or its failure. */
+    readonly outcome: { response: unknown } | { error: unknown },
+    readonly represents: number,
+  ) {}
+
+  get key(): string {
+    return this.format.key;
+  }
+
+  serialize(): string {
+    const { format, requestId, outcome } = this;
+    const request = (isObject(this.request) ? this.request : {}) as {
+      id?: unknown;
+      inputs?: unknown;
+      parameters?: unknown;
+    };
+    const id = JSON.stringify(requestId);
+    let json = `${format.head},"id":${id},"when":"${mlrunTime(this.started)}","microsec":${this.micros}`;
+    json += `,"request":{"id":${typeof request.id === "string" ? JSON.stringify(request.id) : id}`;
+    json += tensors("inputs", request.inputs, format.inputs, format.shapes);
+    if (format.parameters && request.parameters !== undefined) {
+      json += `,"parameters":${JSON.stringify(request.parameters)}`;
+    }
+    json += "}";
+    if ("error" in outcome) {
+      const { error } = outcome;
+      const message = error instanceof Error ? error.message : String(error);
+      json += `,"error":${JSON.stringify(message)},"status":${statusOf(error)}`;
+    } else {
+      json += `,"resp":${responseJson(outcome.response, format)}`;
+    }
+    return `${json}${format.tail},"effective_sample_count":${this.represents}}`;
+  }
+
+  /** The record as an object (what `serialize` writes). */
+  toJSON(): unknown {
+    return JSON.parse(this.serialize());
+  }
+}
+
+function responseJson(response: unknown, format: RecordFormat): string {
+  const resp = (isObject(response) ? response : {}) as {
+    id?: unknown;
+    model_name?: unknown;
+    model_version?: unknown;
+    outputs?: unknown;
+    parameters?: unknown;
+  };
+  const parts: string[] = [];
+  if (resp.id !== undefined) parts.push(`"id":${JSON.stringify(resp.id)}`);
+  if (resp.model_name !== undefined) parts.push(`"model_name":${JSON.stringify(resp.model_name)}`);
+  if (resp.model_version !== undefined) parts.push(`"model_version":${JSON.stringify(resp.model_version)}`);
+  let json = `{${parts.join(",")}`;
+  const outputs = tensors("outputs", resp.outputs, format.outputs, format.shapes);
+  json += parts.length === 0 && outputs ? outputs.slice(1) : outputs;
+  if (format.parameters && resp.parameters !== undefined) {
+    json += `${json.length > 1 ? "," : ""}"parameters":${JSON.stringify(resp.parameters)}`;
+  }
+  return `${json}}`;
+}
+
+/** `,"inputs":[...]` whole, or as shapes only, or nothing, as the fields ask. */
+function tensors(name: string, list: unknown, whole: boolean, shapes: boolean): string {
+  if (!Array.isArray(list) || !(whole || shapes)) return "";
+  if (whole) {
+    // BYTES elements held as Buffers go as base64, as the data plane answers them.
+    const safe = list.some((t: Partial<Tensor>) => t?.datatype === "BYTES")
+      ? (jsonSafeBytes({ outputs: list }) as { outputs: unknown[] }).outputs
+      : list;
+    return `,"${name}":${JSON.stringify(safe)}`;
+  }
+  const described = list.map((t: Partial<Tensor>) => ({
+    name: t?.name,
+    datatype: t?.datatype,
+    shape: t?.shape,
+  }));
+  return `,"${name}":${JSON.stringify(described)}`;
+}
+
+function statusOf(error: unknown): number {
+  if (isSluiceError(error)) return error.status;
+  const status = (error as { status?: unknown } | undefined)?.status;
+  return typeof status === "number" && status >= 400 && status <= 599 ? status : 500;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null;
+}
+
+/**
+ * MLRun's `when`: Python's `str()` of a UTC datetime, `2024-05-01 12:00:00.123456+00:00`
+ * (its stream processor cuts the last six characters and parses the rest).
+ */
+export function mlrunTime(ms: number): string {
+  // Formatting a Date costs as much as the rest of a record: the second is made once.
+  const second = Math.floor(ms / 1000);
+  if (second !== formatted.second) {
+    const iso = new Date(second * 1000).toISOString();
+    formatted.second = second;
+    formatted.prefix = `${iso.slice(0, 10)} ${iso.slice(11, 19)}.`;
+  }
+  const millis = ms - second * 1000;
+  return `${formatted.prefix}${millis < 10 ? "00" : millis < 100 ? "0" : ""}${millis}000+00:00`;
+}
+
+/** The last second `mlrunTime` formatted, and its text up to the fraction. */
+const formatted = { second: Number.NaN, prefix: "" };
