@@ -120,7 +120,6 @@ export class ScriptedKafka {
       timestamp: "1700000000000",
       attributes: 0,
       offset: String(firstOffset + i),
-      size: 0,
     }));
     const payload = {
       batch: {
