@@ -78,6 +78,44 @@ describe("circuit breakers", () => {
     expect(up.requests).toBe(6);
   });
 
+  it("open when more than errorThresholdPercentage of the calls failed, not at exactly that share", async () => {
+    // Succeeds for {ok: true}, fails (500, not retried) otherwise.
+    const up = await startUpstream((req, res, body) =>
+      (JSON.parse(body.toString()) as { ok: boolean }).ok
+        ? echo(req, res, body)
+        : status(500)(req, res, body),
+    );
+    const graph = await graphOf(
+      flow(
+        `call: {kind: remote, url: "${up.url}/", breaker: {volumeThreshold: 5, errorThresholdPercentage: 60, resetTimeout: 10s}}`,
+      ),
+    );
+    for (const ok of [true, false, true, false, false]) await outcome(graph, { ok });
+    // 3 failures in 5 calls: 60%, which is not more than 60%.
+    expect(targetOf(graph).breaker?.state).toBe("closed");
+    expect((await outcome(graph, { ok: true })).value).toEqual({ ok: true });
+    expect(targetOf(graph).breaker?.state).toBe("closed");
+    await outcome(graph, { ok: false }); // 4 of 7: 57%
+    expect(targetOf(graph).breaker?.state).toBe("closed");
+    await outcome(graph, { ok: false }); // 5 of 8: 62.5%
+    expect(targetOf(graph).breaker?.state).toBe("open");
+    expect((await outcome(graph, { ok: true })).error).toMatchObject({ code: "CIRCUIT_OPEN" });
+    expect(up.requests).toBe(8);
+  });
+
+  it("stay closed below volumeThreshold calls, however many of them failed", async () => {
+    const up = await startUpstream(status(500));
+    const graph = await graphOf(
+      flow(
+        `call: {kind: remote, url: "${up.url}/", breaker: {volumeThreshold: 6, errorThresholdPercentage: 10}}`,
+      ),
+    );
+    for (let i = 0; i < 5; i++) await outcome(graph);
+    expect(targetOf(graph).breaker?.state).toBe("closed");
+    await outcome(graph);
+    expect(targetOf(graph).breaker?.state).toBe("open");
+  });
+
   it("do not count a caller's mistakes (4xx) as the target's failures", async () => {
     const up = await startUpstream(status(404));
     const graph = await graphOf(flow(`call: {kind: remote, url: "${up.url}/", ${breaker}}`));

@@ -100,6 +100,25 @@ describe("the content hash", () => {
     );
   });
 
+  it("sorts keys by UTF-16 code unit, never by locale (a pinned vector)", () => {
+    // Keys whose code-unit order and collation order differ: case (B < a, but a < B in a
+    // locale), "_" between the cases, accents (f < é), and a surrogate pair (😀, 0xD83D)
+    // before U+FF5E although its code point is larger.
+    const doc = {
+      kind: "job",
+      metadata: {
+        name: "collation",
+        labels: { b: "1", B: "2", _: "3", a: "4", Z: "5", é: "6", f: "7", "～": "8", "😀": "9" },
+      },
+      spec: { image: "x" },
+    };
+    expect(canonicalJson(doc)).toBe(
+      '{"kind":"job","metadata":{"labels":{"B":"2","Z":"5","_":"3","a":"4","b":"1","f":"7","é":"6","😀":"9","～":"8"},"name":"collation"},"spec":{"image":"x"}}',
+    );
+    // SHA-1 of that text's UTF-8 bytes, computed outside sluice (Python's hashlib).
+    expect(functionHash(doc)).toBe("5bace477daf9d95065bc8718af4b38f62c8c7745");
+  });
+
   it("is SHA-1 hex, and the same as a FunctionObject's", () => {
     fc.assert(
       fc.property(documents, (doc) => {
