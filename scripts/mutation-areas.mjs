@@ -31,7 +31,13 @@ export const areas = {
   },
   triggers: {
     mutate: ["src/triggers/**/*.ts"],
-    tests: ["test/triggers/unit/**/*.test.ts"],
+    tests: [
+      "test/triggers/cron.test.ts",
+      "test/triggers/deferred.test.ts",
+      "test/triggers/kafka-batch.test.ts",
+      "test/triggers/kafka-connection.test.ts",
+      "test/triggers/kafka-partitioner.test.ts",
+    ],
   },
   hash: {
     mutate: ["src/runtimes/hash.ts"],
@@ -44,11 +50,10 @@ export const areas = {
   status: {
     mutate: ["src/gateway/http/*.ts", "src/gateway/request-context.ts"],
     tests: [
-      "test/gateway/http/*.test.ts",
+      "test/gateway/limits.test.ts",
       "test/gateway/graphs-over-http.test.ts",
       "test/gateway/oip*.test.ts",
       "test/gateway/fuzz.test.ts",
-      "test/gateway/boundaries.test.ts",
     ],
   },
 };

@@ -1,7 +1,13 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
-import { canonicalJson, FunctionObject, functionHash, functionKinds } from "../../src/runtimes/index.js";
+import {
+  canonicalJson,
+  FunctionObject,
+  functionHash,
+  functionKinds,
+  hashedContent,
+} from "../../src/runtimes/index.js";
 
 // Documents as users write them: any kind, labels, and a spec of arbitrary JSON, deep enough
 // to hold lists and maps in maps.
@@ -133,5 +139,70 @@ describe("the content hash", () => {
     const doc = JSON.parse('{"kind":"job","metadata":{"name":"a"},"spec":{"__proto__":{"x":1}}}') as object;
     expect(canonicalJson(doc)).toBe('{"kind":"job","metadata":{"name":"a"},"spec":{"__proto__":{"x":1}}}');
     expect(functionHash(doc)).not.toBe(functionHash({ kind: "job", metadata: { name: "a" }, spec: {} }));
+  });
+});
+
+describe("canonical JSON", () => {
+  it("holds what JSON.stringify writes, for any value (keys sorted: see the pinned vectors)", () => {
+    const values = fc.anything({
+      withDate: true,
+      withMap: true,
+      withSet: true,
+      withNullPrototype: true,
+      withSparseArray: true,
+      withTypedArray: true,
+    });
+    fc.assert(
+      fc.property(values, (value) => {
+        expect(JSON.parse(canonicalJson(value))).toEqual(JSON.parse(JSON.stringify(value) ?? "null"));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("leaves out of objects, and writes as null in arrays, what JSON cannot hold", () => {
+    const value = {
+      a: undefined,
+      b: () => 1,
+      c: Symbol("c"),
+      d: [undefined, () => 1, Symbol("d"), Number.NaN],
+      e: 1,
+    };
+    expect(canonicalJson(value)).toBe('{"d":[null,null,null,null],"e":1}');
+    expect(canonicalJson(undefined)).toBe("null");
+    const holes: unknown[] = [1];
+    holes[2] = 3;
+    expect(canonicalJson(holes)).toBe("[1,null,3]"); // a hole, as JSON.stringify writes it
+  });
+
+  it("writes a value's toJSON (a Date as its ISO string)", () => {
+    expect(canonicalJson({ at: new Date(0), money: { toJSON: () => ({ eur: 5, cents: 0 }) } })).toBe(
+      '{"at":"1970-01-01T00:00:00.000Z","money":{"cents":0,"eur":5}}',
+    );
+  });
+
+  it("refuses BigInt and cycles with a TypeError naming them; a value shared twice is fine", () => {
+    expect(() => canonicalJson({ n: 1n })).toThrow(new TypeError("canonicalJson: BigInt has no JSON form"));
+    const cyclic: Record<string, unknown> = { a: 1 };
+    cyclic.self = { back: cyclic };
+    expect(() => canonicalJson(cyclic)).toThrow(new TypeError("canonicalJson: the value is cyclic"));
+    const shared = { x: 1 };
+    expect(canonicalJson({ a: shared, b: [shared, shared] })).toBe('{"a":{"x":1},"b":[{"x":1},{"x":1}]}');
+  });
+
+  it("hashes everything but status and the metadata that names a version; metadata as written otherwise", () => {
+    const doc = JSON.parse(
+      '{"kind":"job","status":{"state":"ready"},"__proto__":{"x":1},"metadata":{"name":"a","tag":"v1","hash":"h","updated":"u","created":"c","labels":{"tag":"kept"}}}',
+    ) as Record<string, unknown>;
+    const content = hashedContent(doc);
+    expect(canonicalJson(content)).toBe(
+      '{"__proto__":{"x":1},"kind":"job","metadata":{"labels":{"tag":"kept"},"name":"a"}}',
+    );
+    expect(Object.getPrototypeOf(content)).toBe(Object.prototype);
+    expect(hashedContent({ kind: "job", metadata: "not an object" })).toEqual({
+      kind: "job",
+      metadata: "not an object",
+    });
+    expect(hashedContent({ kind: "job", metadata: null })).toEqual({ kind: "job", metadata: null });
   });
 });
