@@ -1,8 +1,8 @@
 import { Agent, request as httpRequest } from "node:http";
 import { connect } from "node:net";
 import { describe, expect, it, vi } from "vitest";
-import { postJson, testGateway } from "../helpers/gateway.js";
-import { requestsInFlight, serveProcess } from "../helpers/serve-process.js";
+import { postJson, requestsInFlight, testGateway } from "../helpers/gateway.js";
+import { serveProcess } from "../helpers/serve-process.js";
 
 /** A POST on a given agent (so a test controls which connection it uses). */
 function post(
@@ -42,7 +42,7 @@ describe("graceful shutdown of sluice serve", () => {
 
     const accepted = Array.from({ length: 40 }, () => post(`${server.url}/`, { ms: 2_000 }));
     // All 40 are inside the graph (each step waits 2 s: long enough to be seen there).
-    await vi.waitFor(async () => expect(await requestsInFlight(server, "slow")).toBe(40), {
+    await vi.waitFor(async () => expect(await requestsInFlight(server.adminUrl, "slow")).toBe(40), {
       timeout: 10_000,
     });
     server.child.kill("SIGTERM");
@@ -60,7 +60,9 @@ describe("graceful shutdown of sluice serve", () => {
   it("stops at once with exit 1 on a second signal", async () => {
     const server = await serveProcess(["test/fixtures/gateway/slow.yaml"]);
     const stuck = post(`${server.url}/`, { ms: 60_000 }).catch(() => "dropped");
-    await vi.waitFor(async () => expect(await requestsInFlight(server, "slow")).toBe(1), { timeout: 10_000 });
+    await vi.waitFor(async () => expect(await requestsInFlight(server.adminUrl, "slow")).toBe(1), {
+      timeout: 10_000,
+    });
     server.child.kill("SIGTERM");
     await vi.waitFor(() => expect(server.stderr()).toContain("draining"), { timeout: 10_000 });
     server.child.kill("SIGTERM");
@@ -73,7 +75,9 @@ describe("graceful shutdown of sluice serve", () => {
   it("stops at --grace when a request is still running: exit 1, the request dropped", async () => {
     const server = await serveProcess(["test/fixtures/gateway/slow.yaml", "--grace", "300ms"]);
     const stuck = post(`${server.url}/`, { ms: 60_000 }).catch(() => "dropped");
-    await vi.waitFor(async () => expect(await requestsInFlight(server, "slow")).toBe(1), { timeout: 10_000 });
+    await vi.waitFor(async () => expect(await requestsInFlight(server.adminUrl, "slow")).toBe(1), {
+      timeout: 10_000,
+    });
     server.child.kill("SIGTERM");
     expect(await server.exited).toBe(1);
     expect(await stuck).toBe("dropped");

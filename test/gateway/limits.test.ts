@@ -119,7 +119,7 @@ describe("readiness while a model loads", () => {
         files: [`${gatewayFixtures}gated-model.yaml`],
         port: 0,
         host: "127.0.0.1",
-        adminPort: false,
+        adminPort: 0,
         adminHost: "127.0.0.1",
         adminToken: undefined,
         workers: 1,
@@ -131,6 +131,7 @@ describe("readiness while a model loads", () => {
         graceMs: 10_000,
       },
       memoryLogger(),
+      false,
     );
     onTestFinished(() => gateway.close());
     const url = `http://127.0.0.1:${gateway.address.port}`;

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { describe, expect, it, onTestFinished } from "vitest";
+import { describe, expect, it, onTestFinished, vi } from "vitest";
 import { type CompiledGraph, loadGraphText, makeEvent, StepError } from "../../src/graph/index.js";
 import { type BreakerState, Bulkhead, backoffMs } from "../../src/graph/resilience/index.js";
 import { flow, graphFixtures, graphOf, memoryLogger } from "../helpers/graphs.js";
@@ -29,7 +29,6 @@ async function observedGraph(yaml: string) {
 
 type Target = { target: string; breaker: { state: string } | null; bulkhead: Record<string, number> | null };
 const targetOf = (graph: CompiledGraph) => (graph.describe().targets as Target[])[0] as Target;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe("circuit breakers", () => {
   const breaker = "breaker: {volumeThreshold: 4, errorThresholdPercentage: 50, resetTimeout: 400ms}";
@@ -43,17 +42,14 @@ describe("circuit breakers", () => {
     expect(targetOf(graph).breaker?.state).toBe("open");
     expect(graph.describe().steps).toMatchObject([{ name: "call", breaker: "open" }]);
 
-    const started = performance.now();
     for (let i = 0; i < 50; i++) {
       expect((await outcome(graph)).error).toMatchObject({ step: "call", code: "CIRCUIT_OPEN", status: 503 });
     }
-    // Failing fast: no waiting on anything (the slack is for a loaded test machine).
-    expect(performance.now() - started).toBeLessThan(500);
     expect(up.requests).toBe(4); // open: the target was spared every one of those 50
 
     up.behave(echo);
-    await sleep(450);
-    expect(targetOf(graph).breaker?.state).toBe("half-open");
+    // After resetTimeout the breaker lets a probe through (half-open).
+    await vi.waitFor(() => expect(targetOf(graph).breaker?.state).toBe("half-open"));
     expect((await outcome(graph, { back: true })).value).toEqual({ back: true });
     expect(targetOf(graph).breaker?.state).toBe("closed");
     expect((await outcome(graph, { again: 1 })).value).toEqual({ again: 1 });
@@ -65,13 +61,13 @@ describe("circuit breakers", () => {
     const up = await startUpstream(status(503));
     const graph = await graphOf(flow(`call: {kind: remote, url: "${up.url}/", ${breaker}}`));
     for (let i = 0; i < 4; i++) await outcome(graph);
-    await sleep(450);
+    await vi.waitFor(() => expect(targetOf(graph).breaker?.state).toBe("half-open"));
     expect((await outcome(graph)).error).toMatchObject({ code: "REMOTE_FAILED" });
     expect(targetOf(graph).breaker?.state).toBe("open");
     expect(up.requests).toBe(5);
 
     up.behave(slow(100));
-    await sleep(450);
+    await vi.waitFor(() => expect(targetOf(graph).breaker?.state).toBe("half-open"));
     const burst = await Promise.all(Array.from({ length: 5 }, (_, i) => outcome(graph, { i })));
     expect(burst.filter((r) => "value" in r)).toHaveLength(1);
     expect(burst.filter((r) => r.error?.code === "CIRCUIT_OPEN")).toHaveLength(4);
@@ -146,10 +142,15 @@ describe("bulkheads", () => {
     const graph = await graphOf(
       flow(`call: {kind: remote, url: "${up.url}/", target: {maxConcurrency: 2, maxQueue: 3}}`),
     );
-    const started = performance.now();
     const runs = Array.from({ length: 10 }, (_, i) => outcome(graph, { i }));
-    await sleep(20);
-    expect(targetOf(graph).bulkhead).toMatchObject({ active: 2, queued: 3, maxConcurrency: 2, maxQueue: 3 });
+    await vi.waitFor(() =>
+      expect(targetOf(graph).bulkhead).toMatchObject({
+        active: 2,
+        queued: 3,
+        maxConcurrency: 2,
+        maxQueue: 3,
+      }),
+    );
     const results = await Promise.all(runs);
     expect(results.filter((r) => "value" in r)).toHaveLength(5);
     const refused = results.filter((r) => r.error?.code === "OVERLOADED");
@@ -157,7 +158,6 @@ describe("bulkheads", () => {
     expect(refused[0]?.error).toMatchObject({ step: "call", status: 503 });
     expect(up.maxInFlight).toBe(2);
     expect(up.requests).toBe(5);
-    expect(performance.now() - started).toBeGreaterThan(440); // three rounds of 150 ms
   });
 
   it("bound a step's own concurrency (maxConcurrency on the step)", async () => {
@@ -185,11 +185,13 @@ describe("bulkheads", () => {
   it("let a waiting call go at its deadline, and take it out of the queue", async () => {
     const up = await startUpstream(slow(400));
     const graph = await graphOf(flow(`call: {kind: remote, url: "${up.url}/", maxConcurrency: 1}`));
-    const first = outcome(graph);
-    const started = performance.now();
+    let firstDone = false;
+    const first = outcome(graph).finally(() => {
+      firstDone = true;
+    });
     const second = await outcome(graph, {}, Date.now() + 100);
     expect(second.error).toMatchObject({ code: "TIMEOUT", status: 504 });
-    expect(performance.now() - started).toBeLessThan(350); // not after the 400 ms call ahead of it
+    expect(firstDone).toBe(false); // it went at its deadline, not after the call ahead of it
     expect((await first).value).toEqual({});
     expect(up.requests).toBe(1);
   });

@@ -61,3 +61,10 @@ export async function getJson(url: string) {
     body: text ? (JSON.parse(text) as unknown) : undefined,
   };
 }
+
+/** How many requests are inside `graph` now, as a gateway's admin plane (`adminUrl`) reports it. */
+export async function requestsInFlight(adminUrl: string, graph: string): Promise<number> {
+  const text = await (await fetch(`${adminUrl}/metrics`)).text();
+  const line = text.split("\n").find((l) => l.startsWith(`sluice_requests_in_flight{graph="${graph}"}`));
+  return line === undefined ? 0 : Number(line.split(" ").at(-1));
+}

@@ -48,10 +48,3 @@ export async function serveProcess(args: string[], env: Record<string, string> =
   const [, url, adminUrl] = /on (http:\/\/\S+) admin (http:\/\/\S+)/.exec(line) ?? [];
   return { child, url: url as string, adminUrl: adminUrl as string, stderr: () => stderr, exited };
 }
-
-/** How many requests are inside `graph` now, as the process's admin plane reports it. */
-export async function requestsInFlight(server: ServeProcess, graph: string): Promise<number> {
-  const text = await (await fetch(`${server.adminUrl}/metrics`)).text();
-  const line = text.split("\n").find((l) => l.startsWith(`sluice_requests_in_flight{graph="${graph}"}`));
-  return line === undefined ? 0 : Number(line.split(" ").at(-1));
-}
