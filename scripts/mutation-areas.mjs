@@ -50,6 +50,8 @@ export const areas = {
   status: {
     mutate: ["src/gateway/http/*.ts", "src/gateway/request-context.ts"],
     tests: [
+      "test/gateway/http/*.test.ts",
+      "test/gateway/request-context.test.ts",
       "test/gateway/limits.test.ts",
       "test/gateway/graphs-over-http.test.ts",
       "test/gateway/oip*.test.ts",
