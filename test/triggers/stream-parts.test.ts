@@ -69,7 +69,7 @@ describe("stream message bodies", () => {
 
 describe("Kafka messages", () => {
   const batch = { topic: "tx", partition: 3 } as Parameters<typeof sourceOf>[0];
-  const message = (over: Partial<KafkaMessage> = {}): KafkaMessage => ({
+  const message = (over: { key?: Buffer | null; headers?: KafkaMessage["headers"] } = {}): KafkaMessage => ({
     key: Buffer.from("k1"),
     value: Buffer.from('{"amount":5}'),
     headers: { "Content-Type": Buffer.from("application/json"), traceparent: "00-abc" },
