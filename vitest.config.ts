@@ -11,6 +11,7 @@ const brokerFree = new Set([
   "test/triggers/kafka-batch.test.ts",
   "test/triggers/kafka-connection.test.ts",
   "test/triggers/kafka-partitioner.test.ts",
+  "test/triggers/kafka-trigger-unit.test.ts",
   "test/triggers/stream-parts.test.ts",
 ]);
 const triggerTests = readdirSync(new URL("test/triggers/", import.meta.url))

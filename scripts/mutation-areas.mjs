@@ -37,6 +37,7 @@ export const areas = {
       "test/triggers/kafka-batch.test.ts",
       "test/triggers/kafka-connection.test.ts",
       "test/triggers/kafka-partitioner.test.ts",
+      "test/triggers/kafka-trigger-unit.test.ts",
       "test/triggers/stream-parts.test.ts",
     ],
   },

@@ -29,10 +29,27 @@ export class ScriptedKafka {
   readonly log: string[] = [];
   readonly sends: ScriptedSend[] = [];
   readonly trigger: KafkaTrigger;
+  /** What the trigger logged. */
+  readonly logger = memoryLogger();
+  /** Every event outcome the trigger counted, in order (`ok`, `retried`, `dead_lettered`...). */
+  readonly outcomes: string[] = [];
   /** Whether the consumer is running: a test stops it mid-batch with `stop()`. */
   running = true;
   /** Called on every wait the trigger asks for (before it returns), e.g. to stop the consumer. */
   onSleep: (ms: number) => void = () => {};
+  /** Every config the consumer was run with (a restart after a crash runs it again). */
+  readonly runs: ConsumerRunConfig[] = [];
+  /** What the trigger subscribed to. */
+  readonly subscriptions: { topics: (string | RegExp)[]; fromBeginning?: boolean }[] = [];
+  /** Errors the next subscribe() calls throw, in order. */
+  subscribeFailures: unknown[] = [];
+  /** Errors the next run() calls reject with, in order (a restart that cannot rejoin). */
+  runFailures: unknown[] = [];
+  /** Errors the next writes to the DLQ throw, in order. */
+  dlqFailures: unknown[] = [];
+  /** The output topic's max.message.bytes as the scripted admin describes it (none: not described). */
+  maxMessageBytes: number | undefined;
+  readonly #listeners = new Map<string, ((event: { payload: unknown }) => void)[]>();
   #config: ConsumerRunConfig | undefined;
   #held = false;
   #waiting: (() => void)[] = [];
@@ -40,10 +57,18 @@ export class ScriptedKafka {
   constructor(spec: Partial<KafkaTriggerSpec> = {}) {
     const consumer = {
       events: { CRASH: "consumer.crash", GROUP_JOIN: "consumer.group_join" },
-      on: () => () => {},
+      on: (event: string, listener: (event: { payload: unknown }) => void) => {
+        this.#listeners.set(event, [...(this.#listeners.get(event) ?? []), listener]);
+        return () => {};
+      },
       connect: async () => {},
-      subscribe: async () => {},
+      subscribe: async (subscription: { topics: (string | RegExp)[]; fromBeginning?: boolean }) => {
+        if (this.subscribeFailures.length > 0) throw this.subscribeFailures.shift();
+        this.subscriptions.push(subscription);
+      },
       run: async (config: ConsumerRunConfig) => {
+        if (this.runFailures.length > 0) throw this.runFailures.shift();
+        this.runs.push(config);
         this.#config = config;
       },
       stop: async () => {
@@ -56,6 +81,10 @@ export class ScriptedKafka {
       disconnect: async () => {},
       send: async ({ topic, messages }: ScriptedSend) => {
         this.log.push(`send ${topic} ${messages.length}`);
+        if (topic === spec.dlq?.topic && this.dlqFailures.length > 0) {
+          this.log.push(`refused ${topic}`);
+          throw this.dlqFailures.shift();
+        }
         this.sends.push({ topic, messages });
         if (this.#held) await new Promise<void>((resolve) => this.#waiting.push(resolve));
         this.log.push(`sent ${topic}`);
@@ -65,7 +94,16 @@ export class ScriptedKafka {
     const admin = {
       connect: async () => {},
       disconnect: async () => {},
-      describeConfigs: async () => ({ resources: [{ configEntries: [] }] }),
+      describeConfigs: async () => ({
+        resources: [
+          {
+            configEntries:
+              this.maxMessageBytes === undefined
+                ? []
+                : [{ configName: "max.message.bytes", configValue: String(this.maxMessageBytes) }],
+          },
+        ],
+      }),
     };
     const links: KafkaLinks = {
       consumer: consumer as unknown as Consumer,
@@ -78,9 +116,14 @@ export class ScriptedKafka {
     };
     this.trigger = new KafkaTrigger(
       { kind: "kafka", brokers: ["scripted:9092"], topics: ["in"], group: "g", ...spec } as KafkaTriggerSpec,
-      { graph: "scripted", logger: memoryLogger() },
+      { graph: "scripted", logger: this.logger, onEvent: (_name, outcome) => this.outcomes.push(outcome) },
       links,
     );
+  }
+
+  /** Tells the trigger's listeners of a consumer event (`consumer.crash`, `consumer.group_join`). */
+  emit(event: "consumer.crash" | "consumer.group_join", payload: unknown = {}): void {
+    for (const listener of this.#listeners.get(event) ?? []) listener({ payload });
   }
 
   /** Starts the trigger with `handler`, as the gateway does. */
