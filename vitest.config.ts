@@ -1,19 +1,10 @@
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { defineConfig } from "vitest/config";
 
-/**
- * Trigger tests that need no broker: a batch on scripted links, settings, the partitioner's
- * vectors, schedules on a fake clock. They are unit tests although they live beside the rest.
- */
-const brokerFree = new Set([
-  "test/triggers/cron.test.ts",
-  "test/triggers/deferred.test.ts",
-  "test/triggers/kafka-batch.test.ts",
-  "test/triggers/kafka-connection.test.ts",
-  "test/triggers/kafka-partitioner.test.ts",
-  "test/triggers/kafka-trigger-unit.test.ts",
-  "test/triggers/stream-parts.test.ts",
-]);
+/** Trigger tests that need no broker: unit tests, though they live beside the rest. */
+const brokerFree = new Set<string>(
+  JSON.parse(readFileSync(new URL("test/broker-free.json", import.meta.url), "utf8")).tests,
+);
 const triggerTests = readdirSync(new URL("test/triggers/", import.meta.url))
   .filter((file) => file.endsWith(".test.ts"))
   .map((file) => `test/triggers/${file}`);

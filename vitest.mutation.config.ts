@@ -7,6 +7,7 @@ export default defineConfig({
   test: {
     env: { KAFKAJS_NO_PARTITIONER_WARNING: "1" },
     include: currentArea().tests,
+    setupFiles: ["test/infra/mutation-setup.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
   },

@@ -2,7 +2,7 @@ import { request as httpRequest } from "node:http";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { startGateway } from "../../src/gateway/serve.js";
 import { encodeBinaryRequest } from "../../src/graph/oip/index.js";
-import { gatewayFixtures, getJson, postJson, testGateway } from "../helpers/gateway.js";
+import { gatewaySettings, getJson, postJson, testGateway } from "../helpers/gateway.js";
 import { memoryLogger } from "../helpers/graphs.js";
 
 // @ts-expect-error: a plain JavaScript fixture module
@@ -114,25 +114,8 @@ describe("the data plane's limits", () => {
 
 describe("readiness while a model loads", () => {
   it("is 503 on /v2/health/ready and the model's /ready until its load() finished, then 200", async () => {
-    const gateway = await startGateway(
-      {
-        files: [`${gatewayFixtures}gated-model.yaml`],
-        port: 0,
-        host: "127.0.0.1",
-        adminPort: 0,
-        adminHost: "127.0.0.1",
-        adminToken: undefined,
-        workers: 1,
-        timeoutMs: 10_000,
-        maxTimeoutMs: 30_000,
-        bodyLimit: 64 * 1024,
-        mapping: undefined,
-        version: "0.0.0-test",
-        graceMs: 10_000,
-      },
-      memoryLogger(),
-      false,
-    );
+    // Not testGateway: it would wait for the load this test holds back.
+    const gateway = await startGateway(gatewaySettings(["gated-model.yaml"]), memoryLogger(), false);
     onTestFinished(() => gateway.close());
     const url = `http://127.0.0.1:${gateway.address.port}`;
     expect(await getJson(`${url}/v2/health/ready`)).toMatchObject({ status: 503, body: { ready: false } });
