@@ -62,6 +62,9 @@ describe("sluice serve on a JetStream durable", () => {
     first.child.kill("SIGKILL");
     expect(await first.exited).toBe("SIGKILL");
 
+    // Every start report the server had routed is in before they are read (a flush's answer
+    // comes after them).
+    await runs.ready();
     // Events the killed process had started but whose outputs it never wrote: never acked.
     const outputsBefore = await readAll<Output>(bed.nc, bed.outStream);
     const doneByFirst = new Set(
