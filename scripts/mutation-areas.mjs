@@ -39,7 +39,12 @@ export const areas = {
   },
   resilience: {
     mutate: ["src/graph/resilience/**/*.ts"],
-    tests: ["test/graph/resilience.test.ts", "test/graph/remote.test.ts", "test/gateway/remote*.test.ts"],
+    tests: [
+      "test/graph/resilience.test.ts",
+      "test/graph/remote.test.ts",
+      "test/graph/executor.test.ts",
+      "test/gateway/remote*.test.ts",
+    ],
   },
   triggers: {
     mutate: ["src/triggers/**/*.ts"],
