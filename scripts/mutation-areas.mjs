@@ -19,6 +19,7 @@ export const areas = {
     // for each of these mutants would take hours and kill nothing more.
     tests: [
       "test/graph/executor.test.ts",
+      "test/graph/compile.test.ts",
       "test/graph/compile-errors.test.ts",
       "test/graph/dag-properties.test.ts",
       "test/graph/paths.test.ts",
