@@ -19,6 +19,8 @@ export const areas = {
     // for each of these mutants would take hours and kill nothing more.
     tests: [
       "test/graph/executor.test.ts",
+      "test/graph/executor-edges.test.ts",
+      "test/graph/topology.test.ts",
       "test/graph/compile.test.ts",
       "test/graph/compile-errors.test.ts",
       "test/graph/dag-properties.test.ts",
@@ -27,6 +29,7 @@ export const areas = {
       "test/graph/loader.test.ts",
       "test/graph/builtins.test.ts",
       "test/graph/examples.test.ts",
+      "test/graph/resilience.test.ts",
     ],
   },
   oip: {

@@ -1,10 +1,25 @@
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
-import { type CompileOptions, type GraphEvent, loadGraphText, makeEvent } from "../../src/graph/index.js";
+import { parse } from "yaml";
+import {
+  type CompileOptions,
+  compileDocument,
+  defaultLogger,
+  type GraphDocument,
+  type GraphEvent,
+  GraphInvalidError,
+  loadGraph,
+  loadGraphText,
+  makeEvent,
+} from "../../src/graph/index.js";
 import { flow, graphFixtures, memoryLogger } from "../helpers/graphs.js";
 
 // @ts-expect-error: a plain JavaScript fixture module
 const fixtures = await import("../fixtures/graph/steps.mjs");
+// @ts-expect-error: a plain JavaScript fixture module
+const edge = await import("../fixtures/graph/edge-steps.mjs");
 
 /** Compiles and starts an inline graph with compile options of the test's own. */
 async function compiled(yaml: string, options: Partial<CompileOptions>) {
@@ -102,5 +117,129 @@ describe("compiling a graph", () => {
     expect(await graph.invoke({ body: { n: 0 } })).toEqual({ n: 1 });
     await graph.drain();
     expect(fixtures.seen).toEqual([{ n: 1 }]);
+  });
+
+  it("keeps the in-process queue for a queue step without a stream, writer factory or not", async () => {
+    let asked = 0;
+    const graph = await compiled(
+      flow(`
+        a: {handler: ./steps.mjs#inc}
+        q: {kind: queue, after: [a]}
+        b: {handler: ./steps.mjs#inc, after: [q]}
+      `),
+      {
+        queueWriter: () => {
+          asked++;
+          return async () => {};
+        },
+      },
+    );
+    expect(asked).toBe(0);
+    expect([...graph.streams.brokerQueues]).toEqual([]);
+    expect(await graph.invoke({ body: { n: 0 } })).toEqual({ n: 1 });
+  });
+
+  it("logs to the logger it is given, else to stderr at SLUICE_LOG_LEVEL (info by default)", async () => {
+    const logger = memoryLogger();
+    const graph = await loadGraphText(
+      flow("say: {handler: builtin:log, args: {message: hello}}"),
+      join(graphFixtures, "inline.yaml"),
+      { logger },
+    );
+    onTestFinished(() => graph.close());
+    await graph.invoke({ body: {} });
+    expect(logger.lines.some((line) => line.msg === "hello")).toBe(true);
+    const saved = process.env.SLUICE_LOG_LEVEL;
+    onTestFinished(() => {
+      if (saved === undefined) delete process.env.SLUICE_LOG_LEVEL;
+      else process.env.SLUICE_LOG_LEVEL = saved;
+    });
+    process.env.SLUICE_LOG_LEVEL = "warn";
+    expect((defaultLogger() as { level?: string }).level).toBe("warn");
+    delete process.env.SLUICE_LOG_LEVEL;
+    expect((defaultLogger() as { level?: string }).level).toBe("info");
+  });
+
+  it("loads step modules from the working directory by default, wherever the graph file is", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "sluice-roots-"));
+    const file = join(dir, "graph.yaml");
+    const module = join(graphFixtures, "steps.mjs"); // under the working directory (the repository)
+    await writeFile(file, flow(`a: {handler: "${module}#inc"}`));
+    const graph = await loadGraph(file, { logger: memoryLogger() });
+    onTestFinished(() => graph.close());
+    await graph.whenReady();
+    expect(await graph.invoke({ body: { n: 1 } })).toEqual({ n: 2 });
+    await expect(loadGraph(file, { logger: memoryLogger(), moduleRoots: [dir] })).rejects.toThrow(
+      GraphInvalidError,
+    );
+  });
+
+  it("reports every problem of a document at once, each with its step, and a line where it knows one", async () => {
+    const doc = parse(
+      flow(
+        `
+        a: {handler: ./steps.mjs#inc, after: [ghost]}
+        b: {handler: ./steps.mjs#inc, on_error: nobody}
+      `,
+        "on_error: nowhere",
+      ),
+    ) as GraphDocument;
+    const error = await compileDocument(doc, {
+      file: join(graphFixtures, "inline.yaml"),
+      logger: memoryLogger(),
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(GraphInvalidError);
+    expect((error as GraphInvalidError).problems).toEqual([
+      expect.objectContaining({ pointer: "/spec/steps/a/after/0", step: "a", line: undefined }),
+      expect.objectContaining({ pointer: "/spec/steps/b/on_error", step: "b", line: undefined }),
+      expect.objectContaining({ pointer: "/spec/on_error", step: undefined, line: undefined }),
+      expect.objectContaining({
+        pointer: "/spec/responder",
+        message: expect.stringMatching(/^several terminal steps/),
+      }),
+    ]);
+  });
+
+  it("sends a failure to no handler when its step names none, however many the graph has", async () => {
+    const graph = await compiled(
+      flow(`
+        a: {handler: ./steps.mjs#boom}
+        h1: {kind: error, handler: ./steps.mjs#handled}
+        h2: {kind: error, handler: ./steps.mjs#handled}
+      `),
+      {},
+    );
+    await expect(graph.invoke({ body: {} })).rejects.toThrow("kaboom");
+  });
+
+  it("answers nothing when the graph has no responder (it serves no HTTP)", async () => {
+    const graph = await compiled(
+      flow(
+        `
+        a: {handler: ./steps.mjs#inc}
+        b: {handler: ./steps.mjs#inc}
+      `,
+        "triggers: [{kind: cron, interval: 1h}]",
+      ),
+      {},
+    );
+    expect(graph.topology.responder).toBeUndefined();
+    expect(await graph.invoke({ body: { n: 0 } })).toBeUndefined();
+  });
+
+  it("starts and closes error handlers that have a lifecycle", async () => {
+    edge.LifecycleHandler.events.length = 0;
+    const graph = await loadGraphText(
+      flow(`
+        a: {handler: ./steps.mjs#boom, on_error: h}
+        h: {kind: error, class: ./edge-steps.mjs#LifecycleHandler}
+      `),
+      join(graphFixtures, "inline.yaml"),
+      { logger: memoryLogger() },
+    );
+    await graph.whenReady();
+    expect(await graph.invoke({ body: { x: 1 } })).toEqual({ caught: "a", input: { x: 1 } });
+    await graph.close();
+    expect(edge.LifecycleHandler.events).toEqual(["init", "close"]);
   });
 });
