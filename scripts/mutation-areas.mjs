@@ -45,6 +45,7 @@ export const areas = {
     mutate: ["src/graph/resilience/**/*.ts"],
     tests: [
       "test/graph/resilience.test.ts",
+      "test/graph/resilience-parts.test.ts",
       "test/graph/remote.test.ts",
       "test/graph/executor.test.ts",
       "test/gateway/remote*.test.ts",
