@@ -30,6 +30,7 @@ export const areas = {
       "test/graph/builtins.test.ts",
       "test/graph/examples.test.ts",
       "test/graph/resilience.test.ts",
+      "test/graph/resilience-parts.test.ts",
     ],
   },
   oip: {

@@ -57,6 +57,32 @@ describe("compiling a graph", () => {
     await graph.invoke({ body: { n: 0 } });
     expect(runs).toEqual(["now:true", "later:true", "fails:false"]);
 
+    // Seconds, measured from the step's start: a step busy for 2 ms reports 0.002 s or more.
+    const seconds: number[] = [];
+    const timed = await compiled(
+      flow(
+        `
+        ok: {handler: ./edge-steps.mjs#spin}
+        bad: {handler: ./edge-steps.mjs#spin, after: [ok], input_path: fails}
+        later: {handler: ./edge-steps.mjs#failLater, after: [ok]}
+      `,
+        "responder: bad",
+      ),
+      { observeStep: () => (s) => seconds.push(s) },
+    );
+    const run = timed
+      .invoke({ body: { spinMs: 2, fails: { fail: true, spinMs: 2 }, failGate: "rec" } })
+      .catch(() => "failed");
+    await expect.poll(() => edge.gates.has("rec/later")).toBe(true);
+    edge.gates.get("rec/later")();
+    expect(await run).toBe("failed");
+    await expect.poll(() => seconds.length).toBe(3);
+    for (const s of seconds) {
+      expect(s).toBeGreaterThanOrEqual(0);
+      expect(s).toBeLessThan(60); // seconds, not milliseconds
+    }
+    expect(seconds.slice(0, 2).every((s) => s >= 0.002)).toBe(true);
+
     const asyncFailure: string[] = [];
     const failing = await compiled(flow("late: {handler: ./steps.mjs#boomLater}"), {
       observeStep: () => (_seconds, ok) => asyncFailure.push(String(ok)),
@@ -101,6 +127,22 @@ describe("compiling a graph", () => {
     await expect(graph.runAfterQueue("a", makeEvent({ body: {} }))).rejects.toThrow(
       '"a" is not a queue step of graph "test"',
     );
+  });
+
+  it("runs the steps behind an in-process queue with the caller's event, its body the queue's output, no deadline", async () => {
+    fixtures.seen.length = 0;
+    const graph = await compiled(
+      flow(`
+        a: {handler: ./steps.mjs#inc}
+        q: {kind: queue, after: [a]}
+        seen: {handler: ./edge-steps.mjs#eventSeen, full_event: true, after: [q]}
+        keep: {handler: ./steps.mjs#remember, after: [seen]}
+      `),
+      {},
+    );
+    await graph.run({ ...makeEvent({ body: { n: 0 } }), id: "queued-1", deadline: Date.now() + 60_000 });
+    await graph.drain();
+    expect(fixtures.seen).toEqual([{ id: "queued-1", body: { n: 1 }, deadline: "none" }]);
   });
 
   it("keeps the in-process queue for a stream the writer factory has no writer for", async () => {

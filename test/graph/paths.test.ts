@@ -186,6 +186,8 @@ describe("path errors", () => {
     expect(setPath(list, ["items", "0"], "x")).toEqual({ items: ["x", "b"] });
     expect(setPath(list, ["items", "2"], "c")).toEqual({ items: ["a", "b", "c"] });
     expect(setPath({ items: [] }, ["items", "0", "n"], 1)).toEqual({ items: [{ n: 1 }] });
+    const eleven = Array.from({ length: 11 }, (_, i) => i);
+    expect((setPath(eleven, ["10"], "ten") as unknown[])[10]).toBe("ten");
     expect(setPath({ items: [null] }, ["items", "0", "n"], 1)).toEqual({ items: [{ n: 1 }] });
   });
 

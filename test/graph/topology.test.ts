@@ -65,6 +65,13 @@ describe("a graph's topology", () => {
     expect(problems("a: {handler: x.mjs#a, on_error: nobody}")).toEqual([
       '/spec/steps/a/on_error: unknown error handler "nobody" (a)',
     ]);
+    // An unknown step beside a real one is that problem only (not a join across queues too).
+    expect(problems("a: {handler: x.mjs#a}\nb: {handler: x.mjs#b, after: [ghost, a]}")).toEqual([
+      '/spec/steps/b/after/0: unknown step "ghost" in after (known: a, b) (b)',
+    ]);
+    // A problem of the graph, not of a step, names none.
+    const graphLevel = plan("a: {handler: x.mjs#a}", "on_error: nowhere").problems[0];
+    expect(graphLevel && Object.hasOwn(graphLevel, "step")).toBe(false);
   });
 
   it("names a cycle in the direction events flow, at its first step, and still orders the rest", () => {
@@ -82,6 +89,15 @@ describe("a graph's topology", () => {
     expect(problems("self: {handler: x.mjs#s, after: [self]}")).toEqual([
       "/spec/steps/self/after: cycle: self → self (self)",
     ]);
+    // Found from a step behind it, the cycle is still named without that step.
+    expect(
+      problems(`
+        behind: {handler: x.mjs#t, after: [c]}
+        a: {handler: x.mjs#a, after: [c]}
+        b: {handler: x.mjs#b, after: [a]}
+        c: {handler: x.mjs#c, after: [b]}
+      `),
+    ).toEqual(["/spec/steps/c/after: cycle: c → a → b → c (c)"]);
   });
 
   it("serves HTTP unless every trigger is another kind", () => {
