@@ -150,16 +150,18 @@ export async function sideBySideHttp(
     `  req/s per round: subject ${rates(s)} | baseline ${rates(b)}; ` +
       `cores busy with other work: ${others(s)} | ${others(b)}\n`,
   );
-  const ratio = (figure: (l: Load) => number) => median(s.map((l, i) => figure(l) / figure(b[i] as Load)));
+  return { subject: medians(s), baseline: medians(b), ratios: roundRatios(s, b) };
+}
+
+/** Subject over baseline per figure: the median of each round's own ratio (round i of both sides). */
+export function roundRatios(subject: Load[], baseline: Load[]): Ratios {
+  const ratio = (figure: (l: Load) => number) =>
+    median(subject.map((l, i) => figure(l) / figure(baseline[i] as Load)));
   return {
-    subject: medians(s),
-    baseline: medians(b),
-    ratios: {
-      rps: ratio((l) => l.rps),
-      p50: ratio((l) => l.p50),
-      p99: ratio((l) => l.p99),
-      cpuUs: ratio((l) => l.cpuUs),
-    },
+    rps: ratio((l) => l.rps),
+    p50: ratio((l) => l.p50),
+    p99: ratio((l) => l.p99),
+    cpuUs: ratio((l) => l.cpuUs),
   };
 }
 

@@ -28,10 +28,12 @@ function write(value: unknown, out: string[], path: Set<object>): void {
   path.add(value);
   if (Array.isArray(value)) {
     out.push("[");
-    value.forEach((item, i) => {
+    // A loop, not forEach: a hole is written as null, as JSON.stringify writes it.
+    for (let i = 0; i < value.length; i++) {
       if (i > 0) out.push(",");
+      const item: unknown = value[i];
       write(skipped(item) ? null : item, out, path);
-    });
+    }
     out.push("]");
   } else {
     out.push("{");

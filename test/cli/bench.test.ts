@@ -70,8 +70,13 @@ describe("sluice bench", () => {
       expect(run?.autocannon.requests.total).toBe(run?.summary.requests);
     }
     expect(report.target.label).toBe("sluice");
-    expect(report.ratio?.requestsPerSecond).toBeGreaterThan(0);
-    expect(report.ratio?.p99).toBeGreaterThan(0);
+    // The ratio is sluice's figures over the baseline's, both in the report.
+    const [target, base] = [report.target.summary, report.baseline?.summary];
+    expect(report.ratio?.requestsPerSecond).toBeCloseTo(
+      target.requestsPerSecond / (base?.requestsPerSecond ?? 0),
+      9,
+    );
+    expect(report.ratio?.p99).toBeCloseTo(target.latencyMs.p99 / (base?.latencyMs.p99 ?? 0), 9);
 
     const page = await readFile(html, "utf8");
     expect(page).toContain("Requests per second");

@@ -33,11 +33,9 @@ describe("sluice invoke exits as the README says", () => {
   });
 
   it("a step that never starts ends with exit 3 at --timeout, naming the graph", async () => {
-    const started = Date.now();
     const result = await sluice("invoke", "--timeout", "1s", fixture("never-starts.yaml"), "--body", "{}");
     expect(result.code).toBe(3);
     expect(result.stderr).toContain("did not finish within 1000 ms (--timeout)");
-    expect(Date.now() - started).toBeLessThan(15_000);
   });
 
   it("a 100k-deep JSON graph is 'too deeply nested' with exit 1, not a stack overflow", async () => {

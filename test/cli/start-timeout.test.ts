@@ -57,7 +57,6 @@ describe("a graph posted over the admin API that never starts", () => {
     const { serveProcess } = await import("../helpers/serve-process.js");
     const server = await serveProcess(["--start-timeout", "1s", "test/fixtures/gateway/flow.yaml"]);
     const document = `apiVersion: sluice/v1\nkind: Graph\nmetadata: {name: stuck}\nspec:\n  steps:\n    a: {class: test/fixtures/gateway/hostile.mjs#NeverStarts}\n`;
-    const started = Date.now();
     const reply = await fetch(`${server.adminUrl}/api/graphs`, {
       method: "POST",
       headers: { "content-type": "application/yaml" },
@@ -65,6 +64,5 @@ describe("a graph posted over the admin API that never starts", () => {
     });
     expect(reply.status).toBe(400);
     expect(((await reply.json()) as { error: string }).error).toContain('still waiting on step "a" init()');
-    expect(Date.now() - started).toBeLessThan(10_000);
   });
 });

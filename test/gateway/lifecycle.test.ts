@@ -1,7 +1,7 @@
 import { Agent, request as httpRequest } from "node:http";
 import { connect } from "node:net";
-import { describe, expect, it } from "vitest";
-import { postJson, testGateway } from "../helpers/gateway.js";
+import { describe, expect, it, vi } from "vitest";
+import { postJson, requestsInFlight, testGateway } from "../helpers/gateway.js";
 import { serveProcess } from "../helpers/serve-process.js";
 
 /** A POST on a given agent (so a test controls which connection it uses). */
@@ -40,8 +40,11 @@ describe("graceful shutdown of sluice serve", () => {
     const keepAlive = new Agent({ keepAlive: true, maxSockets: 1 });
     expect((await post(`${server.url}/`, { ms: 1 }, keepAlive)).status).toBe(200); // the connection is open now
 
-    const accepted = Array.from({ length: 40 }, () => post(`${server.url}/`, { ms: 400 }));
-    await new Promise((resolve) => setTimeout(resolve, 150)); // all 40 are inside the graph
+    const accepted = Array.from({ length: 40 }, () => post(`${server.url}/`, { ms: 2_000 }));
+    // All 40 are inside the graph (each step waits 2 s: long enough to be seen there).
+    await vi.waitFor(async () => expect(await requestsInFlight(server.adminUrl, "slow")).toBe(40), {
+      timeout: 10_000,
+    });
     server.child.kill("SIGTERM");
     // Send the late request only once the server says it is draining (machines here are busy).
     while (!server.stderr().includes("draining")) await new Promise((resolve) => setTimeout(resolve, 10));
@@ -56,15 +59,30 @@ describe("graceful shutdown of sluice serve", () => {
 
   it("stops at once with exit 1 on a second signal", async () => {
     const server = await serveProcess(["test/fixtures/gateway/slow.yaml"]);
-    const stuck = post(`${server.url}/`, { ms: 20_000 }).catch(() => "dropped");
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    const stuck = post(`${server.url}/`, { ms: 60_000 }).catch(() => "dropped");
+    await vi.waitFor(async () => expect(await requestsInFlight(server.adminUrl, "slow")).toBe(1), {
+      timeout: 10_000,
+    });
     server.child.kill("SIGTERM");
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    const second = Date.now();
+    await vi.waitFor(() => expect(server.stderr()).toContain("draining"), { timeout: 10_000 });
+    server.child.kill("SIGTERM");
+    // Not after the step's 60 s (nor --grace's 30 s): the test's own timeout is shorter than both.
+    expect(await server.exited).toBe(1);
+    expect(await stuck).toBe("dropped");
+    expect(server.stderr()).toContain("second signal: stopping now");
+  });
+
+  it("stops at --grace when a request is still running: exit 1, the request dropped", async () => {
+    const server = await serveProcess(["test/fixtures/gateway/slow.yaml", "--grace", "300ms"]);
+    const stuck = post(`${server.url}/`, { ms: 60_000 }).catch(() => "dropped");
+    await vi.waitFor(async () => expect(await requestsInFlight(server.adminUrl, "slow")).toBe(1), {
+      timeout: 10_000,
+    });
     server.child.kill("SIGTERM");
     expect(await server.exited).toBe(1);
     expect(await stuck).toBe("dropped");
-    expect(Date.now() - second).toBeLessThan(5000); // not the 20 s the step would take
+    expect(server.stderr()).toContain('"graceMs":300');
+    expect(server.stderr()).toContain("grace period over: stopping now");
   });
 });
 
@@ -78,17 +96,18 @@ describe("a client still sending its body when SIGTERM comes", () => {
       answer += chunk.toString();
     });
     const closed = new Promise<void>((resolve) => socket.on("close", () => resolve()));
-    // Headers and one byte of a 100-byte body: a trickling upload, not yet work for any step.
+    // Headers of a 100-byte body: the server's `100 Continue` says it took the request.
     socket.write(
-      "POST / HTTP/1.1\r\nHost: sluice\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{",
+      "POST / HTTP/1.1\r\nHost: sluice\r\ncontent-type: application/json\r\ncontent-length: 100\r\nexpect: 100-continue\r\n\r\n",
     );
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    const signalled = Date.now();
+    await vi.waitFor(() => expect(answer).toContain("100 Continue"), { timeout: 10_000 });
+    // One byte of the body: a trickling upload, not yet work for any step.
+    socket.write("{");
     server.child.kill("SIGTERM");
+    // 0, not --grace's forced exit 1 twenty seconds later.
     expect(await server.exited).toBe(0);
     await closed;
-    expect(Date.now() - signalled).toBeLessThan(5000);
-    expect(answer).toMatch(/^HTTP\/1.1 503 /);
+    expect(answer).toMatch(/^HTTP\/1.1 100 Continue\r\n\r\nHTTP\/1.1 503 /);
     expect(answer).toMatch(/connection: close/i);
     expect(answer).toContain("the server is shutting down before the request body arrived");
   });

@@ -1,8 +1,8 @@
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
-import { getJson, postJson, testGateway } from "../helpers/gateway.js";
+import { describe, expect, it, vi } from "vitest";
+import { getJson, postJson, requestsInFlight, testGateway } from "../helpers/gateway.js";
 import { hang, slow, startUpstream, status } from "../helpers/upstream.js";
 
 /** Writes a graph with these steps to a temporary file and returns its path. */
@@ -20,8 +20,6 @@ async function graphFile(name: string, steps: string): Promise<string> {
   );
   return file;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe("remote steps over HTTP", () => {
   it("answers 503 with Retry-After (the seconds until the next probe) while a breaker is open, and reports it in describe and metrics", async () => {
@@ -67,15 +65,14 @@ describe("remote steps over HTTP", () => {
       `call: {kind: remote, url: "${up.url}/", retries: 1000, backoff: {initial: 20ms, max: 20ms}, breaker: false}`,
     );
     const gw = await testGateway([file]);
-    const started = performance.now();
     const { status: code } = await postJson(`${gw.url}/`, {}, { "x-request-timeout": "300ms" });
     expect([502, 504]).toContain(code);
-    expect(performance.now() - started).toBeLessThan(1000); // the server default is 10 s
-    await sleep(50);
-    const tried = up.requests;
-    expect(tried).toBeGreaterThan(3);
-    await sleep(200);
-    expect(up.requests).toBe(tried);
+    // The graph's run ended (its retry loop with it) at the caller's deadline, not the
+    // server's 10 s: the request left the graph, and the target saw several attempts.
+    await vi.waitFor(async () => expect(await requestsInFlight(gw.adminUrl, "retrying")).toBe(0), {
+      timeout: 5_000,
+    });
+    expect(up.requests).toBeGreaterThan(3);
   });
 
   it("refuses past a bulkhead with 503 and Retry-After", async () => {
@@ -107,18 +104,13 @@ describe("remote steps over HTTP", () => {
     );
     // Client, gateway and upstream share this process: let the burst itself be handled first.
     await expect.poll(() => up.inFlight, { timeout: 5000 }).toBe(10);
-    const ms: number[] = [];
     for (let i = 0; i < 20; i++) {
-      const started = performance.now();
       const { status: code, body } = await postJson(`${gw.url}/graphs/healthy/echo`, { i });
-      ms.push(performance.now() - started);
       expect({ code, body }).toEqual({ code: 200, body: { i } });
     }
-    // Answered in milliseconds, not after the 3 s the stuck graph's calls wait (the bars are
-    // loose: this machine is shared with other test files).
-    ms.sort((a, b) => a - b);
-    expect(ms[10]).toBeLessThan(100);
-    expect(ms[19]).toBeLessThan(1000);
+    // All 20 answered while the stuck graph's calls still hang: not held behind them. (How
+    // fast the other graph answers meanwhile is measured in bench/: the remote soak.)
+    expect(up.inFlight).toBe(10);
     const answers = (await Promise.all(stuckCalls)).map((r) => (r.body as { error: string }).error);
     // 80 refused at once; the 20 held (10 calling, 10 waiting) ended at their timeout, or
     // met the breaker those timeouts opened.

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { getJson, postJson, testGateway } from "../helpers/gateway.js";
 import { serveProcess } from "../helpers/serve-process.js";
 
@@ -16,11 +16,16 @@ describe("the gateway survives user code", () => {
   it("keeps serving when a step throws from a timer or leaves a rejection unhandled, and counts both", async () => {
     const server = await serveProcess(["test/fixtures/gateway/hostile-steps.yaml"]);
     for (let i = 0; i < 3; i++) expect((await postJson(`${server.url}/`, {})).status).toBe(200);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Each request left a throw in a timer and an unhandled rejection: wait until all 6 are counted.
+    const uncaught = async () =>
+      Number(
+        /^sluice_uncaught_errors_total (\d+)/m.exec(
+          await (await fetch(`${server.adminUrl}/metrics`)).text(),
+        )?.[1],
+      );
+    await vi.waitFor(async () => expect(await uncaught()).toBeGreaterThanOrEqual(6), { timeout: 10_000 });
     expect(server.child.exitCode).toBeNull();
     expect((await postJson(`${server.url}/`, {})).status).toBe(200);
-    const metrics = await (await fetch(`${server.adminUrl}/metrics`)).text();
-    expect(Number(/^sluice_uncaught_errors_total (\d+)/m.exec(metrics)?.[1])).toBeGreaterThanOrEqual(6);
     const lines = server
       .stderr()
       .split("\n")

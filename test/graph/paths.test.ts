@@ -137,3 +137,62 @@ describe("setPath", () => {
     );
   });
 });
+
+describe("path errors", () => {
+  /** The PathError `fn` throws. */
+  const thrown = (fn: () => unknown): PathError => {
+    try {
+      fn();
+    } catch (error) {
+      expect(error).toBeInstanceOf(PathError);
+      return error as PathError;
+    }
+    throw new Error("nothing was thrown");
+  };
+
+  it("say what is wrong with a path, name it, and are PathErrors by name", () => {
+    expect(thrown(() => parsePath(""))).toMatchObject({
+      name: "PathError",
+      path: "",
+      message: "a path must not be empty",
+    });
+    expect(thrown(() => parsePath(7 as unknown as string))).toMatchObject({
+      path: "7",
+      message: "a path must not be empty",
+    });
+    expect(thrown(() => parsePath("a..b"))).toMatchObject({
+      path: "a..b",
+      message: 'path "a..b" has an empty segment',
+    });
+    expect(thrown(() => setPath({}, ["a", "constructor"], 1))).toMatchObject({
+      path: "a.constructor",
+      message: 'path must not use "constructor"',
+    });
+    expect(thrown(() => setPath({ items: [] }, ["items", "x"], 1))).toMatchObject({
+      path: "items.x",
+      message: 'cannot set "items.x": "x" is not an index',
+    });
+    expect(thrown(() => setPath({ a: { b: 5 } }, ["a", "b", "c"], 1))).toMatchObject({
+      path: "a.b.c",
+      message: 'cannot set "a.b.c": "a.b" is not an object',
+    });
+  });
+
+  it("take only whole decimal indexes up to the array's length", () => {
+    const list = { items: ["a", "b"] };
+    for (const bad of ["01", "1a", "a1", "-1", "1.5", " 1", "3"]) {
+      expect(() => setPath(list, ["items", bad], "x")).toThrow(`"${bad}" is not an index`);
+    }
+    expect(setPath(list, ["items", "0"], "x")).toEqual({ items: ["x", "b"] });
+    expect(setPath(list, ["items", "2"], "c")).toEqual({ items: ["a", "b", "c"] });
+    expect(setPath({ items: [] }, ["items", "0", "n"], 1)).toEqual({ items: [{ n: 1 }] });
+    const eleven = Array.from({ length: 11 }, (_, i) => i);
+    expect((setPath(eleven, ["10"], "ten") as unknown[])[10]).toBe("ten");
+    expect(setPath({ items: [null] }, ["items", "0", "n"], 1)).toEqual({ items: [{ n: 1 }] });
+  });
+
+  it("never read a property of a value that is not an object", () => {
+    expect(getPath({ a: "text" }, ["a", "length"])).toBeUndefined();
+    expect(getPath({ a: 5 }, ["a", "toFixed"])).toBeUndefined();
+  });
+});

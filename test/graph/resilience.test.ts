@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { describe, expect, it, onTestFinished } from "vitest";
+import { describe, expect, it, onTestFinished, vi } from "vitest";
 import { type CompiledGraph, loadGraphText, makeEvent, StepError } from "../../src/graph/index.js";
 import { type BreakerState, Bulkhead, backoffMs } from "../../src/graph/resilience/index.js";
 import { flow, graphFixtures, graphOf, memoryLogger } from "../helpers/graphs.js";
@@ -29,7 +29,6 @@ async function observedGraph(yaml: string) {
 
 type Target = { target: string; breaker: { state: string } | null; bulkhead: Record<string, number> | null };
 const targetOf = (graph: CompiledGraph) => (graph.describe().targets as Target[])[0] as Target;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe("circuit breakers", () => {
   const breaker = "breaker: {volumeThreshold: 4, errorThresholdPercentage: 50, resetTimeout: 400ms}";
@@ -43,17 +42,14 @@ describe("circuit breakers", () => {
     expect(targetOf(graph).breaker?.state).toBe("open");
     expect(graph.describe().steps).toMatchObject([{ name: "call", breaker: "open" }]);
 
-    const started = performance.now();
     for (let i = 0; i < 50; i++) {
       expect((await outcome(graph)).error).toMatchObject({ step: "call", code: "CIRCUIT_OPEN", status: 503 });
     }
-    // Failing fast: no waiting on anything (the slack is for a loaded test machine).
-    expect(performance.now() - started).toBeLessThan(500);
     expect(up.requests).toBe(4); // open: the target was spared every one of those 50
 
     up.behave(echo);
-    await sleep(450);
-    expect(targetOf(graph).breaker?.state).toBe("half-open");
+    // After resetTimeout the breaker lets a probe through (half-open).
+    await vi.waitFor(() => expect(targetOf(graph).breaker?.state).toBe("half-open"));
     expect((await outcome(graph, { back: true })).value).toEqual({ back: true });
     expect(targetOf(graph).breaker?.state).toBe("closed");
     expect((await outcome(graph, { again: 1 })).value).toEqual({ again: 1 });
@@ -65,17 +61,55 @@ describe("circuit breakers", () => {
     const up = await startUpstream(status(503));
     const graph = await graphOf(flow(`call: {kind: remote, url: "${up.url}/", ${breaker}}`));
     for (let i = 0; i < 4; i++) await outcome(graph);
-    await sleep(450);
+    await vi.waitFor(() => expect(targetOf(graph).breaker?.state).toBe("half-open"));
     expect((await outcome(graph)).error).toMatchObject({ code: "REMOTE_FAILED" });
     expect(targetOf(graph).breaker?.state).toBe("open");
     expect(up.requests).toBe(5);
 
     up.behave(slow(100));
-    await sleep(450);
+    await vi.waitFor(() => expect(targetOf(graph).breaker?.state).toBe("half-open"));
     const burst = await Promise.all(Array.from({ length: 5 }, (_, i) => outcome(graph, { i })));
     expect(burst.filter((r) => "value" in r)).toHaveLength(1);
     expect(burst.filter((r) => r.error?.code === "CIRCUIT_OPEN")).toHaveLength(4);
     expect(up.requests).toBe(6);
+  });
+
+  it("open when more than errorThresholdPercentage of the calls failed, not at exactly that share", async () => {
+    // Succeeds for {ok: true}, fails (500, not retried) otherwise.
+    const up = await startUpstream((req, res, body) =>
+      (JSON.parse(body.toString()) as { ok: boolean }).ok
+        ? echo(req, res, body)
+        : status(500)(req, res, body),
+    );
+    const graph = await graphOf(
+      flow(
+        `call: {kind: remote, url: "${up.url}/", breaker: {volumeThreshold: 5, errorThresholdPercentage: 60, resetTimeout: 10s}}`,
+      ),
+    );
+    for (const ok of [true, false, true, false, false]) await outcome(graph, { ok });
+    // 3 failures in 5 calls: 60%, which is not more than 60%.
+    expect(targetOf(graph).breaker?.state).toBe("closed");
+    expect((await outcome(graph, { ok: true })).value).toEqual({ ok: true });
+    expect(targetOf(graph).breaker?.state).toBe("closed");
+    await outcome(graph, { ok: false }); // 4 of 7: 57%
+    expect(targetOf(graph).breaker?.state).toBe("closed");
+    await outcome(graph, { ok: false }); // 5 of 8: 62.5%
+    expect(targetOf(graph).breaker?.state).toBe("open");
+    expect((await outcome(graph, { ok: true })).error).toMatchObject({ code: "CIRCUIT_OPEN" });
+    expect(up.requests).toBe(8);
+  });
+
+  it("stay closed below volumeThreshold calls, however many of them failed", async () => {
+    const up = await startUpstream(status(500));
+    const graph = await graphOf(
+      flow(
+        `call: {kind: remote, url: "${up.url}/", breaker: {volumeThreshold: 6, errorThresholdPercentage: 10}}`,
+      ),
+    );
+    for (let i = 0; i < 5; i++) await outcome(graph);
+    expect(targetOf(graph).breaker?.state).toBe("closed");
+    await outcome(graph);
+    expect(targetOf(graph).breaker?.state).toBe("open");
   });
 
   it("do not count a caller's mistakes (4xx) as the target's failures", async () => {
@@ -108,10 +142,15 @@ describe("bulkheads", () => {
     const graph = await graphOf(
       flow(`call: {kind: remote, url: "${up.url}/", target: {maxConcurrency: 2, maxQueue: 3}}`),
     );
-    const started = performance.now();
     const runs = Array.from({ length: 10 }, (_, i) => outcome(graph, { i }));
-    await sleep(20);
-    expect(targetOf(graph).bulkhead).toMatchObject({ active: 2, queued: 3, maxConcurrency: 2, maxQueue: 3 });
+    await vi.waitFor(() =>
+      expect(targetOf(graph).bulkhead).toMatchObject({
+        active: 2,
+        queued: 3,
+        maxConcurrency: 2,
+        maxQueue: 3,
+      }),
+    );
     const results = await Promise.all(runs);
     expect(results.filter((r) => "value" in r)).toHaveLength(5);
     const refused = results.filter((r) => r.error?.code === "OVERLOADED");
@@ -119,7 +158,6 @@ describe("bulkheads", () => {
     expect(refused[0]?.error).toMatchObject({ step: "call", status: 503 });
     expect(up.maxInFlight).toBe(2);
     expect(up.requests).toBe(5);
-    expect(performance.now() - started).toBeGreaterThan(440); // three rounds of 150 ms
   });
 
   it("bound a step's own concurrency (maxConcurrency on the step)", async () => {
@@ -147,11 +185,13 @@ describe("bulkheads", () => {
   it("let a waiting call go at its deadline, and take it out of the queue", async () => {
     const up = await startUpstream(slow(400));
     const graph = await graphOf(flow(`call: {kind: remote, url: "${up.url}/", maxConcurrency: 1}`));
-    const first = outcome(graph);
-    const started = performance.now();
+    let firstDone = false;
+    const first = outcome(graph).finally(() => {
+      firstDone = true;
+    });
     const second = await outcome(graph, {}, Date.now() + 100);
     expect(second.error).toMatchObject({ code: "TIMEOUT", status: 504 });
-    expect(performance.now() - started).toBeLessThan(350); // not after the 400 ms call ahead of it
+    expect(firstDone).toBe(false); // it went at its deadline, not after the call ahead of it
     expect((await first).value).toEqual({});
     expect(up.requests).toBe(1);
   });

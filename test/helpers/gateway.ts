@@ -7,12 +7,9 @@ import { memoryLogger } from "./graphs.js";
 
 export const gatewayFixtures = join(fileURLToPath(new URL("../fixtures/gateway/", import.meta.url)));
 
-/** Starts a real gateway on free loopback ports with fixture graphs; stopped after the test. */
-export async function testGateway(
-  files: string[],
-  overrides: Partial<ServeSettings> = {},
-): Promise<Gateway & { url: string; adminUrl: string }> {
-  const settings: ServeSettings = {
+/** `sluice serve`'s settings for fixture graphs (names in test/fixtures/gateway, or paths) on free loopback ports. */
+export function gatewaySettings(files: string[], overrides: Partial<ServeSettings> = {}): ServeSettings {
+  return {
     files: files.map((f) => (f.includes("/") ? f : join(gatewayFixtures, f))),
     port: 0,
     host: "127.0.0.1",
@@ -28,7 +25,14 @@ export async function testGateway(
     graceMs: 10_000,
     ...overrides,
   };
-  const gateway = await startGateway(settings, memoryLogger());
+}
+
+/** Starts a real gateway on free loopback ports with fixture graphs; stopped after the test. */
+export async function testGateway(
+  files: string[],
+  overrides: Partial<ServeSettings> = {},
+): Promise<Gateway & { url: string; adminUrl: string }> {
+  const gateway = await startGateway(gatewaySettings(files, overrides), memoryLogger());
   onTestFinished(() => gateway.close());
   for (const graph of gateway.registry.graphs) await graph.whenReady();
   return Object.assign(gateway, {
@@ -60,4 +64,11 @@ export async function getJson(url: string) {
     headers: response.headers,
     body: text ? (JSON.parse(text) as unknown) : undefined,
   };
+}
+
+/** How many requests are inside `graph` now, as a gateway's admin plane (`adminUrl`) reports it. */
+export async function requestsInFlight(adminUrl: string, graph: string): Promise<number> {
+  const text = await (await fetch(`${adminUrl}/metrics`)).text();
+  const line = text.split("\n").find((l) => l.startsWith(`sluice_requests_in_flight{graph="${graph}"}`));
+  return line === undefined ? 0 : Number(line.split(" ").at(-1));
 }

@@ -217,6 +217,21 @@ export async function waitFor<T>(
   throw new Error(`waited ${timeoutMs} ms for ${what}; last saw ${JSON.stringify(last)}`);
 }
 
+/**
+ * Waits until the bed's durable consumer owes nothing: every message delivered and acked (or
+ * terminated), none waiting. Past that nothing is redelivered or processed again, so a test
+ * can count outputs and runs without waiting out an ack wait on the clock.
+ */
+export async function settled(bed: JetStreamBed, timeoutMs = 30_000): Promise<void> {
+  const jsm = await jetstreamManager(bed.nc);
+  await waitFor(
+    () => jsm.consumers.info(bed.stream, bed.durable),
+    (info) => info.num_ack_pending === 0 && info.num_pending === 0,
+    timeoutMs,
+    `consumer ${bed.durable} to have nothing pending`,
+  );
+}
+
 /** Every message a stream holds now. */
 export async function readAll<T = Record<string, unknown>>(
   nc: NatsConnection,

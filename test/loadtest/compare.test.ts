@@ -2,7 +2,13 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { compareSummaries, formatComparison, readReport } from "../../src/loadtest/index.js";
+import {
+  compareSummaries,
+  formatComparison,
+  formatSummary,
+  ratioOf,
+  readReport,
+} from "../../src/loadtest/index.js";
 import { report, summary } from "./fixture.js";
 
 describe("sluice bench --compare", () => {
@@ -56,5 +62,16 @@ describe("sluice bench --compare", () => {
     await writeFile(join(dir, "broken.json"), "{");
     await expect(readReport(join(dir, "broken.json"))).rejects.toThrow("is not valid JSON");
     await expect(readReport(join(dir, "missing.json"))).rejects.toThrow("cannot read");
+  });
+});
+
+describe("sluice bench --baseline", () => {
+  it("gives sluice's requests/s and p99 over the bare server's, and says so in a sentence", () => {
+    const sluice = summary({ requestsPerSecond: 6_000, latencyMs: { ...summary().latencyMs, p99: 6 } });
+    const bare = summary({ requestsPerSecond: 10_000, latencyMs: { ...summary().latencyMs, p99: 4 } });
+    const ratio = ratioOf(sluice, bare);
+    expect(ratio).toEqual({ requestsPerSecond: 0.6, p99: 1.5 });
+    const text = formatSummary({ ...report(), ratio });
+    expect(text).toContain("sluice vs bare node:http: 0.60× the requests/s, 1.50× the p99 latency");
   });
 });

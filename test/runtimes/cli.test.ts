@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 
 const exec = promisify(execFile);
 const bin = fileURLToPath(new URL("../../bin/sluice.js", import.meta.url));
@@ -24,10 +24,19 @@ async function sluice(...args: string[]): Promise<{ code: number; stdout: string
   }
 }
 
-beforeAll(async () => {
+// Each test with its own home (so its own store): none relies on what another left behind.
+beforeEach(async () => {
   home = await mkdtemp(join(tmpdir(), "sluice-home-"));
 });
-afterAll(() => rm(home, { recursive: true, force: true }));
+afterEach(() => rm(home, { recursive: true, force: true }));
+
+/** Stores the hub's csv-stats, tagged latest and v1. */
+async function storeCsvStats(): Promise<void> {
+  expect((await sluice("functions", "import", "examples/hub/csv-stats/function.yaml")).code).toBe(0);
+  expect(
+    (await sluice("functions", "import", "examples/hub/csv-stats/function.yaml", "--tag", "v1")).code,
+  ).toBe(0);
+}
 
 describe("sluice functions", () => {
   it("imports a document, and a second import of the same content changes nothing", async () => {
@@ -39,6 +48,7 @@ describe("sluice functions", () => {
   });
 
   it("lists versions with their tags, and gets one as YAML or JSON with its hash", async () => {
+    await storeCsvStats();
     const list = await sluice("functions", "list");
     expect(list.code).toBe(0);
     expect(list.stdout.split("\n")[0]).toBe("NAME       HASH          KIND     TAGS       CREATED");
@@ -57,11 +67,13 @@ describe("sluice functions", () => {
   });
 
   it("moves a tag and says where it points", async () => {
+    await storeCsvStats();
     const { stdout } = await sluice("functions", "tag", "csv-stats:latest", "prod");
     expect(stdout).toMatch(/^csv-stats:prod → csv-stats@[0-9a-f]{12}\n$/);
   });
 
   it("exports the store and imports it into another one, versions and tags alike", async () => {
+    await storeCsvStats();
     const file = join(home, "export.yaml");
     expect((await sluice("functions", "export", "-o", file)).stderr).toBe(`wrote 1 versions to ${file}\n`);
     const listed = (await sluice("functions", "list")).stdout;
@@ -92,6 +104,7 @@ describe("sluice functions", () => {
   });
 
   it("says what is stored when a reference names nothing, exit 1", async () => {
+    await storeCsvStats();
     const { code, stderr } = await sluice("functions", "get", "scorer");
     expect(code).toBe(1);
     expect(stderr).toBe(
@@ -157,7 +170,6 @@ describe("sluice run --local", () => {
   });
 
   it("exits 3 when the timeout stops the run", async () => {
-    const started = Date.now();
     const { code, stderr } = await sluice(
       "run",
       "test/fixtures/runtimes/script.yaml",
@@ -169,21 +181,22 @@ describe("sluice run --local", () => {
     );
     expect(code).toBe(3);
     expect(stderr).toMatch(/sluice: run [0-9a-f]{12} of script aborted: timed out after 500 ms\n/);
-    expect(Date.now() - started).toBeLessThan(15_000);
   });
 
   it("runs hub functions and keeps each run's record", async () => {
     const csv = join(home, "d.csv");
     await writeFile(csv, "a,b\n1,2\n");
+    expect((await sluice("run", "test/fixtures/runtimes/script.yaml", "--local")).code).toBe(0);
+    expect(
+      (await sluice("run", "test/fixtures/runtimes/script.yaml", "--local", "--param", "exit=4")).code,
+    ).toBe(3);
     expect((await sluice("run", "hub://csv-stats", "--local", "--param", `file=${csv}`)).code).toBe(0);
     const runs = await sluice("functions", "runs", "-o", "json");
     const records = JSON.parse(runs.stdout) as { name: string; state: string }[];
     expect(records.map((r) => `${r.name}:${r.state}`)).toEqual([
       "csv-stats:completed",
-      "script:aborted",
       "script:error",
       "script:completed",
-      "trainer:completed",
     ]);
   });
 
@@ -199,6 +212,7 @@ describe("sluice run --local", () => {
   });
 
   it("keeps the store where SLUICE_HOME says", async () => {
+    await storeCsvStats();
     expect((await readFile(join(home, "functions.db"))).subarray(0, 15).toString()).toBe("SQLite format 3");
   });
 });

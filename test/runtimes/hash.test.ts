@@ -1,7 +1,13 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
-import { canonicalJson, FunctionObject, functionHash, functionKinds } from "../../src/runtimes/index.js";
+import {
+  canonicalJson,
+  FunctionObject,
+  functionHash,
+  functionKinds,
+  hashedContent,
+} from "../../src/runtimes/index.js";
 
 // Documents as users write them: any kind, labels, and a spec of arbitrary JSON, deep enough
 // to hold lists and maps in maps.
@@ -100,6 +106,25 @@ describe("the content hash", () => {
     );
   });
 
+  it("sorts keys by UTF-16 code unit, never by locale (a pinned vector)", () => {
+    // Keys whose code-unit order and collation order differ: case (B < a, but a < B in a
+    // locale), "_" between the cases, accents (f < é), and a surrogate pair (😀, 0xD83D)
+    // before U+FF5E although its code point is larger.
+    const doc = {
+      kind: "job",
+      metadata: {
+        name: "collation",
+        labels: { b: "1", B: "2", _: "3", a: "4", Z: "5", é: "6", f: "7", "～": "8", "😀": "9" },
+      },
+      spec: { image: "x" },
+    };
+    expect(canonicalJson(doc)).toBe(
+      '{"kind":"job","metadata":{"labels":{"B":"2","Z":"5","_":"3","a":"4","b":"1","f":"7","é":"6","😀":"9","～":"8"},"name":"collation"},"spec":{"image":"x"}}',
+    );
+    // SHA-1 of that text's UTF-8 bytes, computed outside sluice (Python's hashlib).
+    expect(functionHash(doc)).toBe("5bace477daf9d95065bc8718af4b38f62c8c7745");
+  });
+
   it("is SHA-1 hex, and the same as a FunctionObject's", () => {
     fc.assert(
       fc.property(documents, (doc) => {
@@ -114,5 +139,70 @@ describe("the content hash", () => {
     const doc = JSON.parse('{"kind":"job","metadata":{"name":"a"},"spec":{"__proto__":{"x":1}}}') as object;
     expect(canonicalJson(doc)).toBe('{"kind":"job","metadata":{"name":"a"},"spec":{"__proto__":{"x":1}}}');
     expect(functionHash(doc)).not.toBe(functionHash({ kind: "job", metadata: { name: "a" }, spec: {} }));
+  });
+});
+
+describe("canonical JSON", () => {
+  it("holds what JSON.stringify writes, for any value (keys sorted: see the pinned vectors)", () => {
+    const values = fc.anything({
+      withDate: true,
+      withMap: true,
+      withSet: true,
+      withNullPrototype: true,
+      withSparseArray: true,
+      withTypedArray: true,
+    });
+    fc.assert(
+      fc.property(values, (value) => {
+        expect(JSON.parse(canonicalJson(value))).toEqual(JSON.parse(JSON.stringify(value) ?? "null"));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it("leaves out of objects, and writes as null in arrays, what JSON cannot hold", () => {
+    const value = {
+      a: undefined,
+      b: () => 1,
+      c: Symbol("c"),
+      d: [undefined, () => 1, Symbol("d"), Number.NaN],
+      e: 1,
+    };
+    expect(canonicalJson(value)).toBe('{"d":[null,null,null,null],"e":1}');
+    expect(canonicalJson(undefined)).toBe("null");
+    const holes: unknown[] = [1];
+    holes[2] = 3;
+    expect(canonicalJson(holes)).toBe("[1,null,3]"); // a hole, as JSON.stringify writes it
+  });
+
+  it("writes a value's toJSON (a Date as its ISO string)", () => {
+    expect(canonicalJson({ at: new Date(0), money: { toJSON: () => ({ eur: 5, cents: 0 }) } })).toBe(
+      '{"at":"1970-01-01T00:00:00.000Z","money":{"cents":0,"eur":5}}',
+    );
+  });
+
+  it("refuses BigInt and cycles with a TypeError naming them; a value shared twice is fine", () => {
+    expect(() => canonicalJson({ n: 1n })).toThrow(new TypeError("canonicalJson: BigInt has no JSON form"));
+    const cyclic: Record<string, unknown> = { a: 1 };
+    cyclic.self = { back: cyclic };
+    expect(() => canonicalJson(cyclic)).toThrow(new TypeError("canonicalJson: the value is cyclic"));
+    const shared = { x: 1 };
+    expect(canonicalJson({ a: shared, b: [shared, shared] })).toBe('{"a":{"x":1},"b":[{"x":1},{"x":1}]}');
+  });
+
+  it("hashes everything but status and the metadata that names a version; metadata as written otherwise", () => {
+    const doc = JSON.parse(
+      '{"kind":"job","status":{"state":"ready"},"__proto__":{"x":1},"metadata":{"name":"a","tag":"v1","hash":"h","updated":"u","created":"c","labels":{"tag":"kept"}}}',
+    ) as Record<string, unknown>;
+    const content = hashedContent(doc);
+    expect(canonicalJson(content)).toBe(
+      '{"__proto__":{"x":1},"kind":"job","metadata":{"labels":{"tag":"kept"},"name":"a"}}',
+    );
+    expect(Object.getPrototypeOf(content)).toBe(Object.prototype);
+    expect(hashedContent({ kind: "job", metadata: "not an object" })).toEqual({
+      kind: "job",
+      metadata: "not an object",
+    });
+    expect(hashedContent({ kind: "job", metadata: null })).toEqual({ kind: "job", metadata: null });
   });
 });

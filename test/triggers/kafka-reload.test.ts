@@ -26,18 +26,15 @@ describe("a hot reload whose new Kafka trigger cannot reach its broker", () => {
     const posted = version(
       `    - kind: kafka\n      brokers: ["${nowhere}"]\n      topics: [in]\n      group: g\n`,
     ).replaceAll("./steps.mjs", join(triggerFixtures, "steps.mjs"));
-    const started = Date.now();
     const response = await fetch(`${gateway.adminUrl}/api/graphs`, {
       method: "POST",
       headers: { "content-type": "application/yaml" },
       body: posted,
     });
-    const took = Date.now() - started;
     expect(response.status).toBe(503);
     const { error } = (await response.json()) as { error: string };
     expect(error).toMatch(/did not start within 15 s/);
     expect(error).toMatch(/ECONNREFUSED|Connection error/);
-    expect(took).toBeLessThan(25_000);
     expect((await postJson(`${gateway.url}/`, { i: 1 })).body).toEqual({ i: 1, tagged: true });
   });
 });

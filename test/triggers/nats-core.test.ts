@@ -23,14 +23,25 @@ describe("the core NATS trigger", () => {
     await testGateway([await coreGraph(subject, queue, output, "a")]);
     await testGateway([await coreGraph(subject, queue, output, "b")]);
     const nc = await natsConnection();
-    const outputs = listen<{ i: number; by: string }>(nc, output);
+    const outputs = listen<{ i: number; by: string; marker?: number }>(nc, output);
     await outputs.ready();
 
     const count = 2_000;
     for (let i = 0; i < count; i++) nc.publish(subject, JSON.stringify({ i }));
     await nc.flush();
-    const got = await outputs.until(count);
-    await new Promise((resolve) => setTimeout(resolve, 300)); // any duplicate would arrive by now
+    await outputs.until(count);
+    // A marker from each gateway after the events: each answers its messages in order, so any
+    // duplicate of an event would have come before its marker.
+    for (
+      let n = 0;
+      !(["a", "b"] as const).every((by) => outputs.got.some((o) => o.marker && o.by === by));
+      n++
+    ) {
+      nc.publish(subject, JSON.stringify({ i: -1, marker: n + 1 }));
+      await nc.flush();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const got = outputs.got.filter((o) => !o.marker);
 
     expect(got).toHaveLength(count);
     expect(duplicatesOf(got.map((o) => String(o.i)))).toEqual([]);

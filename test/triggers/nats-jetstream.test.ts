@@ -1,6 +1,5 @@
-import { setTimeout as sleep } from "node:timers/promises";
 import { jetstreamManager } from "@nats-io/jetstream";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { natsConnection, natsUrl, uniqueName } from "../helpers/brokers.js";
 import { testGateway } from "../helpers/gateway.js";
 import {
@@ -11,6 +10,7 @@ import {
   listen,
   publishEvents,
   readStream,
+  settled,
   streamCount,
 } from "../helpers/nats-streams.js";
 
@@ -38,7 +38,7 @@ describe("the JetStream trigger", () => {
     ]);
 
     const outputs = await readStream(s.nc, s.outStream, count, 60_000);
-    await sleep(500); // a duplicate would have landed by now
+    await settled(s); // every event acked: nothing more can come
     expect(await streamCount(s.nc, s.outStream)).toBe(count);
     const values = outputs.map((o) => o.body as { i: number; score: number; tagged: boolean });
     expect(values.map((v) => v.i).sort((a, b) => a - b)).toEqual(Array.from({ length: count }, (_, i) => i));
@@ -67,7 +67,7 @@ describe("the JetStream trigger", () => {
     const gaps = deliveries.slice(1).map((t, n) => t - (deliveries[n] as number));
     expect(gaps[0]).toBeGreaterThanOrEqual(45);
     expect(gaps[1]).toBeGreaterThanOrEqual(95);
-    await sleep(300);
+    await settled(s);
     expect(await streamCount(s.nc, s.outStream)).toBe(2);
     expect(await streamCount(s.nc, s.dlqStream)).toBe(0);
   });
@@ -109,13 +109,13 @@ describe("the JetStream trigger", () => {
       "x-sluice-source-sequence": "1",
     });
 
-    // Terminated: past the ack wait nothing comes back, and the consumer owes nothing.
-    await sleep(2_500);
-    expect(runs.got.filter((r) => r.id === `${s.stream}/3`)).toHaveLength(3);
+    // Terminated: the consumer owes nothing, so nothing comes back after the ack wait.
+    await settled(s);
+    const poisonRuns = () => runs.got.filter((r) => r.id === `${s.stream}/3`);
+    await vi.waitFor(() => expect(poisonRuns().length).toBeGreaterThanOrEqual(3));
+    await runs.ready(); // a 4th run's report, if there were one, is in by now
+    expect(poisonRuns()).toHaveLength(3);
     expect(await streamCount(s.nc, s.dlqStream)).toBe(2);
-    const info = await (await jetstreamManager(s.nc)).consumers.info(s.stream, s.durable);
-    expect(info.num_ack_pending).toBe(0);
-    expect(info.num_pending).toBe(0);
   });
 
   it("keeps an event whose dead letter cannot be written, and writes it once the DLQ is back", async () => {
@@ -132,7 +132,11 @@ describe("the JetStream trigger", () => {
 
     const [output] = await readStream(s.nc, s.outStream, 1);
     expect(output?.body).toMatchObject({ i: 2, score: 4 }); // the stream goes on meanwhile
-    await sleep(300);
+    // The dead letter was tried and refused at least once (its event redelivered) before the DLQ returns.
+    await vi.waitFor(
+      async () => expect((await jsm.consumers.info(s.stream, s.durable)).num_redelivered).toBeGreaterThan(0),
+      { timeout: 10_000 },
+    );
     await jsm.streams.add(dlqConfig);
     const [letter] = await readStream<unknown>(s.nc, s.dlqStream, 1, 10_000);
     expect(letter?.body).toBe("{not json");
@@ -155,7 +159,8 @@ describe("the JetStream trigger", () => {
 
     const [output] = await readStream(s.nc, s.outStream, 1);
     expect(output?.body).toMatchObject({ i: 1, id: `${s.stream}/1` });
-    await sleep(1_500);
+    await settled(s); // acked, and owing nothing: no redelivery is on its way
+    await runs.ready();
     expect(runs.got).toHaveLength(1);
     expect(await streamCount(s.nc, s.outStream)).toBe(1);
   });

@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it } from "vitest";
 import { natsConnection, natsUrl, uniqueName } from "../helpers/brokers.js";
 import { testGateway } from "../helpers/gateway.js";
@@ -10,6 +9,7 @@ import {
   listen,
   publishEvents,
   readAll,
+  settled,
   streamCount,
   waitFor,
   waitForCount,
@@ -62,6 +62,9 @@ describe("sluice serve on a JetStream durable", () => {
     first.child.kill("SIGKILL");
     expect(await first.exited).toBe("SIGKILL");
 
+    // Every start report the server had routed is in before they are read (a flush's answer
+    // comes after them).
+    await runs.ready();
     // Events the killed process had started but whose outputs it never wrote: never acked.
     const outputsBefore = await readAll<Output>(bed.nc, bed.outStream);
     const doneByFirst = new Set(
@@ -96,7 +99,8 @@ describe("sluice serve on a JetStream durable", () => {
 
     await testGateway([graph]);
     const outputs = await everyOutput(bed);
-    await sleep(1_500); // past the ack wait: a message the first process left unacked would be back
+    // Owing nothing: a message the first process had left unacked would still be pending.
+    await settled(bed);
     expect(await streamCount(bed.nc, bed.outStream)).toBe(events);
     expect(duplicatesOf(outputs.map((o) => o.id))).toEqual([]);
     expect(outputs.map((o) => o.i).sort((a, b) => a - b)).toEqual(

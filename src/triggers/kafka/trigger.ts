@@ -1,5 +1,13 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import type { Consumer, ConsumerRunConfig, EachBatchPayload, KafkaMessage, Message, Producer } from "kafkajs";
+import type {
+  Admin,
+  Consumer,
+  ConsumerRunConfig,
+  EachBatchPayload,
+  KafkaMessage,
+  Message,
+  Producer,
+} from "kafkajs";
 import { parseDuration } from "../../graph/duration.js";
 import type { GraphEvent, KafkaTrigger as KafkaTriggerSpec } from "../../graph/index.js";
 import type { EventHandler, Trigger, TriggerContext, TriggerState } from "../contract.js";
@@ -45,11 +53,40 @@ function settingsOf(spec: KafkaTriggerSpec): Settings {
   };
 }
 
+/**
+ * What a Kafka trigger reaches the broker, and waits, through: made from the trigger's
+ * connection unless given. Tests hand in scripted ones to drive batches without a broker.
+ */
+export interface KafkaLinks {
+  consumer: Consumer;
+  producer: Producer;
+  /** A new admin client (the output topic's write limit is read with one at start). */
+  admin(): Admin;
+  /** Waits between attempts and while a subscription waits for its topic. */
+  sleep(ms: number): Promise<unknown>;
+}
+
 /** Outputs are written (and offsets resolved) at least this often within a batch. */
 const flushEvery = 500;
 const flushEveryMs = 1_000;
 /** A wait to retry heartbeats (and looks for a stop) at least this often. */
 const retrySliceMs = 500;
+
+/** The links of a trigger to its brokers: a consumer in `group`, a producer, admin clients. */
+function brokerLinks(connection: KafkaConnection, group: string, context: TriggerContext): KafkaLinks {
+  const kafka = kafkaClient(connection, `sluice-${context.graph}`, context.logger);
+  return {
+    consumer: kafka.consumer({
+      groupId: group,
+      // Long retries heartbeat by hand; the session only has to outlive one slice of them.
+      sessionTimeout: 30_000,
+      heartbeatInterval: 3_000,
+    }),
+    producer: kafkaProducer(kafka, { allowAutoTopicCreation: true }),
+    admin: () => kafka.admin(),
+    sleep,
+  };
+}
 
 /**
  * Consumes Kafka topics with a consumer group, at least once: an offset is committed only
@@ -67,7 +104,7 @@ export class KafkaTrigger implements Trigger {
   readonly #settings: Settings;
   readonly #consumer: Consumer;
   readonly #producer: Producer;
-  readonly #connection: KafkaConnection;
+  readonly #links: KafkaLinks;
   readonly #health: HealthState;
   readonly #supervisor: ConsumerSupervisor;
   #handler: EventHandler | undefined;
@@ -77,18 +114,13 @@ export class KafkaTrigger implements Trigger {
   constructor(
     spec: KafkaTriggerSpec,
     readonly context: TriggerContext,
+    links?: KafkaLinks,
   ) {
     this.#settings = settingsOf(spec);
     this.name = `kafka:${spec.topics.join(",")}`;
-    this.#connection = spec as KafkaConnection;
-    const kafka = kafkaClient(this.#connection, `sluice-${context.graph}`, context.logger);
-    this.#consumer = kafka.consumer({
-      groupId: this.#settings.group,
-      // Long retries heartbeat by hand; the session only has to outlive one slice of them.
-      sessionTimeout: 30_000,
-      heartbeatInterval: 3_000,
-    });
-    this.#producer = kafkaProducer(kafka, { allowAutoTopicCreation: true });
+    this.#links = links ?? brokerLinks(spec as KafkaConnection, this.#settings.group, context);
+    this.#consumer = this.#links.consumer;
+    this.#producer = this.#links.producer;
     this.#health = new HealthState(this.#settings.stalledAfterMs);
     this.#supervisor = new ConsumerSupervisor(this.#consumer, this.#health, () => this.#runConfig(), {
       logger: context.logger,
@@ -131,7 +163,7 @@ export class KafkaTrigger implements Trigger {
   }
 
   async #limitOf(topic: string): Promise<number> {
-    const admin = kafkaClient(this.#connection, `sluice-${this.context.graph}`, this.context.logger).admin();
+    const admin = this.#links.admin();
     await admin.connect();
     try {
       return (await writeLimits(admin, [topic])).get(topic) ?? defaultMaxMessageBytes;
@@ -154,7 +186,7 @@ export class KafkaTrigger implements Trigger {
         return;
       } catch (error) {
         if (attempt >= 10 || (error as { retriable?: unknown }).retriable !== true) throw error;
-        await sleep(backoffMs(attempt, 200, 2_000));
+        await this.#links.sleep(backoffMs(attempt, 200, 2_000));
       }
     }
   }
@@ -201,7 +233,7 @@ export class KafkaTrigger implements Trigger {
     const waitToRetry = async (ms: number): Promise<boolean> => {
       await flush();
       for (let left = ms; left > 0 && !stopping(); left -= retrySliceMs) {
-        await sleep(Math.min(left, retrySliceMs));
+        await this.#links.sleep(Math.min(left, retrySliceMs));
         await heartbeat();
         await commitOffsetsIfNecessary();
       }

@@ -191,6 +191,13 @@ describe("binary tensor data: the wire layout clients use", () => {
     expect(smallFloatBits(2 ** -24, 10, 5)).toBe(0x0001);
     expect(smallFloatBits(2 ** -25, 10, 5)).toBe(0x0000);
     expect(smallFloatBits(3 * 2 ** -25, 10, 5)).toBe(0x0002);
+    // Ties go to the even mantissa, odd or even below: 2049 → 2048, 2051 → 2052, 2053 → 2052.
+    expect(smallFloatBits(2049, 10, 5)).toBe(0x6800);
+    expect(smallFloatBits(2051, 10, 5)).toBe(0x6802);
+    expect(smallFloatBits(2053, 10, 5)).toBe(0x6802);
+    expect(smallFloatBits(5 * 2 ** -25, 10, 5)).toBe(0x0002);
+    expect(smallFloatBits(Number.POSITIVE_INFINITY, 10, 5)).toBe(0x7c00);
+    expect(smallFloatBits(Number.NEGATIVE_INFINITY, 10, 5)).toBe(0xfc00);
     expect(smallFloatBits(-0, 10, 5)).toBe(0x8000);
     expect(smallFloatBits(Number.NaN, 10, 5)).toBe(0x7e00);
     expect(smallFloatBits(1, 7, 8)).toBe(0x3f80);

@@ -3,6 +3,7 @@ import { SluiceError } from "../../../src/errors.js";
 import {
   errorBody,
   inferResponse,
+  jsonSafeBytes,
   type ModelMetadata,
   normaliseOutputs,
   parseInferRequest,
@@ -183,4 +184,66 @@ describe("normaliseOutputs: what a model's predict may return", () => {
       expect(error.message).toContain(message);
     },
   );
+});
+
+describe("a model's outputs, at their edges", () => {
+  it("take each typed array's datatype, 64-bit integers as numbers or strings", () => {
+    const cases: [ArrayBufferView, string, unknown[]][] = [
+      [new Float32Array([0.5]), "FP32", [0.5]],
+      [new Float64Array([0.25]), "FP64", [0.25]],
+      [new Int8Array([-1]), "INT8", [-1]],
+      [new Int16Array([-2]), "INT16", [-2]],
+      [new Int32Array([-3]), "INT32", [-3]],
+      [new BigInt64Array([-4n]), "INT64", [-4]],
+      [new Uint8Array([5]), "UINT8", [5]],
+      [new Uint8ClampedArray([6]), "UINT8", [6]],
+      [new Uint16Array([7]), "UINT16", [7]],
+      [new Uint32Array([8]), "UINT32", [8]],
+      [new BigUint64Array([2n ** 64n - 1n]), "UINT64", ["18446744073709551615"]],
+    ];
+    for (const [array, datatype, data] of cases) {
+      expect(normaliseOutputs(array)).toEqual([{ name: "output-0", shape: [data.length], datatype, data }]);
+    }
+  });
+
+  it("infer INT64 only when every number is a safe integer, and read a list as tensors only when all are records", () => {
+    expect(normaliseOutputs([1, 2, 3])[0]?.datatype).toBe("INT64");
+    expect(normaliseOutputs([1, 2.5])[0]?.datatype).toBe("FP64");
+    expect(normaliseOutputs([2.5, 1])[0]?.datatype).toBe("FP64");
+    const y = { name: "y", datatype: "FP64", shape: [1], data: [1] };
+    const z = { name: "z", datatype: "FP64", shape: [1], data: [2] };
+    expect(normaliseOutputs([y, z]).map((t) => t.name)).toEqual(["y", "z"]);
+    expect(() => normaliseOutputs([y, 5])).toThrow(
+      "the model returned an array mixing objects and other values",
+    );
+  });
+
+  it("read a lone record as a tensor when it has data or a datatype, and refuse the same output twice", () => {
+    expect(normaliseOutputs({ name: "y", datatype: "FP64", shape: [1], data: [1] })).toMatchObject([
+      { name: "y" },
+    ]);
+    expect(() => normaliseOutputs({ name: "y", data: [1], shape: [1] })).toThrow(
+      'the model\'s output "y": "datatype" is missing',
+    );
+    expect(() => normaliseOutputs({ name: "y", datatype: "FP64", shape: [1] })).toThrow(
+      'the model\'s output "y"',
+    );
+    const y = { name: "y", datatype: "FP64", shape: [1], data: [1] };
+    expect(() => normaliseOutputs([y, { ...y }])).toThrow('the model returned output "y" twice');
+  });
+
+  it("send BYTES that are not text as base64 only in the outputs that hold them", () => {
+    const text = { name: "t", datatype: "BYTES", shape: [1], data: ["plain"] };
+    const raw = { name: "r", datatype: "BYTES", shape: [2], data: [Buffer.from([0xff]), "ok"] };
+    const numbers = { name: "n", datatype: "FP64", shape: [1], data: [1] };
+    const result = { model_name: "m", outputs: [text, raw, numbers] };
+    expect(jsonSafeBytes(result)).toEqual({
+      model_name: "m",
+      outputs: [text, { ...raw, parameters: { content_type: "base64" }, data: ["/w==", "b2s="] }, numbers],
+    });
+    expect(result.outputs[1]).toBe(raw); // the model's own result is not changed
+    const untouched = { outputs: [text, numbers] };
+    expect(jsonSafeBytes(untouched)).toBe(untouched);
+    for (const other of [null, undefined, 5, { outputs: "none" }]) expect(jsonSafeBytes(other)).toBe(other);
+  });
 });

@@ -57,14 +57,12 @@ describe("sluice's Nuclio entry under the Nuclio harness", () => {
 
   it("answers 504 TIMEOUT for a step past its own timeout", async () => {
     const nuclio = await entryUnder("graph.yaml", "all");
-    const started = Date.now();
     const r = await nuclio.send(stepCall("slow", {}));
     expect(r.status).toBe(504);
     expect(jsonOf(r.body)).toMatchObject({
       error: 'step "slow" failed: timed out after 100 ms',
       code: "TIMEOUT",
     });
-    expect(Date.now() - started).toBeLessThan(1500);
   });
 
   it("answers a step that never settles when the caller's deadline passes, before Nuclio's timeout", async () => {

@@ -1,0 +1,104 @@
+import { request } from "node:http";
+import { describe, expect, it } from "vitest";
+import { isSluiceError } from "../../../src/errors.js";
+import { BodyTooLargeError, isJsonType, parseJsonBody, readBody } from "../../../src/gateway/http/body.js";
+import { serveWith } from "../../helpers/serve-with.js";
+
+/** A server that reads each body with `limit` and answers what it read, or the error's status. */
+function bodyReader(limit: number): Promise<string> {
+  return serveWith((req, res) => {
+    readBody(req, limit).then(
+      (raw) => res.end(`read ${raw.length}: ${raw.toString()}`),
+      (error: unknown) => {
+        res.statusCode = isSluiceError(error) ? error.status : 500;
+        res.end(String((error as Error).message));
+      },
+    );
+  });
+}
+
+/** POSTs `chunks` (chunked unless `length` is declared); resolves with status and body. */
+function post(url: string, chunks: string[], length?: number): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, {
+      method: "POST",
+      headers: length === undefined ? { "transfer-encoding": "chunked" } : { "content-length": length },
+    });
+    req.on("response", (res) => {
+      let body = "";
+      res.on("data", (d: Buffer) => {
+        body += d.toString();
+      });
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on("error", (error: NodeJS.ErrnoException) => {
+      if (error.code !== "EPIPE" && error.code !== "ECONNRESET") reject(error);
+    });
+    for (const chunk of chunks) req.write(chunk);
+    req.end();
+  });
+}
+
+describe("request bodies", () => {
+  it("are read whole, from one chunk or many, up to the limit exactly", async () => {
+    const url = await bodyReader(10);
+    expect(await post(url, ["0123456789"], 10)).toEqual({ status: 200, body: "read 10: 0123456789" });
+    expect(await post(url, ["012", "345", "6789"])).toEqual({ status: 200, body: "read 10: 0123456789" });
+    expect(await post(url, ["ab"])).toEqual({ status: 200, body: "read 2: ab" });
+    expect(await post(url, [], 0)).toEqual({ status: 200, body: "read 0: " });
+  });
+
+  it("over the limit are refused with 413: a declared length before reading, a chunked one as it passes", async () => {
+    const url = await bodyReader(10);
+    const refused = { status: 413, body: "request body is larger than the limit of 10 bytes" };
+    expect(await post(url, ["01234567890"], 11)).toEqual(refused);
+    expect(await post(url, ["012345", "67890"])).toEqual(refused);
+    expect(await post(url, ["01234567890", "more", "and more"])).toEqual(refused);
+    expect(new BodyTooLargeError(10)).toMatchObject({ code: "SLUICE_ERR_INPUT", status: 413 });
+  });
+
+  it("that break off are the request's failure, not a hang", async () => {
+    let failure: unknown;
+    const url = await serveWith((req) => {
+      readBody(req, 1000).catch((error: unknown) => {
+        failure = error;
+      });
+    });
+    const req = request(url, { method: "POST", headers: { "content-length": 100 } });
+    req.on("error", () => {});
+    req.write("only part");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    req.destroy();
+    await expect.poll(() => failure).toBeInstanceOf(Error);
+  });
+
+  it("are JSON for application/json, with parameters, in any case, and for +json types", () => {
+    for (const type of [
+      "application/json",
+      "application/json; charset=utf-8",
+      "Application/JSON",
+      " application/json ;x=1",
+      "application/vnd.api+json",
+      "application/problem+json; charset=utf-8",
+    ]) {
+      expect({ type, json: isJsonType(type) }).toEqual({ type, json: true });
+    }
+    for (const type of [undefined, "", "text/plain", "application/jsonx", "application/x-ndjson", "json"]) {
+      expect({ type, json: isJsonType(type) }).toEqual({ type, json: false });
+    }
+  });
+
+  it("parse as JSON, or are refused with 400 quoting the parser; an empty body is no body", () => {
+    expect(parseJsonBody(Buffer.from('{"a":[1,"é"]}'))).toEqual({ a: [1, "é"] });
+    expect(parseJsonBody(Buffer.alloc(0))).toBeUndefined();
+    expect(parseJsonBody(Buffer.from("0"))).toBe(0);
+    let error: unknown;
+    try {
+      parseJsonBody(Buffer.from("{oops"));
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toMatchObject({ code: "SLUICE_ERR_INPUT", status: 400 });
+    expect((error as Error).message).toMatch(/^request body is not valid JSON: .+/);
+  });
+});
