@@ -146,3 +146,18 @@ describe("votes that cannot be taken fail the request with a 500 saying why", ()
     expect(error.message).toContain(message);
   });
 });
+
+describe("ensemble votes, at their edges", () => {
+  it("count equal objects as one prediction, and NaN apart from null", () => {
+    expect(voteClassification([[{ a: 1 }], [{ a: 1 }], [{ b: 2 }]])).toEqual([{ a: 1 }]);
+    expect(voteClassification([[Number.NaN], [null], [null]])).toEqual([null]);
+    expect(voteClassification([[1], ["1"], ["1"]])).toEqual(["1"]);
+  });
+
+  it("take no weights as equal weights, and refuse a prediction that is not a finite number", () => {
+    expect(voteRegression([[1], [3]], [])).toEqual([2]);
+    expect(() => voteRegression([[1], [Number.POSITIVE_INFINITY]])).toThrow(
+      "ensemble route #1 predicted null for element 0; regression needs numbers",
+    );
+  });
+});
