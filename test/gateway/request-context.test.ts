@@ -30,6 +30,7 @@ describe("a request's context", () => {
       "",
       "00-0AF7651916CD43DD8448EB211C80319C-B7AD6B7169203331-01",
       `${given}-x`,
+      `x${given}`,
       "01-x",
     ]) {
       const made = traceparentOf({ traceparent: bad });
@@ -47,12 +48,13 @@ describe("a request's context", () => {
     expect(deadlineMsOf({ "x-request-timeout": "2s" }, 1000, 5000)).toBe(2000);
     expect(deadlineMsOf({ "x-request-timeout": "300" }, 1000, 5000)).toBe(300);
     expect(deadlineMsOf({ "x-request-timeout": "12.5" }, 1000, 5000)).toBe(12.5);
+    expect(deadlineMsOf({ "x-request-timeout": "1.25" }, 1000, 5000)).toBe(1.25);
     expect(deadlineMsOf({ "x-request-timeout": "1h" }, 1000, 5000)).toBe(5000);
     expect(deadlineMsOf({ "x-request-timeout": "5000" }, 1000, 5000)).toBe(5000);
   });
 
   it("refuses an x-request-timeout that is not a duration with a 400 quoting it", () => {
-    for (const bad of ["soon", "-5", "0", "1 d", "ms"]) {
+    for (const bad of ["soon", "-5", "0", "1 d", "ms", "x5"]) {
       expect(() => deadlineMsOf({ "x-request-timeout": bad }, 1000, 5000)).toThrow(
         expect.objectContaining({
           status: 400,

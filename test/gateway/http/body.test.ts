@@ -1,7 +1,15 @@
-import { request } from "node:http";
+import { EventEmitter } from "node:events";
+import { type IncomingMessage, request } from "node:http";
+import { connect } from "node:net";
 import { describe, expect, it } from "vitest";
 import { isSluiceError } from "../../../src/errors.js";
-import { BodyTooLargeError, isJsonType, parseJsonBody, readBody } from "../../../src/gateway/http/body.js";
+import {
+  BodyTooLargeError,
+  collectBody,
+  isJsonType,
+  parseJsonBody,
+  readBody,
+} from "../../../src/gateway/http/body.js";
 import { serveWith } from "../../helpers/serve-with.js";
 
 /** A server that reads each body with `limit` and answers what it read, or the error's status. */
@@ -55,6 +63,54 @@ describe("request bodies", () => {
     expect(await post(url, ["012345", "67890"])).toEqual(refused);
     expect(await post(url, ["01234567890", "more", "and more"])).toEqual(refused);
     expect(new BodyTooLargeError(10)).toMatchObject({ code: "SLUICE_ERR_INPUT", status: 413 });
+  });
+
+  it("over the limit by their declared length are refused before any of it arrives", async () => {
+    const url = await bodyReader(10);
+    const { hostname, port } = new URL(url);
+    const socket = connect(Number(port), hostname);
+    let answer = "";
+    socket.on("data", (d: Buffer) => {
+      answer += d.toString();
+    });
+    // 10,000 bytes declared, one sent: the answer cannot wait for the rest.
+    socket.write("POST / HTTP/1.1\r\nhost: x\r\ncontent-length: 10000\r\n\r\n{");
+    await expect.poll(() => answer).toMatch(/^HTTP\/1\.1 413 /);
+    socket.destroy();
+  });
+
+  it("are answered once, whatever the stream does after a refusal or a failure", () => {
+    /** A request stream the test drives event by event. */
+    const stream = (headers: Record<string, string> = {}) =>
+      Object.assign(new EventEmitter(), { headers, resume: () => {} }) as unknown as IncomingMessage;
+    const answers: string[] = [];
+    const done = (error: Error | undefined, raw: Buffer) =>
+      answers.push(error ? error.message : `read ${raw.length}`);
+
+    const refused = stream();
+    collectBody(refused, 4, done);
+    refused.emit("data", Buffer.from("12345"));
+    refused.emit("data", Buffer.from("6"));
+    refused.emit("end");
+    refused.emit("error", new Error("reset"));
+    expect(answers).toEqual(["request body is larger than the limit of 4 bytes"]);
+
+    answers.length = 0;
+    const broken = stream();
+    collectBody(broken, 4, done);
+    broken.emit("data", Buffer.from("12"));
+    broken.emit("error", new Error("reset"));
+    broken.emit("error", new Error("reset again"));
+    broken.emit("end");
+    expect(answers).toEqual(["reset"]);
+
+    answers.length = 0;
+    const whole = stream({ "content-length": "3" });
+    collectBody(whole, 4, done);
+    whole.emit("data", Buffer.from("ab"));
+    whole.emit("data", Buffer.from("c"));
+    whole.emit("end");
+    expect(answers).toEqual(["read 3"]);
   });
 
   it("that break off are the request's failure, not a hang", async () => {
