@@ -47,6 +47,7 @@ export const areas = {
     tests: [
       "test/graph/resilience.test.ts",
       "test/graph/resilience-parts.test.ts",
+      "test/graph/remote-targets.test.ts",
       "test/graph/remote.test.ts",
       "test/graph/executor.test.ts",
       "test/gateway/remote*.test.ts",

@@ -62,12 +62,12 @@ describe("a bulkhead", () => {
   });
 
   it("lets a waiting call go when its deadline passes or its signal aborts, out of the queue", async () => {
-    vi.useFakeTimers({ now: 0 });
+    vi.useFakeTimers({ now: 1_000_000 });
     const bulkhead = new Bulkhead("target", { maxConcurrency: 1, maxQueue: 5 });
     const busy = task("busy");
     void bulkhead.run(busy.run);
-    const byDeadline = bulkhead.run(task("x").run, { deadline: 100 });
-    const signal = new CallDeadline(10_000, () => new Error("the call's time is up"));
+    const byDeadline = bulkhead.run(task("x").run, { deadline: 1_000_100 });
+    const signal = new CallDeadline(1_010_000, () => new Error("the call's time is up"));
     const bySignal = bulkhead.run(task("y").run, { signal });
     expect(bulkhead.queued).toBe(2);
     const deadlineMiss = expect(byDeadline).rejects.toThrow(
@@ -109,8 +109,8 @@ describe("a call's deadline", () => {
     const heard: string[] = [];
     const deadline = new CallDeadline(100, () => "too late");
     const gone = () => heard.push("removed");
-    deadline.once("abort", () => heard.push("a"));
     deadline.once("abort", gone);
+    deadline.once("abort", () => heard.push("a"));
     deadline.once("abort", () => heard.push("b"));
     deadline.removeListener("abort", gone);
     deadline.removeListener("abort", () => {});
@@ -130,6 +130,8 @@ describe("a call's deadline", () => {
     cleared.clear();
     vi.advanceTimersByTime(1_000);
     expect([cleared.aborted, heard]).toEqual([false, []]);
+    cleared.abort("after all"); // told by hand later: nobody is left to tell, nothing breaks
+    expect([cleared.aborted, heard]).toEqual([true, []]);
     const past = new CallDeadline(0, () => "past");
     vi.advanceTimersByTime(0);
     expect(past.aborted).toBe(true);
@@ -204,6 +206,43 @@ describe("retries", () => {
       withRetries(wantsLater, { retries: 3, initialMs: 1, maxMs: 2_000 }, () => true),
     ).rejects.toThrow("503");
     expect(calls).toBe(1);
+  });
+
+  it("stop waiting before a retry as soon as the call's deadline fires, with its reason", async () => {
+    vi.useFakeTimers({ now: 0 });
+    const signal = new CallDeadline(100, () => new Error("the deadline passed"));
+    let calls = 0;
+    const attempt = () => {
+      calls++;
+      return Promise.reject(Object.assign(new Error("503"), { retryAfter: 1 }));
+    };
+    const result = withRetries(attempt, { retries: 3, initialMs: 1, maxMs: 5_000 }, () => true, {
+      signal,
+    }).catch((e: unknown) => e);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(await result).toMatchObject({ message: "the deadline passed" });
+    expect(calls).toBe(1);
+  });
+
+  it("retry a Retry-After exactly as long as the cap, and say how many attempts a longer one allowed", async () => {
+    vi.useFakeTimers({ now: 0 });
+    let calls = 0;
+    const attempt = () =>
+      ++calls === 1
+        ? Promise.reject(Object.assign(new Error("503"), { retryAfter: 1 }))
+        : Promise.resolve("ok");
+    const result = withRetries(attempt, { retries: 1, initialMs: 1, maxMs: 1_000 }, () => true);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(await result).toBe("ok");
+    const counted: number[] = [];
+    const tooLong = () => Promise.reject(Object.assign(new Error("503"), { retryAfter: 2 }));
+    await withRetries(tooLong, { retries: 3, initialMs: 1, maxMs: 1_000 }, () => true, {
+      annotate: (error, attempts) => {
+        counted.push(attempts);
+        return error;
+      },
+    }).catch(() => undefined);
+    expect(counted).toEqual([1]);
   });
 
   it("wait at least what a 503's Retry-After asks, within the cap", async () => {
@@ -289,6 +328,21 @@ describe("fallbacks", () => {
     );
   });
 
+  it("pass a step's null answer through, and a fallback's null", () => {
+    const nullStep = withFallback(
+      () => null,
+      "s",
+      () => "unused",
+      { input: undefined, result: undefined },
+    );
+    expect(nullStep({}, event)).toBeNull();
+    const nullFallback = withFallback(failingWith(new Error("x")), "s", () => null, {
+      input: undefined,
+      result: undefined,
+    });
+    expect(nullFallback({}, event)).toBeNull();
+  });
+
   it("give each event its own copy of a static value", () => {
     const fallback = staticFallback({ nested: { n: 1 } });
     const a = fallback(undefined, event, { step: "s", code: "X", message: "m", status: 500 }) as {
@@ -309,32 +363,33 @@ describe("a step's guards", () => {
       runs.map((r) =>
         r.then(
           () => "ok",
-          (e: { info: { code: string } }) => e.info.code,
+          (e: { info: { code: string; message: string } }) => `${e.info.code}: ${e.info.message}`,
         ),
       ),
     );
-    // One runs (and times out), one waits (and times out waiting), one is refused: the queue holds 1.
-    expect(outcomes.sort()).toEqual(["OVERLOADED", "TIMEOUT", "TIMEOUT"]);
+    // One runs (and times out), one waits (and times out waiting: the bulkhead's wait and the
+    // step's timeout end together, either may say so), one is refused: the queue holds 1.
+    outcomes.sort();
+    expect(outcomes[0]).toBe('OVERLOADED: step "s" is overloaded: 1 running and 1 waiting');
+    expect(outcomes.slice(1).map((o) => o.split(":")[0])).toEqual(["TIMEOUT", "TIMEOUT"]);
   });
 
-  it("refuse maxQueue without maxConcurrency, and a fallback that names no error-kind step", async () => {
-    expect(
-      (await problemsOf(flow("s: {handler: ./steps.mjs#inc, maxQueue: 3}"))).map((p) => p.message),
-    ).toEqual(["maxQueue needs maxConcurrency: it is the queue in front of those slots"]);
-    expect(
-      (
-        await problemsOf(
-          flow(
-            "s: {handler: ./steps.mjs#inc, fallback: other}\nother: {handler: ./steps.mjs#inc}",
-            "responder: s",
-          ),
-        )
-      ).map((p) => p.message),
-    ).toEqual([
-      '"other" is not a step of kind error: a fallback runs only when the step fails, and a flow step would run for every event',
+  it("refuse maxQueue without maxConcurrency, and a fallback that names no error-kind step, where written", async () => {
+    const problems = async (steps: string, extra = "") =>
+      (await problemsOf(flow(steps, extra))).map((p) => `${p.pointer}: ${p.message}`);
+    expect(await problems("s: {handler: ./steps.mjs#inc, maxQueue: 3}")).toEqual([
+      "/spec/steps/s/maxQueue: maxQueue needs maxConcurrency: it is the queue in front of those slots",
     ]);
     expect(
-      (await problemsOf(flow("s: {handler: ./steps.mjs#inc, fallback: ghost}"))).map((p) => p.message),
-    ).toEqual(['unknown fallback step "ghost": name a step of kind error, or give {value: ...}']);
+      await problems(
+        "s: {handler: ./steps.mjs#inc, fallback: other}\nother: {handler: ./steps.mjs#inc}",
+        "responder: s",
+      ),
+    ).toEqual([
+      '/spec/steps/s/fallback: "other" is not a step of kind error: a fallback runs only when the step fails, and a flow step would run for every event',
+    ]);
+    expect(await problems("s: {handler: ./steps.mjs#inc, fallback: ghost}")).toEqual([
+      '/spec/steps/s/fallback: unknown fallback step "ghost": name a step of kind error, or give {value: ...}',
+    ]);
   });
 });

@@ -272,6 +272,31 @@ describe("a Kafka trigger's consumer, when it crashes", () => {
     expect(kafka.trigger.health.condition).toBe("running");
   });
 
+  it("says in its log which trigger crashed, how often, and that the restart worked", async () => {
+    vi.useFakeTimers();
+    const kafka = new ScriptedKafka();
+    await kafka.start(() => undefined);
+    kafka.emit("consumer.crash", { error: new Error("write refused"), restart: false });
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(kafka.runs).toHaveLength(2);
+    expect(kafka.logger.lines).toEqual([
+      {
+        level: "error",
+        obj: { err: expect.any(Error), trigger: "kafka:in", crashes: 1, restartInMs: expect.any(Number) },
+        msg: "consumer crashed: write refused; restarting it",
+      },
+      { level: "warn", obj: { trigger: "kafka:in" }, msg: "consumer restarted after a crash" },
+    ]);
+    // Rejoined its group with no crash since: running again after a few seconds.
+    kafka.emit("consumer.group_join");
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(kafka.trigger.health.condition).toBe("running");
+    // A crash after that starts counting from one again: its restart comes within a second.
+    kafka.emit("consumer.crash", { error: new Error("again"), restart: false });
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(kafka.runs).toHaveLength(3);
+  });
+
   it("keeps trying, longer each time, when a restart cannot even rejoin", async () => {
     vi.useFakeTimers();
     const kafka = new ScriptedKafka();
