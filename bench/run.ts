@@ -11,6 +11,7 @@ import { show } from "./lib/measure.js";
 import { judge, type Scenario, type ScenarioResult } from "./lib/scenario.js";
 import { peerScenarios } from "./peers/index.js";
 import { batchingScenarios } from "./scenarios/batching.js";
+import { coldStartScenarios } from "./scenarios/cold-start.js";
 import { controlPlaneScenarios } from "./scenarios/control-plane.js";
 import { executorScenarios } from "./scenarios/executor.js";
 import { functionScenarios } from "./scenarios/functions.js";
@@ -34,6 +35,7 @@ const scenarios: Scenario[] = [
   ...monitoringScenarios,
   ...generateScenarios,
   ...memoryScenarios,
+  ...coldStartScenarios,
   ...remoteScenarios,
   ...remoteSoakScenarios,
   ...streamScenarios,

@@ -1,6 +1,6 @@
-import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
 import type { BreakerState } from "../../graph/resilience/index.js";
 import { MonitoringMetrics } from "./monitoring-metrics.js";
+import { Counter, collectDefaultMetrics, Gauge, Registry } from "./prom-parts.js";
 import { HistogramFamily, type HistogramSeries, ValueFamily, type ValueSeries } from "./series.js";
 
 /** Latency buckets in seconds: from 100 µs (a trivial in-process step) to 10 s. */
