@@ -33,6 +33,7 @@ export type {
 } from "./document.js";
 export { parseDuration } from "./duration.js";
 export { type EventInit, makeEvent } from "./event.js";
+export { JsonBytes } from "./json-bytes.js";
 export {
   type GenerateChunk,
   type GeneratePlan,
