@@ -33,7 +33,6 @@ export type {
 } from "./document.js";
 export { parseDuration } from "./duration.js";
 export { type EventInit, makeEvent } from "./event.js";
-export { JsonBytes } from "./json-bytes.js";
 export {
   type GenerateChunk,
   type GeneratePlan,
@@ -41,6 +40,7 @@ export {
   generatePlan,
   runGenerate,
 } from "./generate/index.js";
+export { JsonBytes } from "./json-bytes.js";
 export {
   checkGraphFile,
   type LoadOptions,
