@@ -13,6 +13,7 @@ import { availableParallelism } from "node:os";
 import { type Served, servePinned } from "./child.js";
 import { requestBody } from "./load.js";
 import { median } from "./measure.js";
+import type { Figure } from "./scenario.js";
 
 export interface OneCoreSettings {
   /** The path both are loaded on (the bare baseline answers any path). */
@@ -99,6 +100,66 @@ export async function oneCore(
     for (const child of children) child.kill("SIGKILL");
     await Promise.all(servers.map((s) => s.stop()));
   }
+}
+
+/**
+ * The rows of a scenario measured on one core (`oneCore`, `baseline` as A, `subject` as B):
+ * req/s (against `ratioAtLeast`), p99 latency (at most 1.3x) and CPU per request.
+ */
+export async function oneCoreFigures(
+  name: string,
+  baseline: string,
+  subject: string,
+  path: string,
+  ratioAtLeast: number,
+): Promise<Figure[]> {
+  const r = await oneCore(baseline, subject, {
+    path,
+    report: (line) => process.stderr.write(`  one core: ${line}\n`),
+  });
+  const row = (
+    what: string,
+    unit: string,
+    b: (round: OneCoreRound) => number,
+    a: (round: OneCoreRound) => number,
+  ) => ({
+    name: `${name}: ${what}, both on one core at once`,
+    unit,
+    subject: median(r.rounds.map(b)),
+    baseline: median(r.rounds.map(a)),
+  });
+  return [
+    {
+      ...row(
+        "req/s",
+        "req/s",
+        (x) => x.rpsB,
+        (x) => x.rpsA,
+      ),
+      ratio: r.rpsRatio,
+      bar: { ratioAtLeast },
+    },
+    {
+      ...row(
+        "p99 latency",
+        "ms",
+        (x) => x.p99B,
+        (x) => x.p99A,
+      ),
+      ratio: r.p99Ratio,
+      bar: { ratioAtMost: 1.3 },
+    },
+    {
+      ...row(
+        "CPU per request",
+        "µs",
+        (x) => x.cpuB * 1e6,
+        (x) => x.cpuA * 1e6,
+      ),
+      ratio: r.cpuRatio,
+      bar: {},
+    },
+  ];
 }
 
 /** autocannon as its own process on the load cores; resolves to the requests it completed and their p99. */

@@ -4,8 +4,7 @@
  */
 import { serveBare, serveSluice, withServer } from "../lib/child.js";
 import { httpFigures, sideBySideHttp } from "../lib/load.js";
-import { median } from "../lib/measure.js";
-import { oneCore } from "../lib/one-core.js";
+import { oneCoreFigures } from "../lib/one-core.js";
 import type { Figure, Scenario } from "../lib/scenario.js";
 
 /**
@@ -13,38 +12,9 @@ import type { Figure, Scenario } from "../lib/scenario.js";
  * (bench/lib/one-core.ts): machine noise then hits both alike, where the alternating rounds
  * swing by ±10% between runs on a shared 2-core machine.
  */
-async function onOneCore(name: string, graph: string, path: string, ratioAtLeast: number): Promise<Figure[]> {
+function onOneCore(name: string, graph: string, path: string, ratioAtLeast: number): Promise<Figure[]> {
   const sluice = `node bin/sluice.js serve ${graph} --port 0 --admin-port 0`;
-  const r = await oneCore("node bench/lib/bare-server.mjs", sluice, {
-    path,
-    report: (line) => process.stderr.write(`  one core: ${line}\n`),
-  });
-  return [
-    {
-      name: `${name}: req/s, both on one core at once`,
-      unit: "req/s",
-      subject: r.rpsB,
-      baseline: r.rpsA,
-      ratio: r.rpsRatio,
-      bar: { ratioAtLeast },
-    },
-    {
-      name: `${name}: p99 latency, both on one core at once`,
-      unit: "ms",
-      subject: median(r.rounds.map((round) => round.p99B)),
-      baseline: median(r.rounds.map((round) => round.p99A)),
-      ratio: r.p99Ratio,
-      bar: { ratioAtMost: 1.3 },
-    },
-    {
-      name: `${name}: CPU per request, both on one core at once`,
-      unit: "µs",
-      subject: median(r.rounds.map((round) => round.cpuB * 1e6)),
-      baseline: median(r.rounds.map((round) => round.cpuA * 1e6)),
-      ratio: r.cpuRatio,
-      bar: {},
-    },
-  ];
+  return oneCoreFigures(name, "node bench/lib/bare-server.mjs", sluice, path, ratioAtLeast);
 }
 
 function versusBare(name: string, graph: string, path: string, ratioAtLeast: number): Scenario {

@@ -17,7 +17,7 @@ import {
 } from "../graph/oip/index.js";
 import { Generator } from "./generate/index.js";
 import { GraphCaller } from "./graph-call.js";
-import { collectBody, isJsonType, parseJsonBody } from "./http/body.js";
+import { collectBody, isJsonType, jsonBytesOf, parseJsonBody } from "./http/body.js";
 import { sendError, sendJson, statusOf } from "./http/respond.js";
 import type { GatewayMetrics } from "./metrics/index.js";
 import type { GraphRegistry } from "./registry.js";
@@ -420,10 +420,13 @@ export class DataPlane {
       try {
         if (error) throw error;
         const type = req.headers["content-type"];
-        // JSON is parsed; any other content type reaches the graph as raw bytes.
+        // JSON is parsed, unless no step reads it before a remote step sends it on; any other
+        // content type reaches the graph as raw bytes.
         body =
           isJsonType(type) || (type === undefined && raw.length > 0)
-            ? parseJsonBody(raw)
+            ? graph.takesBytes
+              ? jsonBytesOf(raw, type)
+              : parseJsonBody(raw)
             : raw.length
               ? raw
               : undefined;

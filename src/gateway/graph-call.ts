@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { isSluiceError, SluiceError } from "../errors.js";
-import type { CompiledGraph, GraphEvent, Logger } from "../graph/index.js";
+import { type CompiledGraph, type GraphEvent, JsonBytes, type Logger } from "../graph/index.js";
 import {
   encodeBinaryResponse,
   INFERENCE_HEADER_CONTENT_LENGTH,
@@ -141,6 +141,8 @@ export class GraphCaller {
       time,
       trigger: httpTrigger,
       deadline: time + deadlineMs,
+      // JSON answers are written as the bytes they came in, unless the caller asked for binary tensors.
+      answerBytes: binary === undefined,
     };
     // Only a batching model looks at it: requests queued for a batch whose caller left are dropped.
     if (graph.batches) event.signal = abortedOnClose(res);
@@ -285,6 +287,13 @@ export class GraphCaller {
       // The graph dropped the event (a filter): nothing to say.
       res.writeHead(204, { "x-request-id": requestId });
       res.end();
+    } else if (result instanceof JsonBytes) {
+      res.writeHead(200, {
+        "content-type": result.type,
+        "content-length": result.bytes.length,
+        "x-request-id": requestId,
+      });
+      res.end(result.bytes);
     } else if (Buffer.isBuffer(result)) {
       res.writeHead(200, { "content-type": "application/octet-stream", "x-request-id": requestId });
       res.end(result);

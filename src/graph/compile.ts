@@ -13,6 +13,7 @@ import type { GraphEvent, Logger } from "./contract.js";
 import type { GraphDocument, QueueStep } from "./document.js";
 import { type ExecHandler, type ExecNode, Executor, type Runner } from "./executor.js";
 import type { MonitoringSinkFactory } from "./monitoring/index.js";
+import { planPassThrough } from "./pass-through.js";
 import { GraphInvalidError, stepOfPointer } from "./problems.js";
 import { type BreakerObserver, guardStep, RemoteTargets, remoteTargetsKey } from "./resilience/index.js";
 import { planTopology } from "./topology.js";
@@ -69,6 +70,8 @@ export async function compileDocument(doc: GraphDocument, options: CompileOption
   const logger = options.logger ?? defaultLogger();
   const graph = doc.metadata.name;
   const remotes = new RemoteTargets(graph, options.observeBreaker);
+  const { topology, problems } = planTopology(doc, options.file);
+  const passThrough = planPassThrough(topology);
   const env: BuildEnv = {
     file: options.file,
     graph,
@@ -76,9 +79,9 @@ export async function compileDocument(doc: GraphDocument, options: CompileOption
     problems: [],
     remotes,
     moduleRoots: options.moduleRoots ?? [process.cwd()],
+    passThrough,
     ...monitoringEnv(doc, options.monitoringSink),
   };
-  const { topology, problems } = planTopology(doc, options.file);
   env.problems.push(...problems);
 
   const runtimes = new Map<string, StepRuntime>();
@@ -181,10 +184,18 @@ export async function compileDocument(doc: GraphDocument, options: CompileOption
         (s) => [s.name, (topology.downstream.get(s.name) ?? []).map((d) => index.get(d) as number)] as const,
       ),
   );
-  return new CompiledGraph(doc, options.file, topology, executor, lifecycles, queues, models, logger, {
-    segments,
-    brokerQueues,
-  });
+  return new CompiledGraph(
+    doc,
+    options.file,
+    topology,
+    executor,
+    lifecycles,
+    queues,
+    models,
+    logger,
+    { segments, brokerQueues },
+    passThrough.request,
+  );
 }
 
 /** Times a step and tells the recorder whether it succeeded; async steps are timed to settlement. */

@@ -35,6 +35,11 @@ export class CompiledGraph {
       /** Queue steps that write to a broker (step → stream URL); their segments run in a consumer. */
       brokerQueues: ReadonlyMap<string, string>;
     } = { segments: new Map(), brokerQueues: new Map() },
+    /**
+     * A request's JSON body may enter as its bytes (a JsonBytes): the graph's first step is a
+     * remote step that sends it as a whole, and no step reads it first (src/graph/pass-through.ts).
+     */
+    readonly takesBytes = false,
   ) {
     this.models = new Map(models.map((m) => [m.key, m]));
     this.batches = models.some((m) => m.batches);

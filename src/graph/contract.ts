@@ -40,6 +40,12 @@ export interface GraphEvent {
    * graphs with a batching model, whose queued requests are then left out of their batch.
    */
   signal?: AbortSignal;
+  /**
+   * True when the caller writes a JSON answer that is still in its bytes (a JsonBytes) as
+   * those bytes: the HTTP gateway does. A remote step whose answer nothing in the graph reads
+   * then hands it on unparsed; for any other caller it parses it as always.
+   */
+  answerBytes?: boolean;
   /** Set for error handlers. */
   error?: StepErrorInfo;
 }

@@ -40,6 +40,7 @@ export {
   generatePlan,
   runGenerate,
 } from "./generate/index.js";
+export { JsonBytes } from "./json-bytes.js";
 export {
   checkGraphFile,
   type LoadOptions,

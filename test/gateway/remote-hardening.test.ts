@@ -85,12 +85,18 @@ describe("remote steps are hardened against callers and targets", () => {
     expect((body as { error: string }).error).toContain("answered 302");
   });
 
-  it("answers garbage JSON from a target with 502", async () => {
+  it("answers garbage JSON from a target with 502 when a step after it reads the answer", async () => {
     const up = await startUpstream((_req, res) => {
       res.setHeader("content-type", "application/json");
       res.end("{not json");
     });
-    const file = await graphFile("garbage", `call: {kind: remote, url: "${up.url}/"}`);
+    // A remote step that answers the caller directly relays the target's bytes unread
+    // (test/gateway/remote-pass-through.test.ts); one whose answer a step reads parses it.
+    const file = await graphFile(
+      "garbage",
+      `call: {kind: remote, url: "${up.url}/"}
+      after: {handler: "builtin:echo", after: [call]}`,
+    );
     const gw = await testGateway([file]);
     expect((await postJson(`${gw.url}/`, {})).status).toBe(502);
   });

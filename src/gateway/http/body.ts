@@ -1,5 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import { SluiceError } from "../../errors.js";
+import { JsonBytes } from "../../graph/index.js";
 
 /** The body was larger than the limit; the connection is closed after the 413. */
 export class BodyTooLargeError extends SluiceError {
@@ -65,6 +66,15 @@ export function isJsonType(contentType: string | undefined): boolean {
   if (contentType === "application/json") return true; // the common case, without parsing
   const type = contentType.split(";", 1)[0]?.trim().toLowerCase() ?? "";
   return type === "application/json" || type.endsWith("+json");
+}
+
+/**
+ * A JSON body left in its bytes, for a graph that only sends it on (`CompiledGraph.takesBytes`):
+ * it goes out with the caller's JSON content-type, and is not checked here. An empty body is
+ * undefined, as `parseJsonBody` has it.
+ */
+export function jsonBytesOf(raw: Buffer, type: string | undefined): JsonBytes | undefined {
+  return raw.length === 0 ? undefined : new JsonBytes(raw, type ?? "application/json");
 }
 
 /** Parses a JSON body; malformed JSON is the caller's mistake (400), said in one line. */

@@ -1,6 +1,7 @@
 import type { Logger, StepContext } from "../contract.js";
 import { DROP } from "../contract.js";
 import type { GraphMonitoring } from "../monitoring/index.js";
+import type { PassThrough } from "../pass-through.js";
 import type { Problem } from "../problems.js";
 import type { RemoteTargets } from "../resilience/index.js";
 
@@ -16,6 +17,8 @@ export interface BuildEnv {
   moduleRoots: readonly string[];
   /** Where models write their monitoring records; absent outside `sluice serve`. */
   monitoring?: GraphMonitoring;
+  /** Where the graph's JSON may stay in its bytes (absent: everything is parsed). */
+  passThrough?: PassThrough;
 }
 
 export function reportProblem(env: BuildEnv, at: string, message: string, step: string): void {

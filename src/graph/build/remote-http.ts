@@ -1,6 +1,7 @@
 import type { Dispatcher, Pool } from "undici";
 import { SluiceError } from "../../errors.js";
 import { DROP } from "../contract.js";
+import { JsonBytes } from "../json-bytes.js";
 import type { CallDeadline } from "../resilience/index.js";
 import { stepAnswerHeaders, stepErrorOfAnswer } from "../step-answer.js";
 
@@ -87,18 +88,20 @@ export interface OutgoingRequest {
 const maxAnswerBytes = 64 * 1024 * 1024;
 
 /**
- * Sends one request over `pool` and decodes the answer: JSON when the content-type says so,
- * text for `text/*`, else bytes (a Buffer); an empty answer is undefined. An error status
- * or a broken connection becomes a RemoteCallError; an abort rejects with the signal's reason.
+ * Sends one request over `pool` and decodes the answer: JSON when the content-type says so
+ * (left in its bytes, a JsonBytes, with `keepJson`), text for `text/*`, else bytes (a
+ * Buffer); an empty answer is undefined. An error status or a broken connection becomes a
+ * RemoteCallError; an abort rejects with the signal's reason.
  */
 export function sendOnce(
   pool: Pool,
   origin: string,
   request: OutgoingRequest,
   signal: CallDeadline | undefined,
+  keepJson = false,
 ): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    pool.dispatch(request, new AnswerReader(origin, request, signal, resolve, reject));
+    pool.dispatch(request, new AnswerReader(origin, request, signal, keepJson, resolve, reject));
   });
 }
 
@@ -124,6 +127,7 @@ class AnswerReader implements Dispatcher.DispatchHandler {
     readonly origin: string,
     readonly request: OutgoingRequest,
     readonly signal: CallDeadline | undefined,
+    readonly keepJson: boolean,
     readonly resolve: (value: unknown) => void,
     readonly reject: (error: unknown) => void,
   ) {
@@ -217,6 +221,8 @@ class AnswerReader implements Dispatcher.DispatchHandler {
     }
     if (bytes.length === 0) return this.#status === 204 && this.#dropped ? DROP : undefined;
     if (this.#type.includes("json")) {
+      // Nothing in the graph reads it: the caller gets the target's bytes, as they came.
+      if (this.keepJson) return new JsonBytes(bytes, this.#type);
       try {
         return JSON.parse(bytes.toString("utf8"));
       } catch (error) {

@@ -4,6 +4,7 @@ import type { GraphEvent } from "../contract.js";
 import type { BreakerSpec, RemoteCall, RemoteRoute, StepBase, TaskStep } from "../document.js";
 import { durationProblem, parseDuration } from "../duration.js";
 import type { Runner } from "../executor.js";
+import { JsonBytes } from "../json-bytes.js";
 import {
   type BreakerSettings,
   CallDeadline,
@@ -28,6 +29,11 @@ interface RemoteSpec {
   body: "auto" | "json" | "raw";
   /** The content-type of bytes sent; default: the caller's (what a proxy would forward). */
   bytesType?: string;
+  /**
+   * Nothing in the graph reads the answer (src/graph/pass-through.ts): a JSON answer stays in
+   * its bytes for a caller that writes them as they are (`GraphEvent.answerBytes`).
+   */
+  keepsAnswer: boolean;
   call: RemoteCall;
   timeout: StepBase["timeout"];
 }
@@ -50,6 +56,7 @@ export function buildRemote(
       method: (spec.method ?? "POST").toUpperCase(),
       headers: spec.headers ?? {},
       body: spec.body ?? "auto",
+      keepsAnswer: env.passThrough?.answers.has(name) ?? false,
       call: spec,
       timeout: spec.timeout,
     },
@@ -81,6 +88,7 @@ export function buildNuclioStep(
       headers: { "x-sluice-graph": env.graph, "x-sluice-step": name },
       body: "auto",
       bytesType: "application/octet-stream",
+      keepsAnswer: false,
       call: nuclio,
       timeout: spec.timeout,
     },
@@ -167,18 +175,18 @@ function remoteRunner(
   const retryable = (error: unknown) => isRetryable(error, method);
 
   /** One attempt: fail fast on an open breaker, else wait for the bulkhead, then send. */
-  const attempt = (request: OutgoingRequest, signal: CallDeadline | undefined) => {
+  const attempt = (request: OutgoingRequest, signal: CallDeadline | undefined, keepJson: boolean) => {
     const t = target();
     const breaker = t.breaker;
     if (breaker?.refusing) return Promise.reject(breaker.openError());
-    const send = () => sendOnce(t.pool, t.origin, request, signal);
+    const send = () => sendOnce(t.pool, t.origin, request, signal, keepJson);
     const guarded = breaker ? () => breaker.fire(send) : send;
     return t.bulkhead ? t.bulkhead.run(guarded, { signal }) : guarded();
   };
 
-  const call = (request: OutgoingRequest, signal: CallDeadline | undefined) => {
-    if (retry.retries === 0) return attempt(request, signal);
-    return withRetries(() => attempt(request, signal), retry, retryable, {
+  const call = (request: OutgoingRequest, signal: CallDeadline | undefined, keepJson: boolean) => {
+    if (retry.retries === 0) return attempt(request, signal, keepJson);
+    return withRetries(() => attempt(request, signal, keepJson), retry, retryable, {
       deadline: signal?.at,
       signal,
       annotate,
@@ -196,7 +204,8 @@ function remoteRunner(
       body: null,
     };
     if (hasBody) encodeBody(request, input, spec, fixedType, event);
-    if (deadline === undefined) return call(request, undefined);
+    const keepJson = spec.keepsAnswer && event.answerBytes === true;
+    if (deadline === undefined) return call(request, undefined, keepJson);
     const expired = () =>
       deadline === byTimeout
         ? timeoutError(timeoutMs as number)
@@ -208,7 +217,7 @@ function remoteRunner(
     // One timer per call aborts whatever is under way when the time is up: the request,
     // the wait for a bulkhead slot, or the wait before a retry.
     const signal = new CallDeadline(deadline, expired);
-    return call(request, signal).then(
+    return call(request, signal, keepJson).then(
       (value) => {
         signal.clear();
         return value;
@@ -252,7 +261,10 @@ function headersFor(
   return out;
 }
 
-/** Bytes go as they are (with the caller's content-type), strings too for `raw`, else JSON. */
+/**
+ * Bytes go as they are (with the caller's content-type), a request's JSON bytes too (in any
+ * mode: they are JSON), strings too for `raw`, else JSON.
+ */
 function encodeBody(
   request: OutgoingRequest,
   input: unknown,
@@ -262,7 +274,10 @@ function encodeBody(
 ): void {
   const mode = spec.body;
   let type: string;
-  if (mode !== "json" && input instanceof Uint8Array) {
+  if (input instanceof JsonBytes) {
+    request.body = input.bytes;
+    type = input.type;
+  } else if (mode !== "json" && input instanceof Uint8Array) {
     request.body = input;
     type = spec.bytesType ?? event.headers["content-type"] ?? "application/octet-stream";
   } else if (mode === "raw" && typeof input === "string") {

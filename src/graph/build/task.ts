@@ -1,6 +1,7 @@
 import { copyWith } from "../copy.js";
 import type { ErrorStep, TaskStep } from "../document.js";
 import type { ErrorRunner, Runner } from "../executor.js";
+import { parsedBody } from "../json-bytes.js";
 import { callOptional, loadCode } from "./code.js";
 import { type BuildEnv, reportProblem, stepContext } from "./env.js";
 import type { StepRuntime } from "./runtime.js";
@@ -57,8 +58,10 @@ export async function buildErrorHandler(
     return undefined;
   }
   const run: ErrorRunner = (input, event, error) => {
+    // A request's JSON that a remote step was sending as bytes is parsed for the handler.
+    const body = parsedBody(input);
     // A fresh context and event per call keep the error out of shared state.
-    const input_ = spec.full_event ? copyWith(event, { body: input, error }) : input;
+    const input_ = spec.full_event ? copyWith(event, { body, error }) : body;
     return call(input_, copyWith(ctx, { error }));
   };
   return { run, init: () => callOptional(code, "init"), close: () => callOptional(code, "close") };
