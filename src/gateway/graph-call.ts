@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { isSluiceError, SluiceError } from "../errors.js";
-import type { CompiledGraph, GraphEvent, Logger } from "../graph/index.js";
+import { answerTexts, type CompiledGraph, type GraphEvent, type Logger } from "../graph/index.js";
 import {
   encodeBinaryResponse,
   INFERENCE_HEADER_CONTENT_LENGTH,
@@ -117,6 +117,8 @@ export class GraphCaller {
     path: string,
     body: unknown,
     binary: BinaryOutputs,
+    /** The bytes `body` was parsed from, when it was JSON. */
+    bytes?: Buffer,
   ): void {
     const headers = req.headers as Record<string, string | undefined>;
     const requestId = requestIdOf(headers);
@@ -144,6 +146,8 @@ export class GraphCaller {
     };
     // Only a batching model looks at it: requests queued for a batch whose caller left are dropped.
     if (graph.batches) event.signal = abortedOnClose(res);
+    // Only a graph whose models record their calls keeps them: the records reuse the bytes.
+    if (graph.monitors && bytes !== undefined) event.bytes = bytes;
     this.run(this.#http, res, binary, graph, event, deadlineMs);
   }
 
@@ -297,7 +301,9 @@ export class GraphCaller {
       });
       res.end(body);
     } else {
-      sendJson(res, 200, jsonSafeBytes(result), requestId);
+      const text = sendJson(res, 200, jsonSafeBytes(result), requestId);
+      // A monitoring record of this very response splices the text in (graph/monitoring).
+      if (answerTexts.on) answerTexts.sent(result, text);
     }
   }
 }

@@ -40,6 +40,11 @@ export interface GraphEvent {
    * graphs with a batching model, whose queued requests are then left out of their batch.
    */
   signal?: AbortSignal;
+  /**
+   * The request body's bytes as they arrived, when it was JSON. Set only for graphs that
+   * record their model calls (docs/monitoring.md), whose records reuse them.
+   */
+  bytes?: Buffer;
   /** Set for error handlers. */
   error?: StepErrorInfo;
 }

@@ -54,10 +54,12 @@ export {
   readClassMapping,
 } from "./mlrun/index.js";
 export {
+  answerTexts,
   type MonitoringRecord,
   type MonitoringSink,
   type MonitoringSinkFactory,
   mlrunTime,
+  type RecordText,
   Sampler,
 } from "./monitoring/index.js";
 export { preloadFor } from "./preload.js";
