@@ -13,6 +13,7 @@ export {
 export { CompiledGraph, type GraphState } from "./compiled-graph.js";
 export {
   DROP,
+  type EventJson,
   type GraphEvent,
   type HandlerFn,
   type Logger,
@@ -54,7 +55,6 @@ export {
   readClassMapping,
 } from "./mlrun/index.js";
 export {
-  answerTexts,
   type MonitoringRecord,
   type MonitoringSink,
   type MonitoringSinkFactory,

@@ -14,7 +14,6 @@ import { ModelMonitor, monitoringOf } from "./monitor-model.js";
 export { endAborted, type GenerationRecord } from "./generation-record.js";
 export type { GenerateOp, GraphMonitoring, ModelMonitor } from "./monitor-model.js";
 export { mlrunTime } from "./record.js";
-export { answerTexts } from "./reuse.js";
 export { Sampler } from "./sampler.js";
 export type { MonitoringRecord, MonitoringSink, MonitoringSinkFactory, RecordText } from "./sink.js";
 

@@ -4,7 +4,6 @@ import type { ModelRoute, MonitoringField, MonitoringSpec } from "../document.js
 import type { Runner } from "../executor.js";
 import { GenerationRecord } from "./generation-record.js";
 import { ModelCallRecord, type ModelFacts, RecordFormat } from "./record.js";
-import { answerTexts } from "./reuse.js";
 import { Sampler } from "./sampler.js";
 import type { MonitoringSink } from "./sink.js";
 
@@ -67,8 +66,6 @@ export class ModelMonitor {
       generate: new RecordFormat(facts, "generate"),
       generate_stream: new RecordFormat(facts, "generate_stream"),
     };
-    // The data plane now hands its answers' JSON over for the records to reuse.
-    answerTexts.on = true;
   }
 
   /**

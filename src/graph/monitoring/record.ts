@@ -3,7 +3,7 @@ import { isSluiceError } from "../../errors.js";
 import type { GraphEvent } from "../contract.js";
 import type { MonitoringField } from "../document.js";
 import { jsonSafeBytes, type Tensor } from "../oip/index.js";
-import { answerTexts, requestBytes } from "./reuse.js";
+import { answerText, requestBytes } from "./reuse.js";
 import type { MonitoringRecord, RecordText } from "./sink.js";
 
 /** What every record of one model says alike, worked out once when the graph is compiled. */
@@ -150,12 +150,23 @@ export class ModelCallRecord implements MonitoringRecord {
       const message = error instanceof Error ? error.message : String(error);
       json += `,"error":${JSON.stringify(message)},"status":${statusOf(error)}`;
     } else {
-      json += `,"resp":${sentText(outcome.response, format) ?? responseJson(outcome.response, format)}`;
+      json += `,"resp":${this.#sentText(outcome.response) ?? responseJson(outcome.response, format)}`;
     }
     json += `${format.tail},"effective_sample_count":${this.represents}}`;
     if (!text) return json;
     text.push(json);
     return text;
+  }
+
+  /**
+   * The response as the data plane sent it, when the record wants it whole: its outputs, and
+   * its parameters unless the response has none or the fields ask for them.
+   */
+  #sentText(response: unknown): string | undefined {
+    const { format } = this;
+    if (!format.outputs || !isObject(response)) return undefined;
+    if (!format.parameters && response.parameters !== undefined) return undefined;
+    return answerText(response, this.event);
   }
 
   /** The record as an object (what `serialize` writes). */
@@ -169,16 +180,6 @@ const noOutcome = { error: new Error("the call has not ended") };
 
 function asBytes(part: string | Uint8Array): Uint8Array {
   return typeof part === "string" ? Buffer.from(part) : part;
-}
-
-/**
- * The response as the data plane sent it, when the record wants it whole: its outputs, and
- * its parameters unless the response has none or the fields ask for them.
- */
-function sentText(response: unknown, format: RecordFormat): string | undefined {
-  if (!format.outputs || !isObject(response)) return undefined;
-  if (!format.parameters && response.parameters !== undefined) return undefined;
-  return answerTexts.texts.get(response);
 }
 
 function responseJson(response: unknown, format: RecordFormat): string {
