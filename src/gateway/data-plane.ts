@@ -249,6 +249,7 @@ export class DataPlane {
     if (repository) {
       const handlers = repositoryHandlers(this.registry, {
         ...repository,
+        generationGraceMs: this.options.timeoutMs,
         bodyLimit: this.options.bodyLimit,
       });
       this.#on("POST", ["/v2/repository/index"], handlers.index);
@@ -401,7 +402,8 @@ export class DataPlane {
         sendError(res, served.model.notReadyError(), requestIdOf(req.headers));
         return;
       }
-      this.#caller.call(req, res, served.graph, pathOf(req), body, binary);
+      const json = req.headers[INFERENCE_HEADER_CONTENT_LENGTH] === undefined;
+      this.#caller.call(req, res, served.graph, pathOf(req), body, binary, json ? raw : undefined);
     });
   }
 
@@ -417,24 +419,25 @@ export class DataPlane {
   #graphRequest(req: IncomingMessage, res: ServerResponse, graph: CompiledGraph, path: string): void {
     collectBody(req, this.options.bodyLimit, (error, raw) => {
       let body: unknown;
+      let json = false;
       try {
         if (error) throw error;
         const type = req.headers["content-type"];
         // JSON is parsed, unless no step reads it before a remote step sends it on; any other
         // content type reaches the graph as raw bytes.
-        body =
-          isJsonType(type) || (type === undefined && raw.length > 0)
-            ? graph.takesBytes
-              ? jsonBytesOf(raw, type)
-              : parseJsonBody(raw)
-            : raw.length
-              ? raw
-              : undefined;
+        json = isJsonType(type) || (type === undefined && raw.length > 0);
+        body = json
+          ? graph.takesBytes
+            ? jsonBytesOf(raw, type)
+            : parseJsonBody(raw)
+          : raw.length
+            ? raw
+            : undefined;
       } catch (refused) {
         this.#refuse(req, res, refused);
         return;
       }
-      this.#caller.call(req, res, graph, path, body, undefined);
+      this.#caller.call(req, res, graph, path, body, undefined, json ? raw : undefined);
     });
   }
 

@@ -59,8 +59,11 @@ export type BinaryOutputs = Set<string> | "all" | undefined;
  * the request's log line.
  */
 export interface Answerer<To, How> {
-  /** Sends the graph's result; a result it cannot send is thrown, and answered as a failure. */
-  answer(to: To, result: unknown, requestId: string, how: How): number;
+  /**
+   * Sends the graph's result for `event` (its id is the request id); a result it cannot send
+   * is thrown, and answered as a failure.
+   */
+  answer(to: To, result: unknown, event: GraphEvent, how: How): number;
   /** Sends a failure (the deadline's, the graph's, an unsendable result's). */
   fail(to: To, error: unknown, requestId: string): number;
 }
@@ -100,8 +103,8 @@ export class GraphCaller {
 
   /** The HTTP answerer: responses written on node:http's `ServerResponse`. */
   readonly #http: Answerer<ServerResponse, BinaryOutputs> = {
-    answer: (res, result, requestId, binary) => {
-      this.#respond(res, result, requestId, binary);
+    answer: (res, result, event, binary) => {
+      this.#respond(res, result, event, binary);
       return res.statusCode;
     },
     fail: (res, error, requestId) => {
@@ -117,6 +120,8 @@ export class GraphCaller {
     path: string,
     body: unknown,
     binary: BinaryOutputs,
+    /** The bytes `body` was parsed from, when it was JSON. */
+    bytes?: Buffer,
   ): void {
     const headers = req.headers as Record<string, string | undefined>;
     const requestId = requestIdOf(headers);
@@ -146,6 +151,8 @@ export class GraphCaller {
     };
     // Only a batching model looks at it: requests queued for a batch whose caller left are dropped.
     if (graph.batches) event.signal = abortedOnClose(res);
+    // Only a graph whose models record their calls keeps them: its records reuse the JSON.
+    if (graph.monitors && bytes !== undefined) event.json = { request: bytes };
     this.run(this.#http, res, binary, graph, event, deadlineMs);
   }
 
@@ -175,7 +182,7 @@ export class GraphCaller {
       return;
     }
     if (!(outcome instanceof Promise)) {
-      const status = this.#answer(answerer, to, how, outcome, graph, requestId, meters);
+      const status = this.#answer(answerer, to, how, outcome, graph, event, meters);
       this.#leave(graph, meters, started, status, event.path, requestId);
       return;
     }
@@ -192,7 +199,7 @@ export class GraphCaller {
     outcome.then(
       (result) => {
         clearTimeout(timer);
-        const status = answered ? 504 : this.#answer(answerer, to, how, result, graph, requestId, meters);
+        const status = answered ? 504 : this.#answer(answerer, to, how, result, graph, event, meters);
         this.#leave(graph, meters, started, status, event.path, requestId);
       },
       (error: unknown) => {
@@ -213,14 +220,14 @@ export class GraphCaller {
     how: How,
     result: unknown,
     graph: CompiledGraph,
-    requestId: string,
+    event: GraphEvent,
     meters: GraphMeters | undefined,
   ): number {
     let status: number;
     try {
-      status = answerer.answer(to, result, requestId, how);
+      status = answerer.answer(to, result, event, how);
     } catch (error) {
-      return this.#failed(answerer, to, error, graph, requestId, meters);
+      return this.#failed(answerer, to, error, graph, event.id, meters);
     }
     if (meters) meters.ok.value++;
     return status;
@@ -281,7 +288,8 @@ export class GraphCaller {
     }
   }
 
-  #respond(res: ServerResponse, result: unknown, requestId: string, binary: BinaryOutputs): void {
+  #respond(res: ServerResponse, result: unknown, event: GraphEvent, binary: BinaryOutputs): void {
+    const requestId = event.id;
     if (this.options.draining()) res.setHeader("connection", "close");
     if (result === undefined) {
       // The graph dropped the event (a filter): nothing to say.
@@ -306,7 +314,13 @@ export class GraphCaller {
       });
       res.end(body);
     } else {
-      sendJson(res, 200, jsonSafeBytes(result), requestId);
+      const text = sendJson(res, 200, jsonSafeBytes(result), requestId);
+      // A monitoring record of this very answer splices its text in (graph/monitoring).
+      const { json } = event;
+      if (json) {
+        json.answer = result;
+        json.answerText = text;
+      }
     }
   }
 }

@@ -13,6 +13,11 @@ export interface RepositoryOptions {
   token?: string | undefined;
   /** Largest request body accepted, in bytes. */
   bodyLimit: number;
+  /**
+   * How long a load or unload waits for the model's generations in flight before it aborts
+   * them (the request timeout, `--timeout`).
+   */
+  generationGraceMs?: number;
 }
 
 /** One entry of `POST /v2/repository/index`, as Triton's RepositoryIndex writes it. */
@@ -86,7 +91,7 @@ export function repositoryHandlers(
     }),
     load: handler(true, async (_body, name) => {
       for (const model of modelsNamed(registry, name)) {
-        const error = await model.load();
+        const error = await model.load(options.generationGraceMs);
         if (error) {
           throw new SluiceError(
             "SLUICE_ERR_MODEL_LOAD_FAILED",
@@ -97,7 +102,7 @@ export function repositoryHandlers(
       return undefined;
     }),
     unload: handler(true, async (_body, name) => {
-      for (const model of modelsNamed(registry, name)) await model.unload();
+      for (const model of modelsNamed(registry, name)) await model.unload(options.generationGraceMs);
       return undefined;
     }),
   };

@@ -19,6 +19,8 @@ export class CompiledGraph {
   readonly models: ReadonlyMap<string, ModelRunner>;
   /** True when a model of this graph batches requests: callers then give events a `signal`. */
   readonly batches: boolean;
+  /** True when a model of this graph records its calls: callers then give events their `bytes`. */
+  readonly monitors: boolean;
 
   constructor(
     readonly document: GraphDocument,
@@ -43,6 +45,7 @@ export class CompiledGraph {
   ) {
     this.models = new Map(models.map((m) => [m.key, m]));
     this.batches = models.some((m) => m.batches);
+    this.monitors = models.some((m) => m.monitor !== undefined);
   }
 
   get name(): string {

@@ -46,8 +46,23 @@ export interface GraphEvent {
    * then hands it on unparsed; for any other caller it parses it as always.
    */
   answerBytes?: boolean;
+  /**
+   * The JSON the gateway read and wrote for this event, kept only for graphs that record
+   * their model calls (docs/monitoring.md), whose records reuse it.
+   */
+  json?: EventJson;
   /** Set for error handlers. */
   error?: StepErrorInfo;
+}
+
+/** The JSON of an HTTP event as it came and went (GraphEvent.json). */
+export interface EventJson {
+  /** The request body's bytes as they arrived. */
+  request: Buffer;
+  /** The value the graph answered, once answered as JSON... */
+  answer?: unknown;
+  /** ...and that JSON text, as sent. */
+  answerText?: string;
 }
 
 /** Returned by a step to stop the event: no step after it runs. */

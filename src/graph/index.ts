@@ -13,6 +13,7 @@ export {
 export { CompiledGraph, type GraphState } from "./compiled-graph.js";
 export {
   DROP,
+  type EventJson,
   type GraphEvent,
   type HandlerFn,
   type Logger,
@@ -59,6 +60,7 @@ export {
   type MonitoringSink,
   type MonitoringSinkFactory,
   mlrunTime,
+  type RecordText,
   Sampler,
 } from "./monitoring/index.js";
 export { preloadFor } from "./preload.js";

@@ -9,11 +9,17 @@ export const monitoredModels = fileURLToPath(
   new URL("../fixtures/triggers/monitored-models.mjs", import.meta.url),
 );
 
-/** Writes a graph document to a temp file; `MODELS` in it stands for the fixture module. */
+/** The text generation tests' token models (test/fixtures/gateway/token-models.mjs). */
+export const tokenModels = fileURLToPath(new URL("../fixtures/gateway/token-models.mjs", import.meta.url));
+
+/**
+ * Writes a graph document to a temp file; `MODELS` in it stands for the fixture module,
+ * `TOKENS` for the token models.
+ */
 export async function monitoredGraph(yaml: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), "sluice-monitoring-"));
   const file = join(dir, "graph.yaml");
-  await writeFile(file, yaml.replaceAll("MODELS", monitoredModels));
+  await writeFile(file, yaml.replaceAll("MODELS", monitoredModels).replaceAll("TOKENS", tokenModels));
   return file;
 }
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { GraphDocument } from "../../src/graph/index.js";
 import { type MonitoringMeters, MonitoringStreams } from "../../src/triggers/index.js";
 import { createTopic, kafkaBrokers } from "../helpers/brokers.js";
-import { testGateway } from "../helpers/gateway.js";
+import { postJson, testGateway } from "../helpers/gateway.js";
 import { memoryLogger } from "../helpers/graphs.js";
 import { readAll, waitUntil } from "../helpers/kafka-streams.js";
 import { infer, metricsText, metricValue, monitoredGraph } from "../helpers/monitoring.js";
@@ -105,6 +105,59 @@ spec:
         }) === 3,
       "the metrics count 3 records written",
     );
+  });
+
+  it("records the request as the client sent it and the answer as the data plane sent it", async () => {
+    const topic = await createTopic(1);
+    const gateway = await testGateway([
+      await monitoredGraph(`apiVersion: sluice/v1
+kind: Graph
+metadata: {name: as-sent}
+spec:
+  monitoring: {stream: ${kafkaUrl(topic)}}
+  steps:
+    scale: {kind: model, class: MODELS#Scale, args: {factor: 2}}
+`),
+    ]);
+    // No id, data nested by rows (OIP's JSON allows both): the record keeps the body as it came.
+    const body =
+      '{"inputs": [{"name": "x", "shape": [2, 2], "datatype": "FP32", "data": [[1, 2], [3, 4]]}], "outputs": [{"name": "scaled"}]}';
+    const answer = await postJson(`${gateway.url}/v2/models/scale/infer`, body, {
+      "x-request-id": "as-sent",
+    });
+    expect(answer.status).toBe(200);
+    // Pretty-printed, it is serialised again (a record is one line).
+    const pretty = JSON.stringify(
+      { id: "oip-2", inputs: [{ name: "x", shape: [1], datatype: "FP32", data: [5] }] },
+      null,
+      2,
+    );
+    expect(
+      (await postJson(`${gateway.url}/v2/models/scale/infer`, pretty, { "x-request-id": "pretty" })).status,
+    ).toBe(200);
+
+    const [sent, reformatted] = records(await collect(topic, 2)) as [Record_, Record_];
+    expect(sent.request).toEqual({
+      id: "as-sent",
+      inputs: [
+        {
+          name: "x",
+          shape: [2, 2],
+          datatype: "FP32",
+          data: [
+            [1, 2],
+            [3, 4],
+          ],
+        },
+      ],
+      outputs: [{ name: "scaled" }],
+    });
+    expect(sent.resp).toEqual(answer.body);
+    expect(reformatted.request).toEqual({
+      id: "oip-2",
+      inputs: [{ name: "x", shape: [1], datatype: "FP32", data: [5] }],
+    });
+    expect(reformatted.resp).toMatchObject({ id: "oip-2", outputs: [{ data: [10] }] });
   });
 
   it("records only what fields asks for: shapes and parameters, without the tensors' data", async () => {

@@ -135,7 +135,13 @@ export class Generator {
     const tokens: unknown[] = [];
     try {
       const plan = generatePlan(graph, model);
-      for await (const chunk of runGenerate(plan, request, event, signal)) {
+      for await (const chunk of runGenerate(
+        plan,
+        request,
+        event,
+        signal,
+        stream ? "generate_stream" : "generate",
+      )) {
         if (stream) {
           if (!written) {
             clearTimeout(timer);

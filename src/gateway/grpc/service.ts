@@ -36,7 +36,7 @@ const grpcTrigger = Object.freeze({ kind: "grpc" });
  * code matches the HTTP status. `raw` (the request's inputs were raw) asks for raw outputs.
  */
 const answerer: Answerer<Reply, boolean> = {
-  answer(reply, result, _requestId, raw) {
+  answer(reply, result, _event, raw) {
     reply(null, toModelInferResponse(result, raw));
     return 200;
   },

@@ -1,8 +1,8 @@
 import type { ServerResponse } from "node:http";
 import { isSluiceError } from "../../errors.js";
 
-/** Sends a JSON body with the request id echoed. */
-export function sendJson(res: ServerResponse, status: number, body: unknown, requestId?: string): void {
+/** Sends a JSON body with the request id echoed; returns the JSON text sent. */
+export function sendJson(res: ServerResponse, status: number, body: unknown, requestId?: string): string {
   const payload = JSON.stringify(body);
   const headers: Record<string, string | number> = {
     "content-type": "application/json",
@@ -11,6 +11,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, req
   if (requestId !== undefined) headers["x-request-id"] = requestId;
   res.writeHead(status, headers);
   res.end(payload);
+  return payload;
 }
 
 /** The HTTP status of any error: ours carry one; anything else is our own failure (500). */

@@ -10,6 +10,7 @@ import { wrapRunner } from "./wrap.js";
 
 export { type BuildEnv, isThenable, reportProblem } from "./env.js";
 export type { ModelRunner } from "./model.js";
+export type { GenerationLease } from "./model-lifecycle.js";
 export { InProcessQueue } from "./queue.js";
 export { modelRoute } from "./routers/index.js";
 export type { StepRuntime } from "./runtime.js";

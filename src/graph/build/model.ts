@@ -2,7 +2,7 @@ import { SluiceError } from "../../errors.js";
 import type { GraphEvent, StepContext } from "../contract.js";
 import type { ModelStep } from "../document.js";
 import { durationProblem, parseDuration } from "../duration.js";
-import { modelRunner } from "../monitoring/index.js";
+import { type ModelMonitor, modelRunner } from "../monitoring/index.js";
 import {
   type InferRequest,
   inferResponse,
@@ -15,7 +15,7 @@ import {
 import { type BatchingSettings, ModelBatcher } from "./batcher.js";
 import { callOptional, type LoadedCode, loadCode } from "./code.js";
 import { andThen, type BuildEnv, isThenable, reportProblem, stepContext } from "./env.js";
-import { ModelLifecycle, type ModelState } from "./model-lifecycle.js";
+import { type GenerationLease, ModelLifecycle, type ModelState } from "./model-lifecycle.js";
 import type { StepRuntime } from "./runtime.js";
 
 type Method = (...args: unknown[]) => unknown;
@@ -35,6 +35,12 @@ export class ModelRunner {
   readonly #predict: Method;
   readonly #life: ModelLifecycle;
   readonly #batcher: ModelBatcher | undefined;
+  /**
+   * Set when the model records its calls to a monitoring stream (`sluice serve` with
+   * `monitoring`): its generations are recorded through it, and the gateway keeps the request
+   * bytes its records reuse.
+   */
+  monitor: ModelMonitor | undefined;
 
   constructor(key: string, code: LoadedCode, ctx: StepContext, batching?: BatchingSettings) {
     this.key = key;
@@ -90,14 +96,17 @@ export class ModelRunner {
     return this.#batcher !== undefined;
   }
 
-  /** Runs the model's `load()` (again); resolves with its error when it failed, never rejects. */
-  load(): Promise<Error | undefined> {
-    return this.#life.load();
+  /**
+   * Runs the model's `load()` (again); resolves with its error when it failed, never rejects.
+   * Generations in flight get `graceMs` to end before they are aborted.
+   */
+  load(graceMs?: number): Promise<Error | undefined> {
+    return this.#life.load(graceMs);
   }
 
   /** Takes the model out of service, then runs its `unload()` (see ModelLifecycle.unload). */
-  unload(): Promise<void> {
-    return this.#life.unload();
+  unload(graceMs?: number): Promise<void> {
+    return this.#life.unload(graceMs);
   }
 
   /** The model's own `close()`, when it has one. */
@@ -220,6 +229,17 @@ export class ModelRunner {
     const request = parseInferRequest(body);
     this.#life.enter();
     return this.#leavingOnThrow(() => explain(request));
+  }
+
+  /**
+   * A generation enters the model (a load or unload waits for it, for a while: see
+   * ModelLifecycle): the lease's signal is the one to give `generate`, and `leave()` it once
+   * the generation ended.
+   * @throws SluiceError (503) while the model is not ready.
+   */
+  enterGeneration(caller: AbortSignal): GenerationLease {
+    if (!this.#life.ready) throw this.#life.notReadyError();
+    return this.#life.enterGeneration(caller);
   }
 
   /**

@@ -1,6 +1,7 @@
 import { isSluiceError, SluiceError } from "../../errors.js";
-import { isThenable } from "../build/index.js";
+import { type GenerationLease, isThenable } from "../build/index.js";
 import { DROP, type GraphEvent } from "../contract.js";
+import { endAborted, type GenerateOp } from "../monitoring/index.js";
 import { toStepError } from "../step-error.js";
 import type { GeneratePlan } from "./plan.js";
 
@@ -30,31 +31,46 @@ export async function* runGenerate(
   request: unknown,
   event: GraphEvent,
   signal: AbortSignal,
+  op: GenerateOp = "generate_stream",
 ): AsyncGenerator<GenerateChunk, void, undefined> {
   // One promise for the whole generation that rejects when the signal aborts: every wait
   // races it, so a client that left never waits for a model that ignores its signal.
-  const aborted = abortOf(signal);
-  const waits = { aborted, signal };
+  let waits = { aborted: abortOf(signal), signal };
   let input = request;
   for (const step of plan.pre) {
     const out = stepOutput(step, input, event, waits);
     input = isThenable(out) ? await out : out;
   }
-  const iterator = modelChunks(plan, input, signal);
-  const { key } = plan.model;
+  const { model } = plan;
+  const record = model.monitor?.generation(input, event, op);
+  // Inside the model from here: a load or unload waits for the generation, then aborts it.
+  let lease: GenerationLease;
+  try {
+    lease = model.enterGeneration(signal);
+  } catch (error) {
+    record?.failed(error);
+    throw error;
+  }
+  waits = { aborted: abortOf(lease.signal), signal: lease.signal };
+  const iterator = modelChunks(plan, input, lease.signal);
+  const { key } = model;
   try {
     for (;;) {
       let next: IteratorResult<unknown>;
       try {
-        next = await Promise.race([iterator.next(), aborted]);
+        next = await Promise.race([iterator.next(), waits.aborted]);
       } catch (error) {
         // sluice's own refusals (a model still loading, one that does not generate) keep
         // their status; whatever the model itself threw is the spec's generation error.
-        if (signal.aborted || isSluiceError(error)) throw error;
+        if (waits.signal.aborted || isSluiceError(error)) throw error;
         throw new GenerationError(`Request failed during generation: ${messageOf(error)}`, error);
       }
-      if (next.done) return;
+      if (next.done) {
+        record?.done();
+        return;
+      }
       let chunk: unknown = chunkOf(next.value, key);
+      record?.chunk((chunk as GenerateChunk).text_output, (chunk as GenerateChunk).details);
       if (plan.post.length === 0) {
         yield chunk as GenerateChunk;
         continue;
@@ -66,12 +82,20 @@ export async function* runGenerate(
       }
       if (chunk !== DROP && chunk !== undefined) yield chunkOf(chunk, key);
     }
+  } catch (error) {
+    if (record && waits.signal.aborted) endAborted(record, waits.signal.reason);
+    else record?.failed(error);
+    throw error;
   } finally {
+    // The caller stopped pulling before the end (its client left).
+    if (record && !record.ended) endAborted(record, waits.signal.reason ?? "the caller stopped reading");
     // The model's own clean-up (a generator's finally): not awaited, since a model that
-    // ignores the signal may hold it until its next token.
+    // ignores the signal may hold it until its next token. The generation leaves the model
+    // once that clean-up is done (a load or unload waits for it, for a while).
     void Promise.resolve()
       .then(() => iterator.return?.())
-      .catch(() => {});
+      .catch(() => {})
+      .finally(() => lease.leave());
   }
 }
 

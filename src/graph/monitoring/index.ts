@@ -9,16 +9,18 @@ import { reportProblem } from "../build/env.js";
 import type { ModelRunner } from "../build/model.js";
 import type { ModelRoute } from "../document.js";
 import type { Runner } from "../executor.js";
-import { monitoredInfer, monitoringOf } from "./monitor-model.js";
+import { ModelMonitor, monitoringOf } from "./monitor-model.js";
 
-export type { GraphMonitoring } from "./monitor-model.js";
+export { endAborted, type GenerationRecord } from "./generation-record.js";
+export type { GenerateOp, GraphMonitoring, ModelMonitor } from "./monitor-model.js";
 export { mlrunTime } from "./record.js";
 export { Sampler } from "./sampler.js";
-export type { MonitoringRecord, MonitoringSink, MonitoringSinkFactory } from "./sink.js";
+export type { MonitoringRecord, MonitoringSink, MonitoringSinkFactory, RecordText } from "./sink.js";
 
 /**
  * How a model step (or a router's model route) runs its model: its infer, recorded to its
- * monitoring stream when the model or its graph has one and `sluice serve` writes them. A
+ * monitoring stream when the model or its graph has one and `sluice serve` writes them (its
+ * generations too: the model's `monitor` is set then). A
  * stream whose URL names no broker is the graph's problem, reported with the field's pointer.
  */
 export function modelRunner(
@@ -44,10 +46,11 @@ export function modelRunner(
     return infer;
   }
   const className = (spec.class ?? spec.handler ?? "").split("#").pop() ?? "";
-  return monitoredInfer(model, chosen.settings, sink, {
+  model.monitor = new ModelMonitor(model, chosen.settings, sink, {
     graph: env.graph,
     step,
     className,
     labels: monitoring.labels,
   });
+  return model.monitor.infer;
 }

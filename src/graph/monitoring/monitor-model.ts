@@ -2,7 +2,8 @@ import type { ModelRunner } from "../build/model.js";
 import type { GraphEvent } from "../contract.js";
 import type { ModelRoute, MonitoringField, MonitoringSpec } from "../document.js";
 import type { Runner } from "../executor.js";
-import { ModelCallRecord, RecordFormat } from "./record.js";
+import { GenerationRecord } from "./generation-record.js";
+import { ModelCallRecord, type ModelFacts, RecordFormat } from "./record.js";
 import { Sampler } from "./sampler.js";
 import type { MonitoringSink } from "./sink.js";
 
@@ -29,55 +30,83 @@ export function monitoringOf(
   return graph ? { settings: graph, at: "/spec/monitoring" } : undefined;
 }
 
+/** The generate endpoints, as records name their calls. */
+export type GenerateOp = "generate" | "generate_stream";
+
 /**
- * A model's infer as a step runs it, recording each sampled call to its monitoring sink.
- * A request that is not sampled costs one counter step; a sampled one two clock reads and an
- * object handed to the sink, whose writer makes the JSON later, apart from the request.
+ * How one model records its calls to its monitoring sink: its infers (the step's runner) and
+ * its generations (graph/generate asks for a record as each begins). Each kind of call is
+ * sampled on its own, at the model's `sample`.
  */
-export function monitoredInfer(
-  model: ModelRunner,
-  settings: MonitoringSpec,
-  sink: MonitoringSink,
-  where: { graph: string; step: string; className: string; labels: Record<string, string> | undefined },
-): Runner {
-  const sampler = new Sampler(settings.sample ?? 1);
-  const format = new RecordFormat({
-    ...where,
-    key: model.key,
-    model: model.name,
-    version: model.version,
-    fields: new Set(settings.fields ?? defaultFields),
-    samplingPercentage: sampler.percentage,
-  });
-  return (input: unknown, event: GraphEvent) => {
-    if (!sampler.take()) return model.infer(input, event);
-    const represents = sampler.represented();
-    const started = Date.now();
-    const t0 = performance.now();
-    const offer = (outcome: { response: unknown } | { error: unknown }) => {
-      const micros = Math.round((performance.now() - t0) * 1000);
-      sink.offer(new ModelCallRecord(format, event.id, input, started, micros, outcome, represents));
+export class ModelMonitor {
+  readonly #infers: Sampler;
+  readonly #generations: Sampler;
+  readonly #inferFormat: RecordFormat;
+  readonly #generateFormats: Record<GenerateOp, RecordFormat>;
+
+  constructor(
+    readonly model: ModelRunner,
+    settings: MonitoringSpec,
+    readonly sink: MonitoringSink,
+    where: Pick<ModelFacts, "graph" | "step" | "className" | "labels">,
+  ) {
+    const sample = settings.sample ?? 1;
+    this.#infers = new Sampler(sample);
+    this.#generations = new Sampler(sample);
+    const facts: ModelFacts = {
+      ...where,
+      key: model.key,
+      model: model.name,
+      version: model.version,
+      fields: new Set(settings.fields ?? defaultFields),
+      samplingPercentage: this.#infers.percentage,
     };
+    this.#inferFormat = new RecordFormat(facts);
+    this.#generateFormats = {
+      generate: new RecordFormat(facts, "generate"),
+      generate_stream: new RecordFormat(facts, "generate_stream"),
+    };
+  }
+
+  /**
+   * The model's infer as a step runs it, recording each sampled call. A request that is not
+   * sampled costs one counter step; a sampled one two clock reads and a record handed to the
+   * sink, whose writer makes the JSON later, apart from the request.
+   */
+  readonly infer: Runner = (input: unknown, event: GraphEvent) => {
+    const { model, sink } = this;
+    if (!this.#infers.take()) return model.infer(input, event);
+    const record = new ModelCallRecord(this.#inferFormat, event, input, this.#infers.represented());
     let result: unknown;
     try {
       result = model.infer(input, event);
     } catch (error) {
-      offer({ error });
+      sink.offer(record.failed(error));
       throw error;
     }
     if (result instanceof Promise) {
       return result.then(
         (response: unknown) => {
-          offer({ response });
+          sink.offer(record.answered(response));
           return response;
         },
         (error: unknown) => {
-          offer({ error });
+          sink.offer(record.failed(error));
           throw error;
         },
       );
     }
-    offer({ response: result });
+    sink.offer(record.answered(result));
     return result;
   };
+
+  /**
+   * A generation about to call the model: its record, handed to the sink when it ends, or
+   * undefined when this generation is not sampled.
+   */
+  generation(request: unknown, event: GraphEvent, op: GenerateOp): GenerationRecord | undefined {
+    if (!this.#generations.take()) return undefined;
+    const format = this.#generateFormats[op];
+    return new GenerationRecord(format, event, request, this.#generations.represented(), this.sink);
+  }
 }

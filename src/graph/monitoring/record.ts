@@ -1,8 +1,10 @@
 import { hostname } from "node:os";
 import { isSluiceError } from "../../errors.js";
+import type { GraphEvent } from "../contract.js";
 import type { MonitoringField } from "../document.js";
 import { jsonSafeBytes, type Tensor } from "../oip/index.js";
-import type { MonitoringRecord } from "./sink.js";
+import { answerText, requestBytes } from "./reuse.js";
+import type { MonitoringRecord, RecordText } from "./sink.js";
 
 /** What every record of one model says alike, worked out once when the graph is compiled. */
 export interface ModelFacts {
@@ -28,6 +30,8 @@ const host = hostname();
  */
 export class RecordFormat {
   readonly key: string;
+  readonly model: string;
+  readonly version: string | undefined;
   readonly inputs: boolean;
   readonly outputs: boolean;
   readonly shapes: boolean;
@@ -37,8 +41,14 @@ export class RecordFormat {
   /** `,"sampling_percentage":...,"labels":...}` without the effective count */
   readonly tail: string;
 
-  constructor(facts: ModelFacts) {
+  constructor(
+    facts: ModelFacts,
+    /** The call recorded: `infer`, `generate` or `generate_stream`. */
+    op = "infer",
+  ) {
     this.key = facts.key;
+    this.model = facts.model;
+    this.version = facts.version;
     this.inputs = facts.fields.has("inputs");
     this.outputs = facts.fields.has("outputs");
     this.shapes = facts.fields.has("shapes");
@@ -52,7 +62,7 @@ export class RecordFormat {
       function_uri: facts.graph,
       host,
       worker: process.pid,
-      op: "infer",
+      op,
     };
     this.head = JSON.stringify(shared).slice(0, -1);
     this.tail = `,"sampling_percentage":${facts.samplingPercentage}${
@@ -67,56 +77,109 @@ export class RecordFormat {
  * `request.id`, `request.inputs`, `resp.outputs`, `error`, `sampling_percentage`,
  * `effective_sample_count`), so that jobs written for MLRun's stream can read sluice's;
  * `id`, `graph`, `step` and `status` are sluice's own. The JSON is made when the record is
- * written, never while the request is answered.
+ * written, never while the request is answered, from the bytes the gateway already holds
+ * where it can (reuse.ts).
  */
 export class ModelCallRecord implements MonitoringRecord {
+  /** When the call started, in milliseconds since the epoch. */
+  readonly started = Date.now();
+  readonly #t0 = performance.now();
+  micros = 0;
+  /** The model's answer, or its failure. */
+  outcome: { response: unknown } | { error: unknown } = noOutcome;
+
   constructor(
     readonly format: RecordFormat,
-    /** The request id (`x-request-id`). */
-    readonly requestId: string,
+    /** The event the model was called for: its id is the request id (`x-request-id`). */
+    readonly event: GraphEvent,
     /** The infer request the model was given. */
     readonly request: unknown,
-    /** When the call started, in milliseconds since the epoch. */
-    readonly started: number,
-    readonly micros: number,
-    /** The model's answer, or its failure. */
-    readonly outcome: { response: unknown } | { error: unknown },
     readonly represents: number,
   ) {}
+
+  /** The call answered `response`: the record, timed. */
+  answered(response: unknown): this {
+    this.micros = Math.round((performance.now() - this.#t0) * 1000);
+    this.outcome = { response };
+    return this;
+  }
+
+  /** The call failed: the record, timed. */
+  failed(error: unknown): this {
+    this.micros = Math.round((performance.now() - this.#t0) * 1000);
+    this.outcome = { error };
+    return this;
+  }
 
   get key(): string {
     return this.format.key;
   }
 
-  serialize(): string {
-    const { format, requestId, outcome } = this;
+  serialize(): RecordText {
+    const { format, outcome } = this;
     const request = (isObject(this.request) ? this.request : {}) as {
       id?: unknown;
       inputs?: unknown;
       parameters?: unknown;
     };
-    const id = JSON.stringify(requestId);
+    const id = JSON.stringify(this.event.id);
     let json = `${format.head},"id":${id},"when":"${mlrunTime(this.started)}","microsec":${this.micros}`;
-    json += `,"request":{"id":${typeof request.id === "string" ? JSON.stringify(request.id) : id}`;
-    json += tensors("inputs", request.inputs, format.inputs, format.shapes);
-    if (format.parameters && request.parameters !== undefined) {
-      json += `,"parameters":${JSON.stringify(request.parameters)}`;
+    let text: (string | Uint8Array)[] | undefined;
+    const bytes =
+      format.inputs && (format.parameters || request.parameters === undefined)
+        ? requestBytes(this.request, this.event)
+        : undefined;
+    if (bytes) {
+      // The body as it arrived; MLRun reads request.id, given the request id when it has none.
+      if (typeof request.id === "string") text = [`${json},"request":`, bytes];
+      else {
+        const open = bytes.indexOf(0x7b) + 1;
+        text = [`${json},"request":{"id":${id},`, bytes.subarray(open)];
+      }
+      json = "";
+    } else {
+      json += `,"request":{"id":${typeof request.id === "string" ? JSON.stringify(request.id) : id}`;
+      json += tensors("inputs", request.inputs, format.inputs, format.shapes);
+      if (format.parameters && request.parameters !== undefined) {
+        json += `,"parameters":${JSON.stringify(request.parameters)}`;
+      }
+      json += "}";
     }
-    json += "}";
     if ("error" in outcome) {
       const { error } = outcome;
       const message = error instanceof Error ? error.message : String(error);
       json += `,"error":${JSON.stringify(message)},"status":${statusOf(error)}`;
     } else {
-      json += `,"resp":${responseJson(outcome.response, format)}`;
+      json += `,"resp":${this.#sentText(outcome.response) ?? responseJson(outcome.response, format)}`;
     }
-    return `${json}${format.tail},"effective_sample_count":${this.represents}}`;
+    json += `${format.tail},"effective_sample_count":${this.represents}}`;
+    if (!text) return json;
+    text.push(json);
+    return text;
+  }
+
+  /**
+   * The response as the data plane sent it, when the record wants it whole: its outputs, and
+   * its parameters unless the response has none or the fields ask for them.
+   */
+  #sentText(response: unknown): string | undefined {
+    const { format } = this;
+    if (!format.outputs || !isObject(response)) return undefined;
+    if (!format.parameters && response.parameters !== undefined) return undefined;
+    return answerText(response, this.event);
   }
 
   /** The record as an object (what `serialize` writes). */
   toJSON(): unknown {
-    return JSON.parse(this.serialize());
+    const text = this.serialize();
+    return JSON.parse(typeof text === "string" ? text : Buffer.concat(text.map(asBytes)).toString());
   }
+}
+
+const noOutcome = { error: new Error("the call has not ended") };
+
+function asBytes(part: string | Uint8Array): Uint8Array {
+  return typeof part === "string" ? Buffer.from(part) : part;
 }
 
 function responseJson(response: unknown, format: RecordFormat): string {
@@ -158,13 +221,14 @@ function tensors(name: string, list: unknown, whole: boolean, shapes: boolean): 
   return `,"${name}":${JSON.stringify(described)}`;
 }
 
-function statusOf(error: unknown): number {
+/** The HTTP status a failure answered, as a record states it. */
+export function statusOf(error: unknown): number {
   if (isSluiceError(error)) return error.status;
   const status = (error as { status?: unknown } | undefined)?.status;
   return typeof status === "number" && status >= 400 && status <= 599 ? status : 500;
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
+export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null;
 }
 

@@ -6,9 +6,15 @@ import type { GraphDocument, MonitoringSpec } from "../document.js";
  */
 export interface MonitoringRecord {
   readonly key: string;
-  /** The record as JSON text; may throw (a value JSON cannot hold). */
-  serialize(): string;
+  /**
+   * The record as JSON text, or as parts of it to write one after the other (text, and bytes
+   * that are already JSON); may throw (a value JSON cannot hold).
+   */
+  serialize(): RecordText;
 }
+
+/** A record's JSON: one text, or parts (strings, and UTF-8 bytes) written one after the other. */
+export type RecordText = string | (string | Uint8Array)[];
 
 /**
  * Where a model's records go. `offer` takes a record and returns at once: it never waits for

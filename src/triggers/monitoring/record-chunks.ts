@@ -1,3 +1,4 @@
+import type { RecordText } from "../../graph/index.js";
 import type { Outgoing } from "./monitoring-stream.js";
 
 /** A serialised record: its key and where its JSON lies in a shared chunk. */
@@ -21,18 +22,32 @@ export class RecordChunks {
   #chunk = Buffer.allocUnsafe(0);
   #used = 0;
 
-  write(key: string, text: string): Written {
+  /** Writes a record's JSON (its text, or its parts one after the other) and a newline. */
+  write(key: string, text: RecordText): Written {
     // UTF-8 takes at most 3 bytes per UTF-16 unit, and one for the newline.
-    const room = text.length * 3 + 1;
+    let room = 1;
+    if (typeof text === "string") room += text.length * 3;
+    else for (const part of text) room += typeof part === "string" ? part.length * 3 : part.length;
     if (this.#chunk.length - this.#used < room) {
       this.#chunk = Buffer.allocUnsafe(Math.max(chunkBytes, room));
       this.#used = 0;
     }
+    const chunk = this.#chunk;
     const start = this.#used;
-    const end = start + this.#chunk.write(text, start);
-    this.#chunk[end] = 0x0a;
+    let end = start;
+    if (typeof text === "string") end += chunk.write(text, end);
+    else {
+      for (const part of text) {
+        if (typeof part === "string") end += chunk.write(part, end);
+        else {
+          chunk.set(part, end);
+          end += part.length;
+        }
+      }
+    }
+    chunk[end] = 0x0a;
     this.#used = end + 1;
-    return { key, chunk: this.#chunk, start, end };
+    return { key, chunk, start, end };
   }
 }
 
