@@ -41,10 +41,14 @@ export interface Contender {
   load?: (seconds: number) => Promise<Load>;
 }
 
-/** How a load departs from the suite's settings: a fixed rate, fewer connections. */
+/** How a load departs from the suite's settings: a fixed rate, fewer connections, another body. */
 export interface LoadOptions {
   overallRate?: number;
   connections?: number;
+  /** The request body (default `requestBody`); a Buffer for binary ones. */
+  body?: string | Buffer;
+  /** The request's headers (default `content-type: application/json`). */
+  headers?: Record<string, string>;
 }
 
 /**
@@ -58,7 +62,7 @@ export interface LoadOptions {
 export async function load(
   url: string,
   duration: number,
-  options: LoadOptions & { body?: string; cpuSeconds?: () => Promise<number> } = {},
+  options: LoadOptions & { cpuSeconds?: () => Promise<number> } = {},
 ): Promise<Load> {
   const cpuBefore = await options.cpuSeconds?.();
   const machineBefore = await cpuTimes();
@@ -66,7 +70,7 @@ export async function load(
   const instance = autocannon({
     url,
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: options.headers ?? { "content-type": "application/json" },
     body: options.body ?? requestBody,
     connections: options.connections ?? loadSettings.connections,
     pipelining: loadSettings.pipelining,

@@ -8,8 +8,11 @@
  * what each can serve on equal CPU, and holds to about ±2% from round to round.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
-import { availableParallelism } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { type Served, servePinned } from "./child.js";
 import { requestBody } from "./load.js";
 import { median } from "./measure.js";
@@ -17,7 +20,12 @@ import { median } from "./measure.js";
 export interface OneCoreSettings {
   /** The path both are loaded on (the bare baseline answers any path). */
   path?: string;
-  body?: string;
+  /** The request body (default the suite's small OIP request); a Buffer for binary ones. */
+  body?: string | Buffer;
+  /** The request's headers (default `content-type: application/json`). */
+  headers?: Record<string, string>;
+  /** Connections of each load (50). */
+  connections?: number;
   rounds?: number;
   seconds?: number;
   /** Called with a line per round. */
@@ -47,6 +55,7 @@ export interface OneCoreResult {
 }
 
 const require = createRequire(import.meta.url);
+const here = dirname(fileURLToPath(import.meta.url));
 
 /** Runs `commandA` and `commandB` (each must print its `http://127.0.0.1:<port>`) and loads both at once. */
 export async function oneCore(
@@ -60,13 +69,21 @@ export async function oneCore(
   const { path = "/", body = requestBody, rounds = 4, seconds = 8, report = () => {} } = settings;
   const children: ChildProcess[] = [];
   const servers: Served[] = [];
+  // Bytes go through a file to a script of autocannon's API (its command line reads text only).
+  const bodyDir = typeof body === "string" ? undefined : await mkdtemp(join(tmpdir(), "sluice-one-core-"));
+  const request: AutocannonRequest = {
+    body: typeof body === "string" ? body : { file: join(bodyDir as string, "body") },
+    headers: settings.headers ?? { "content-type": "application/json" },
+    connections: settings.connections ?? 50,
+  };
+  if (bodyDir !== undefined) await writeFile(join(bodyDir, "body"), body);
   try {
     const a = await servePinned(commandA, pins.server);
     servers.push(a);
     const b = await servePinned(commandB, pins.server);
     servers.push(b);
     const load = (url: string, duration: number) =>
-      autocannon(url + path, body, duration, pins.load, children);
+      autocannon(url + path, request, duration, pins.load, children);
     await Promise.all([load(a.url, 3), load(b.url, 3)]); // warm-up
     const results: OneCoreRound[] = [];
     for (let round = 1; round <= rounds; round++) {
@@ -98,14 +115,36 @@ export async function oneCore(
   } finally {
     for (const child of children) child.kill("SIGKILL");
     await Promise.all(servers.map((s) => s.stop()));
+    if (bodyDir !== undefined) await rm(bodyDir, { recursive: true, force: true });
   }
 }
 
+/** What each autocannon process sends: its body (text, or bytes in a file), headers and connections. */
+interface AutocannonRequest {
+  body: string | { file: string };
+  headers: Record<string, string>;
+  connections: number;
+}
+
 /** autocannon as its own process on the load cores; resolves to the requests it completed and their p99. */
-function autocannon(url: string, body: string, seconds: number, cores: string, children: ChildProcess[]) {
-  const cli = require.resolve("autocannon/autocannon.js");
-  const args = ["-c", cores, process.execPath, cli, "-j", "-c", "50", "-d", String(seconds), "-m", "POST"];
-  args.push("-H", "content-type=application/json", "-b", body, url);
+function autocannon(
+  url: string,
+  request: AutocannonRequest,
+  seconds: number,
+  cores: string,
+  children: ChildProcess[],
+) {
+  const args = ["-c", cores, process.execPath];
+  const { body, headers, connections } = request;
+  if (typeof body === "string") {
+    args.push(require.resolve("autocannon/autocannon.js"), "-j", "-c", String(connections));
+    args.push("-d", String(seconds), "-m", "POST");
+    for (const [name, value] of Object.entries(headers)) args.push("-H", `${name}=${value}`);
+    args.push("-b", body, url);
+  } else {
+    args.push(join(here, "autocannon-bytes.mjs"), url, body.file, String(seconds), String(connections));
+    args.push(JSON.stringify(headers));
+  }
   const child = spawn("taskset", args, { stdio: ["ignore", "pipe", "ignore"] });
   children.push(child);
   let out = "";
