@@ -130,7 +130,7 @@ describe("normaliseOutputs: what a model's predict may return", () => {
       data: [0.5, 1],
     });
     expect(tensor?.data).toBeInstanceOf(Float32Array);
-    expect((tensor?.data as Float32Array).buffer).toBe(scores.buffer); // not copied
+    expect((tensor?.data as Float32Array | undefined)?.buffer).toBe(scores.buffer); // not copied
     expect(JSON.parse(JSON.stringify(tensor))).toEqual({
       name: "output-0",
       shape: [2],
