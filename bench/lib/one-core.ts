@@ -16,6 +16,7 @@ import { fileURLToPath } from "node:url";
 import { type Served, servePinned } from "./child.js";
 import { requestBody } from "./load.js";
 import { median } from "./measure.js";
+import type { Bar, Figure } from "./scenario.js";
 
 export interface OneCoreSettings {
   /** The path both are loaded on (the bare baseline answers any path). */
@@ -124,6 +125,51 @@ interface AutocannonRequest {
   body: string | { file: string };
   headers: Record<string, string>;
   connections: number;
+}
+
+/**
+ * A one-core result as table rows of `name` (B is the subject, A the baseline): req/s, p99
+ * latency and CPU per request, "both on one core at once", with the bars given.
+ */
+export function oneCoreFigures(
+  name: string,
+  r: OneCoreResult,
+  bars: { rps?: Bar; p99?: Bar } = {},
+): Figure[] {
+  const row = (
+    what: string,
+    unit: string,
+    subject: number,
+    baseline: number,
+    ratio: number,
+    bar: Bar = {},
+  ) => ({
+    name: `${name}: ${what}, both on one core at once`,
+    unit,
+    subject,
+    baseline,
+    ratio,
+    bar,
+  });
+  const medianOf = (figure: (round: OneCoreRound) => number) => median(r.rounds.map(figure));
+  return [
+    row("req/s", "req/s", r.rpsB, r.rpsA, r.rpsRatio, bars.rps),
+    row(
+      "p99 latency",
+      "ms",
+      medianOf((x) => x.p99B),
+      medianOf((x) => x.p99A),
+      r.p99Ratio,
+      bars.p99,
+    ),
+    row(
+      "CPU per request",
+      "µs",
+      medianOf((x) => x.cpuB * 1e6),
+      medianOf((x) => x.cpuA * 1e6),
+      r.cpuRatio,
+    ),
+  ];
 }
 
 /** autocannon as its own process on the load cores; resolves to the requests it completed and their p99. */

@@ -4,8 +4,7 @@
  */
 import { serveBare, serveSluice, withServer } from "../lib/child.js";
 import { httpFigures, sideBySideHttp } from "../lib/load.js";
-import { median } from "../lib/measure.js";
-import { oneCore } from "../lib/one-core.js";
+import { oneCore, oneCoreFigures } from "../lib/one-core.js";
 import type { Figure, Scenario } from "../lib/scenario.js";
 
 /**
@@ -19,32 +18,7 @@ async function onOneCore(name: string, graph: string, path: string, ratioAtLeast
     path,
     report: (line) => process.stderr.write(`  one core: ${line}\n`),
   });
-  return [
-    {
-      name: `${name}: req/s, both on one core at once`,
-      unit: "req/s",
-      subject: r.rpsB,
-      baseline: r.rpsA,
-      ratio: r.rpsRatio,
-      bar: { ratioAtLeast },
-    },
-    {
-      name: `${name}: p99 latency, both on one core at once`,
-      unit: "ms",
-      subject: median(r.rounds.map((round) => round.p99B)),
-      baseline: median(r.rounds.map((round) => round.p99A)),
-      ratio: r.p99Ratio,
-      bar: { ratioAtMost: 1.3 },
-    },
-    {
-      name: `${name}: CPU per request, both on one core at once`,
-      unit: "µs",
-      subject: median(r.rounds.map((round) => round.cpuB * 1e6)),
-      baseline: median(r.rounds.map((round) => round.cpuA * 1e6)),
-      ratio: r.cpuRatio,
-      bar: {},
-    },
-  ];
+  return oneCoreFigures(name, r, { rps: { ratioAtLeast }, p99: { ratioAtMost: 1.3 } });
 }
 
 function versusBare(name: string, graph: string, path: string, ratioAtLeast: number): Scenario {

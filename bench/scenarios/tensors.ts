@@ -7,8 +7,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { encodeBinaryRequest, INFERENCE_HEADER_CONTENT_LENGTH } from "../../src/graph/oip/index.js";
 import { type Served, serveScript, serveSluice, withServer } from "../lib/child.js";
 import { httpFigures, load, sideBySideHttp } from "../lib/load.js";
-import { median } from "../lib/measure.js";
-import { oneCore } from "../lib/one-core.js";
+import { oneCore, oneCoreFigures } from "../lib/one-core.js";
 import type { Figure, Scenario } from "../lib/scenario.js";
 
 const graph = "bench/graphs/oip-echo.yaml";
@@ -84,31 +83,7 @@ async function tensorEcho() {
     `node bin/sluice.js serve ${graph} --port 0 --admin-port 0 ${bodyLimit.join(" ")}`,
     { path, ...options, report: (line) => process.stderr.write(`  one core: ${line}\n`) },
   );
-  const onOneCore = (what: string, unit: string, s: number, b: number, ratio: number): Figure => ({
-    name: `${tensorName}: ${what}, both on one core at once`,
-    unit,
-    subject: s,
-    baseline: b,
-    ratio,
-    bar: what === "req/s" ? { ratioAtLeast: 0.8 } : {},
-  });
-  figures.more.push(
-    onOneCore("req/s", "req/s", paired.rpsB, paired.rpsA, paired.rpsRatio),
-    onOneCore(
-      "p99 latency",
-      "ms",
-      median(paired.rounds.map((r) => r.p99B)),
-      median(paired.rounds.map((r) => r.p99A)),
-      paired.p99Ratio,
-    ),
-    onOneCore(
-      "CPU per request",
-      "µs",
-      median(paired.rounds.map((r) => r.cpuB * 1e6)),
-      median(paired.rounds.map((r) => r.cpuA * 1e6)),
-      paired.cpuRatio,
-    ),
-  );
+  figures.more.push(...oneCoreFigures(tensorName, paired, { rps: { ratioAtLeast: 0.8 } }));
   return figures;
 }
 
