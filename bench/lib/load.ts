@@ -49,6 +49,8 @@ export interface LoadOptions {
   body?: string | Buffer;
   /** The request's headers (default `content-type: application/json`). */
   headers?: Record<string, string>;
+  /** How long a request may take before it counts as a timeout (autocannon's default: 10 s). */
+  timeoutSeconds?: number;
 }
 
 /**
@@ -76,6 +78,7 @@ export async function load(
     pipelining: loadSettings.pipelining,
     duration,
     ...(options.overallRate ? { overallRate: options.overallRate } : {}),
+    ...(options.timeoutSeconds ? { timeout: options.timeoutSeconds } : {}),
   });
   // autocannon's histogram keeps whole milliseconds: at 8-12 ms a p99 ratio then moves in steps
   // of 10%. Every answer's own latency gives the percentiles exactly.

@@ -120,7 +120,8 @@ async function rssUnderBigRequests() {
     await sleep(2000);
     const idle = await server.rssMb();
     const peak = await peakRss(server, () =>
-      load(server.url + path, rssSeconds, { connections: 50, body: request.body, headers: request.headers }),
+      // 200 MiB in flight at once take their time on a busy machine: a slow answer is not an error here.
+      load(server.url + path, rssSeconds, { connections: 50, timeoutSeconds: 60, ...request }),
     );
     return { idle, peak };
   };

@@ -39,6 +39,10 @@ export function collectBody(
   }
   let first: Buffer | undefined;
   let chunks: Buffer[] | undefined;
+  // A binary body of a declared length is copied into its aligned buffer piece by piece as it
+  // arrives (node:http delivers exactly the declared bytes): each piece is garbage at once, so
+  // a big request holds its body once rather than its pieces and their join.
+  let into: Buffer | undefined;
   let size = 0;
   let failed = false;
   req.on("data", (chunk: Buffer) => {
@@ -50,13 +54,19 @@ export function collectBody(
       done(new BodyTooLargeError(limit), empty);
       return;
     }
-    if (first === undefined) first = chunk;
-    else if (chunks === undefined) chunks = [first, chunk];
+    if (into !== undefined) chunk.copy(into, size - chunk.length);
+    else if (first === undefined) first = chunk;
+    else if (alignAt !== undefined && declared >= size) {
+      into = alignedBuffer(declared, alignAt);
+      first.copy(into);
+      chunk.copy(into, first.length);
+    } else if (chunks === undefined) chunks = [first, chunk];
     else chunks.push(chunk);
   });
   req.on("end", () => {
     if (failed) return;
-    if (chunks === undefined) done(undefined, first ?? empty);
+    if (into !== undefined) done(undefined, into.subarray(0, size));
+    else if (chunks === undefined) done(undefined, first ?? empty);
     else
       done(
         undefined,
@@ -72,11 +82,16 @@ export function collectBody(
 
 const empty = Buffer.alloc(0);
 
-/** `chunks` in one buffer of `size` bytes whose byte `alignAt` starts on an 8-byte boundary. */
-function joinAligned(chunks: readonly Buffer[], size: number, alignAt: number): Buffer {
+/** A buffer of `size` bytes whose byte `alignAt` starts on an 8-byte boundary in memory. */
+function alignedBuffer(size: number, alignAt: number): Buffer {
   // A buffer of its own starts on an 8-byte boundary (pooled ones need not).
   const pad = (8 - (alignAt % 8)) % 8;
-  const joined = Buffer.allocUnsafeSlow(size + pad).subarray(pad);
+  return Buffer.allocUnsafeSlow(size + pad).subarray(pad);
+}
+
+/** `chunks` in one buffer of `size` bytes whose byte `alignAt` starts on an 8-byte boundary. */
+function joinAligned(chunks: readonly Buffer[], size: number, alignAt: number): Buffer {
+  const joined = alignedBuffer(size, alignAt);
   let offset = 0;
   for (const chunk of chunks) offset += chunk.copy(joined, offset);
   return joined;
