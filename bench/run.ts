@@ -26,10 +26,12 @@ import { remoteSoakScenarios } from "./scenarios/remote-soak.js";
 import { renderScenarios } from "./scenarios/render.js";
 import { soakScenarios } from "./scenarios/soak.js";
 import { streamScenarios } from "./scenarios/streams.js";
+import { tensorScenarios } from "./scenarios/tensors.js";
 
 const scenarios: Scenario[] = [
   ...executorScenarios,
   ...gatewayScenarios,
+  ...tensorScenarios,
   ...batchingScenarios,
   ...grpcScenarios,
   ...monitoringScenarios,

@@ -41,10 +41,16 @@ export interface Contender {
   load?: (seconds: number) => Promise<Load>;
 }
 
-/** How a load departs from the suite's settings: a fixed rate, fewer connections. */
+/** How a load departs from the suite's settings: a fixed rate, fewer connections, another body. */
 export interface LoadOptions {
   overallRate?: number;
   connections?: number;
+  /** The request body (default `requestBody`); a Buffer for binary ones. */
+  body?: string | Buffer;
+  /** The request's headers (default `content-type: application/json`). */
+  headers?: Record<string, string>;
+  /** How long a request may take before it counts as a timeout (autocannon's default: 10 s). */
+  timeoutSeconds?: number;
 }
 
 /**
@@ -58,7 +64,7 @@ export interface LoadOptions {
 export async function load(
   url: string,
   duration: number,
-  options: LoadOptions & { body?: string; cpuSeconds?: () => Promise<number> } = {},
+  options: LoadOptions & { cpuSeconds?: () => Promise<number> } = {},
 ): Promise<Load> {
   const cpuBefore = await options.cpuSeconds?.();
   const machineBefore = await cpuTimes();
@@ -66,12 +72,13 @@ export async function load(
   const instance = autocannon({
     url,
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: options.headers ?? { "content-type": "application/json" },
     body: options.body ?? requestBody,
     connections: options.connections ?? loadSettings.connections,
     pipelining: loadSettings.pipelining,
     duration,
     ...(options.overallRate ? { overallRate: options.overallRate } : {}),
+    ...(options.timeoutSeconds ? { timeout: options.timeoutSeconds } : {}),
   });
   // autocannon's histogram keeps whole milliseconds: at 8-12 ms a p99 ratio then moves in steps
   // of 10%. Every answer's own latency gives the percentiles exactly.

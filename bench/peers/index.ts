@@ -6,8 +6,10 @@
 import type { Scenario } from "../lib/scenario.js";
 import { chainContest, chainContestName } from "./chain.js";
 import { oipContest, oipContestName } from "./http.js";
+import { jsonTensorContest, jsonTensorContestName } from "./json-tensor.js";
 
 export const peerScenarios: Scenario[] = [
   { name: oipContestName, unit: "req/s", bar: {}, onlyWhenAsked: true, run: oipContest },
   { name: chainContestName, unit: "events/s", bar: {}, onlyWhenAsked: true, run: chainContest },
+  { name: jsonTensorContestName, unit: "req/s", bar: {}, onlyWhenAsked: true, run: jsonTensorContest },
 ];

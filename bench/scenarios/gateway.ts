@@ -4,7 +4,7 @@
  */
 import { serveBare, serveSluice, withServer } from "../lib/child.js";
 import { httpFigures, sideBySideHttp } from "../lib/load.js";
-import { oneCoreFigures } from "../lib/one-core.js";
+import { oneCore, oneCoreFigures } from "../lib/one-core.js";
 import type { Figure, Scenario } from "../lib/scenario.js";
 
 /**
@@ -12,9 +12,13 @@ import type { Figure, Scenario } from "../lib/scenario.js";
  * (bench/lib/one-core.ts): machine noise then hits both alike, where the alternating rounds
  * swing by ±10% between runs on a shared 2-core machine.
  */
-function onOneCore(name: string, graph: string, path: string, ratioAtLeast: number): Promise<Figure[]> {
+async function onOneCore(name: string, graph: string, path: string, ratioAtLeast: number): Promise<Figure[]> {
   const sluice = `node bin/sluice.js serve ${graph} --port 0 --admin-port 0`;
-  return oneCoreFigures(name, "node bench/lib/bare-server.mjs", sluice, path, ratioAtLeast);
+  const r = await oneCore("node bench/lib/bare-server.mjs", sluice, {
+    path,
+    report: (line) => process.stderr.write(`  one core: ${line}\n`),
+  });
+  return oneCoreFigures(name, r, { rps: { ratioAtLeast }, p99: { ratioAtMost: 1.3 } });
 }
 
 function versusBare(name: string, graph: string, path: string, ratioAtLeast: number): Scenario {

@@ -364,12 +364,12 @@ export class DataPlane {
   #infer(req: IncomingMessage, res: ServerResponse, p: Record<string, string | undefined>): void {
     const served = this.#servedModel(res, p);
     if (!served) return;
-    collectBody(req, this.options.bodyLimit, (error, raw) => {
+    const headerLength = req.headers[INFERENCE_HEADER_CONTENT_LENGTH];
+    const collected = (error: Error | undefined, raw: Buffer) => {
       let body: InferRequest;
       let binary: ReturnType<typeof binaryOutputsFor> | undefined;
       try {
         if (error) throw error;
-        const headerLength = req.headers[INFERENCE_HEADER_CONTENT_LENGTH];
         if (headerLength !== undefined) {
           if (typeof headerLength !== "string" || !/^\d{1,10}$/.test(headerLength)) {
             throw new SluiceError(
@@ -402,9 +402,20 @@ export class DataPlane {
         sendError(res, served.model.notReadyError(), requestIdOf(req.headers));
         return;
       }
-      const json = req.headers[INFERENCE_HEADER_CONTENT_LENGTH] === undefined;
-      this.#caller.call(req, res, served.graph, pathOf(req), body, binary, json ? raw : undefined);
-    });
+      this.#caller.call(
+        req,
+        res,
+        served.graph,
+        pathOf(req),
+        body,
+        binary,
+        headerLength === undefined ? raw : undefined,
+      );
+    };
+    // A binary body is joined with its tensors aligned for typed arrays (an unreadable
+    // header length aligns nothing: the request is refused once read).
+    if (headerLength === undefined) collectBody(req, this.options.bodyLimit, collected);
+    else collectBody(req, this.options.bodyLimit, collected, alignmentOf(headerLength));
   }
 
   #defaultGraph(req: IncomingMessage, res: ServerResponse): void {
@@ -537,6 +548,12 @@ function methodNotAllowed(req: IncomingMessage, res: ServerResponse, allow: stri
 }
 
 /** `/v2` of `/v2/models/:model`. */
+/** The body offset a binary request's tensors start at (its JSON header's length), if readable. */
+function alignmentOf(headerLength: string | string[]): number | undefined {
+  const offset = typeof headerLength === "string" ? Number(headerLength) : Number.NaN;
+  return Number.isSafeInteger(offset) && offset >= 0 ? offset : undefined;
+}
+
 function firstSegment(path: string): string {
   const slash = path.indexOf("/", 1);
   return slash === -1 ? path : path.slice(0, slash);

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { isSluiceError, SluiceError } from "../errors.js";
 import { type CompiledGraph, type GraphEvent, JsonBytes, type Logger } from "../graph/index.js";
 import {
-  encodeBinaryResponse,
+  binaryResponseParts,
   INFERENCE_HEADER_CONTENT_LENGTH,
   type InferResponse,
   jsonSafeBytes,
@@ -306,13 +306,18 @@ export class GraphCaller {
       res.writeHead(200, { "content-type": "application/octet-stream", "x-request-id": requestId });
       res.end(result);
     } else if (binary) {
-      const { body, headerLength } = encodeBinaryResponse(result as InferResponse, binary);
+      const { parts, headerLength, length } = binaryResponseParts(result as InferResponse, binary);
       res.writeHead(200, {
         "content-type": "application/octet-stream",
+        "content-length": length,
         [INFERENCE_HEADER_CONTENT_LENGTH]: headerLength,
         "x-request-id": requestId,
       });
-      res.end(body);
+      // Each part as it is (a tensor's bytes are its typed array's memory): corked, they leave
+      // with the headers in one writev when end() uncorks, and no body is joined into one buffer.
+      res.cork();
+      for (const part of parts) res.write(part);
+      res.end();
     } else {
       const text = sendJson(res, 200, jsonSafeBytes(result), requestId);
       // A monitoring record of this very answer splices its text in (graph/monitoring).

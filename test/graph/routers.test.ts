@@ -244,6 +244,22 @@ describe("the ensemble router", () => {
     const response = (await graph.invoke({ body: tensor([7]) })) as { outputs: { data: number[] }[] };
     expect(response.outputs[0]?.data).toEqual([3]);
   });
+
+  it("votes on the elements of models that answer typed arrays", async () => {
+    const graph = await graphOf(
+      flow(`
+        mean:
+          kind: router
+          type: ensemble
+          vote: regression
+          routes:
+            low: {kind: model, class: ./steps.mjs#Scorer, args: {score: 1, typed: true}}
+            high: {kind: model, class: ./steps.mjs#Scorer, args: {score: 5}}
+      `),
+    );
+    const response = (await graph.invoke({ body: tensor([7, 8]) })) as { outputs: { data: number[] }[] };
+    expect(response.outputs[0]?.data).toEqual([3, 3]);
+  });
 });
 
 describe("the parallel router", () => {

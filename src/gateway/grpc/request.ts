@@ -10,6 +10,7 @@ import {
   parseDatatype,
   parseInferRequest,
   parseShape,
+  type TensorData,
   type TensorElement,
 } from "../../graph/oip/index.js";
 import {
@@ -77,7 +78,7 @@ function rawData(
   datatype: Datatype,
   count: number,
   subject: string,
-): TensorElement[] {
+): TensorData {
   const typed = setFields(contents);
   if (typed.length > 0) {
     fail(`${subject} has both contents.${typed[0]} and raw_input_contents[${index}]; send its data one way`);

@@ -53,11 +53,15 @@ function outputOf(tensor: Tensor, raw: boolean): InferTensor {
 
 function contentsOf(tensor: Tensor): InferTensorContents {
   const field = CONTENTS_FIELD[tensor.datatype] as keyof InferTensorContents;
-  const data =
-    field === "bytes_contents"
-      ? tensor.data.map((e) => (Buffer.isBuffer(e) ? e : Buffer.from(String(e), "utf8")))
-      : tensor.data;
-  return { [field]: data };
+  const { data } = tensor;
+  // protobufjs takes repeated fields as arrays only: a typed array (a raw input echoed) is read out.
+  if (!Array.isArray(data)) return { [field]: Array.from(data) };
+  return {
+    [field]:
+      field === "bytes_contents"
+        ? data.map((e) => (Buffer.isBuffer(e) ? e : Buffer.from(String(e), "utf8")))
+        : data,
+  };
 }
 
 /** A model's metadata (its load state already added) as a `ModelMetadataResponse`. */

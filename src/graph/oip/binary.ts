@@ -20,7 +20,8 @@ import {
   type TensorSide,
 } from "./request.js";
 import { inferResponse, MODEL_OUTPUTS, normaliseOutputs } from "./response.js";
-import type { Datatype, InferRequest, InferResponse, Tensor, TensorElement } from "./types.js";
+import { bytesOfData, viewOfBytes } from "./tensor-arrays.js";
+import type { Datatype, InferRequest, InferResponse, Tensor, TensorData, TensorElement } from "./types.js";
 
 /** The HTTP header that carries the JSON header's length (lower case, as node:http gives it). */
 export const INFERENCE_HEADER_CONTENT_LENGTH = "inference-header-content-length";
@@ -118,11 +119,16 @@ const CODECS: Record<FixedDatatype, Codec> = {
   FP64: { size: 8, write: (b, v, o) => b.writeDoubleLE(Number(v), o), read: (b, o) => b.readDoubleLE(o) },
 };
 
-/** The bytes of a (valid) tensor's data in the extension's layout. */
+/**
+ * The bytes of a (valid) tensor's data in the extension's layout. A typed array's are its own
+ * memory, not a copy: they must be sent before the tensor is changed.
+ */
 export function encodeTensorData(tensor: Tensor): Buffer {
   const { data } = tensor;
+  const bytes = bytesOfData(data, tensor.datatype);
+  if (bytes !== undefined) return bytes;
   if (tensor.datatype === "BYTES") {
-    const parts = data.map((element) =>
+    const parts = (data as TensorElement[]).map((element) =>
       Buffer.isBuffer(element) ? element : Buffer.from(String(element), "utf8"),
     );
     const out = Buffer.allocUnsafe(parts.reduce((total, part) => total + 4 + part.length, 0));
@@ -153,7 +159,11 @@ const BINARY_PART: BytesOrigin = {
   within: "its binary_data_size",
 };
 
-/** Reads `count` elements of `datatype` that must fill `bytes` exactly. */
+/**
+ * Reads `count` elements of `datatype` that must fill `bytes` exactly. FP32, FP64 and the 8 to
+ * 32-bit integers come as a typed array on `bytes` itself (see tensor-arrays.ts), the other
+ * datatypes as elements.
+ */
 export function decodeTensorData(
   bytes: Buffer,
   datatype: Datatype,
@@ -161,7 +171,7 @@ export function decodeTensorData(
   subject: string,
   side: TensorSide,
   origin: BytesOrigin = BINARY_PART,
-): TensorElement[] {
+): TensorData {
   const data: TensorElement[] = [];
   if (datatype === "BYTES") {
     let offset = 0;
@@ -197,6 +207,8 @@ export function decodeTensorData(
       `${subject}: ${origin.sizeIs(bytes.length)} but ${count} ${datatype} elements take ${count * size} bytes`,
     );
   }
+  const view = viewOfBytes(bytes, datatype);
+  if (view !== undefined) return view;
   for (let offset = 0; offset < bytes.length; offset += size) data.push(read(bytes, offset));
   return data;
 }
@@ -287,34 +299,65 @@ export function decodeBinaryRequest(body: Buffer, headerLength: number): InferRe
   });
 }
 
+/**
+ * A binary body as the parts it is written in, never joined: the JSON header first, then the
+ * bytes of each binary tensor (a typed array's own memory). The gateway writes them one after
+ * the other on the socket, so a 1 MiB tensor is not copied to answer it.
+ */
+export interface BinaryParts {
+  parts: Buffer[];
+  /** The JSON header's length: `Inference-Header-Content-Length`. */
+  headerLength: number;
+  /** All the parts' bytes: `Content-Length`. */
+  length: number;
+}
+
 function encodeBinary(
   header: Record<string, unknown>,
   tensors: readonly Tensor[],
   binary: ReadonlySet<string> | "all",
   key: "inputs" | "outputs",
-): BinaryBody {
-  const chunks: Buffer[] = [];
+): BinaryParts {
+  const parts: Buffer[] = [empty];
+  let length = 0;
   const listed = tensors.map((tensor) => {
     if (binary !== "all" && !binary.has(tensor.name)) return tensor;
     const bytes = encodeTensorData(tensor);
-    chunks.push(bytes);
+    parts.push(bytes);
+    length += bytes.length;
     const { data: _inBinary, ...rest } = tensor;
     return { ...rest, parameters: { ...tensor.parameters, binary_data_size: bytes.length } };
   });
-  const json = Buffer.from(JSON.stringify({ ...header, [key]: listed }), "utf8");
-  return { body: Buffer.concat([json, ...chunks]), headerLength: json.length };
+  header[key] = listed;
+  const json = Buffer.from(JSON.stringify(header), "utf8");
+  parts[0] = json;
+  return { parts, headerLength: json.length, length: length + json.length };
+}
+
+const empty = Buffer.alloc(0);
+
+function joined({ parts, headerLength, length }: BinaryParts): BinaryBody {
+  return { body: Buffer.concat(parts, length), headerLength };
 }
 
 /**
- * Encodes an infer response with the binary extension: the outputs named in `binaryOutputs`
- * (or all) go as raw bytes after the JSON header. Send `headerLength` as
- * `Inference-Header-Content-Length` and the body as `application/octet-stream`.
+ * An infer response with the binary extension, as the parts to write: the outputs named in
+ * `binaryOutputs` (or all) go as raw bytes after the JSON header. Send `headerLength` as
+ * `Inference-Header-Content-Length` and the parts, in order, as `application/octet-stream`.
  */
+export function binaryResponseParts(
+  response: InferResponse,
+  binaryOutputs: ReadonlySet<string> | "all",
+): BinaryParts {
+  return encodeBinary({ ...response }, response.outputs, binaryOutputs, "outputs");
+}
+
+/** `binaryResponseParts` as one body (for clients and tests; the gateway writes the parts). */
 export function encodeBinaryResponse(
   response: InferResponse,
   binaryOutputs: ReadonlySet<string> | "all",
 ): BinaryBody {
-  return encodeBinary({ ...response }, response.outputs, binaryOutputs, "outputs");
+  return joined(binaryResponseParts(response, binaryOutputs));
 }
 
 /** Encodes an infer request with the binary extension (for clients: `sluice bench`, tests). */
@@ -322,7 +365,7 @@ export function encodeBinaryRequest(
   request: InferRequest,
   binaryInputs: ReadonlySet<string> | "all" = "all",
 ): BinaryBody {
-  return encodeBinary({ ...request }, request.inputs, binaryInputs, "inputs");
+  return joined(encodeBinary({ ...request }, request.inputs, binaryInputs, "inputs"));
 }
 
 /**

@@ -7,8 +7,10 @@
 export { batchKey, concatRequests, rowsOf, splitOutputs } from "./batch.js";
 export {
   type BinaryBody,
+  type BinaryParts,
   type BytesOrigin,
   binaryOutputsFor,
+  binaryResponseParts,
   decodeBinaryRequest,
   decodeBinaryResponse,
   decodeTensorData,
@@ -40,6 +42,8 @@ export {
   type RequestOutput,
   type ServerMetadata,
   type Tensor,
+  type TensorArray,
+  type TensorData,
   type TensorElement,
   type TensorMetadata,
 } from "./types.js";

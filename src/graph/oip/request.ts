@@ -1,4 +1,5 @@
 import { type ErrorCode, SluiceError } from "../../errors.js";
+import { tensorArrayOf } from "./tensor-arrays.js";
 import {
   DATATYPES,
   type Datatype,
@@ -7,6 +8,7 @@ import {
   type Parameters,
   type RequestOutput,
   type Tensor,
+  type TensorData,
   type TensorElement,
 } from "./types.js";
 
@@ -110,28 +112,38 @@ export function parseParameters(raw: unknown, subject: string, code: ErrorCode):
 /**
  * `data` as a flat array. Flat data (the common case) is returned as it is, without a copy.
  * Nested data is flattened at most `rank - 1` levels: nesting deeper than the shape cannot be
- * a row-major layout of it, and the bound keeps hostile nesting cheap.
+ * a row-major layout of it, and the bound keeps hostile nesting cheap. A typed array of the
+ * datatype's own kind is kept as it is (its elements need no check); another typed array is
+ * read into elements, which are then checked.
  */
-function flatData(raw: unknown, shape: readonly number[], subject: string, code: ErrorCode): unknown[] {
+function flatData(
+  raw: unknown,
+  datatype: Datatype,
+  shape: readonly number[],
+  subject: string,
+  code: ErrorCode,
+): TensorData {
+  if (Array.isArray(raw)) {
+    for (const element of raw as unknown[]) {
+      if (!Array.isArray(element)) continue;
+      const flat = (raw as unknown[]).flat(Math.max(shape.length - 1, 0));
+      if (flat.some(Array.isArray)) {
+        fail(code, `${subject}: "data" is nested deeper than shape ${JSON.stringify(shape)} allows`);
+      }
+      return flat as TensorElement[];
+    }
+    return raw as TensorElement[];
+  }
   if (raw === undefined) fail(code, `${subject}: "data" is missing`);
   if (ArrayBuffer.isView(raw) && !(raw instanceof DataView)) {
+    const typed = tensorArrayOf(raw, datatype);
+    if (typed !== undefined) return typed;
     // A JS model may hand back a typed array; JSON.stringify would turn it into an object.
     return Array.from(raw as unknown as ArrayLike<unknown>, (v) =>
       typeof v === "bigint" ? bigintElement(v) : v,
-    );
+    ) as TensorElement[];
   }
-  if (!Array.isArray(raw)) {
-    fail(code, `${subject}: "data" must be an array (flat or nested), got ${preview(raw)}`);
-  }
-  for (const element of raw as unknown[]) {
-    if (!Array.isArray(element)) continue;
-    const flat = (raw as unknown[]).flat(Math.max(shape.length - 1, 0));
-    if (flat.some(Array.isArray)) {
-      fail(code, `${subject}: "data" is nested deeper than shape ${JSON.stringify(shape)} allows`);
-    }
-    return flat;
-  }
-  return raw;
+  fail(code, `${subject}: "data" must be an array (flat or nested), got ${preview(raw)}`);
 }
 
 const INT_RANGE: Partial<Record<Datatype, readonly [number, number]>> = {
@@ -230,7 +242,7 @@ export function parseTensor(raw: unknown, index: number, side: TensorSide): Tens
       `${subject}: "parameters.binary_data_size" says its data is binary, but the body has no binary part (send the Inference-Header-Content-Length header)`,
     );
   }
-  const data = flatData(raw.data, shape, subject, code);
+  const data = flatData(raw.data, datatype, shape, subject, code);
   const count = elementCount(shape);
   if (data.length !== count) {
     fail(
@@ -238,11 +250,10 @@ export function parseTensor(raw: unknown, index: number, side: TensorSide): Tens
       `${subject}: "data" has ${data.length} elements but shape ${JSON.stringify(shape)} needs ${count}`,
     );
   }
-  checkElements(data, datatype, subject, code);
-  const elements = data as TensorElement[];
+  if (Array.isArray(data)) checkElements(data, datatype, subject, code);
   return parameters === undefined
-    ? { name, shape, datatype, data: elements }
-    : { name, shape, datatype, parameters, data: elements };
+    ? { name, shape, datatype, data }
+    : { name, shape, datatype, parameters, data };
 }
 
 function parseRequestOutputs(raw: unknown): RequestOutput[] | undefined {

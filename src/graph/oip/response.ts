@@ -1,4 +1,5 @@
 import { bigintElement, fail, isRecord, parseTensor, preview, quoted, type TensorSide } from "./request.js";
+import { tensorArrayOf } from "./tensor-arrays.js";
 import type {
   Datatype,
   ErrorBody,
@@ -140,10 +141,15 @@ function fromTypedArray(value: ArrayBufferView): Tensor {
   if (!entry) {
     fail(MODEL_OUTPUTS.code, `the model returned an unsupported ${value.constructor.name}; ${EXPECTED}`);
   }
-  const data = Array.from(value as unknown as ArrayLike<number | bigint>, (v) =>
-    typeof v === "bigint" ? bigintElement(v) : v,
-  );
-  return { name: "output-0", shape: [data.length], datatype: entry[1], data };
+  const datatype = entry[1];
+  // Kept as it is when the datatype has a typed array (see tensor-arrays.ts); 64-bit integers
+  // become numbers, or strings beyond 2^53.
+  const data =
+    tensorArrayOf(value, datatype) ??
+    Array.from(value as unknown as ArrayLike<number | bigint>, (v) =>
+      typeof v === "bigint" ? bigintElement(v) : v,
+    );
+  return { name: "output-0", shape: [data.length], datatype, data };
 }
 
 function select(tensors: Tensor[], requested: readonly RequestOutput[]): Tensor[] {

@@ -40,6 +40,25 @@ export function isDatatype(value: unknown): value is Datatype {
 export type TensorElement = boolean | number | string | Buffer;
 
 /**
+ * Tensor data as a typed array of its datatype's elements: how a tensor sent with the binary
+ * extension arrives (a view on the request's bytes, not a copy), and what a model may return.
+ * FP32 is a Float32Array, FP64 a Float64Array, INT8/16/32 and UINT8/16/32 the matching integer
+ * arrays; the other datatypes (BOOL, INT64, UINT64, FP16, BF16, BYTES) stay element arrays.
+ */
+export type TensorArray =
+  | Float32Array
+  | Float64Array
+  | Int8Array
+  | Int16Array
+  | Int32Array
+  | Uint8Array
+  | Uint16Array
+  | Uint32Array;
+
+/** A tensor's flat data: elements, or a typed array of its datatype (see `TensorArray`). */
+export type TensorData = TensorElement[] | TensorArray;
+
+/**
  * Free-form parameters. The prose spec restricts values to string, number and boolean; we do
  * not enforce that, because clients (Triton's, MLServer's) put their own extensions here.
  */
@@ -51,7 +70,7 @@ export interface Tensor {
   shape: number[];
   datatype: Datatype;
   parameters?: Parameters;
-  data: TensorElement[];
+  data: TensorData;
 }
 
 /** An output the caller asks for; without any, the model returns all its outputs. */

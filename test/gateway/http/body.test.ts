@@ -113,6 +113,25 @@ describe("request bodies", () => {
     expect(answers).toEqual(["read 3"]);
   });
 
+  it("read in pieces for a binary tensor request are joined with the tensors' start on an 8-byte boundary", () => {
+    const pieces = ["hello ", "binary ", "world"];
+    // Sent chunked, and with its length declared (then copied in as the pieces arrive).
+    for (const headers of [{}, { "content-length": String(pieces.join("").length) }]) {
+      for (const alignAt of [0, 1, 3, 7, 8, 13]) {
+        const req = Object.assign(new EventEmitter(), {
+          headers,
+          resume: () => {},
+        }) as unknown as IncomingMessage;
+        let joined: Buffer | undefined;
+        collectBody(req, 100, (_error, raw) => (joined = raw), alignAt);
+        for (const piece of pieces) req.emit("data", Buffer.from(piece));
+        req.emit("end");
+        expect(joined?.toString()).toBe(pieces.join(""));
+        expect(((joined?.byteOffset ?? 0) + alignAt) % 8).toBe(0);
+      }
+    }
+  });
+
   it("that break off are the request's failure, not a hang", async () => {
     let failure: unknown;
     const url = await serveWith((req) => {

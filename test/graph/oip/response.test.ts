@@ -10,6 +10,7 @@ import {
   type ServerMetadata,
 } from "../../../src/graph/oip/index.js";
 import { oipValidator } from "../../helpers/oip-spec.js";
+import { withElementArrays } from "../../helpers/tensors.js";
 
 function failure(run: () => unknown): SluiceError {
   try {
@@ -119,13 +120,38 @@ describe("normaliseOutputs: what a model's predict may return", () => {
     expect(normaliseOutputs([])).toEqual([{ name: "output-0", shape: [0], datatype: "FP64", data: [] }]);
   });
 
-  it("a typed array becomes a tensor of its datatype with plain JSON data", () => {
-    const [tensor] = normaliseOutputs(new Float32Array([0.5, 1]));
-    expect(tensor).toEqual({ name: "output-0", shape: [2], datatype: "FP32", data: [0.5, 1] });
+  it("a typed array becomes a tensor of its datatype, kept as it is and written to JSON as an array", () => {
+    const scores = new Float32Array([0.5, 1]);
+    const [tensor] = normaliseOutputs(scores);
+    expect(withElementArrays(tensor)).toEqual({
+      name: "output-0",
+      shape: [2],
+      datatype: "FP32",
+      data: [0.5, 1],
+    });
+    expect(tensor?.data).toBeInstanceOf(Float32Array);
+    expect((tensor?.data as Float32Array | undefined)?.buffer).toBe(scores.buffer); // not copied
+    expect(JSON.parse(JSON.stringify(tensor))).toEqual({
+      name: "output-0",
+      shape: [2],
+      datatype: "FP32",
+      data: [0.5, 1],
+    });
     expect(normaliseOutputs(new BigInt64Array([2n ** 62n]))[0]?.data).toEqual(["4611686018427387904"]);
     expect(
-      normaliseOutputs({ name: "y", shape: [2], datatype: "INT32", data: new Int32Array([1, 2]) })[0]?.data,
+      Array.from(
+        normaliseOutputs({ name: "y", shape: [2], datatype: "INT32", data: new Int32Array([1, 2]) })[0]
+          ?.data as Int32Array,
+      ),
     ).toEqual([1, 2]);
+    // A typed array of another kind than the datatype's is read as elements and checked.
+    expect(
+      normaliseOutputs({ name: "y", shape: [2], datatype: "FP32", data: new Float64Array([0.1, 2]) })[0]
+        ?.data,
+    ).toEqual([0.1, 2]);
+    expect(() =>
+      normaliseOutputs({ name: "y", shape: [1], datatype: "UINT8", data: new Int16Array([-1]) }),
+    ).toThrow('element 0 of "data" must be an integer in [0, 255] for UINT8, got -1');
   });
 
   it("keeps only the requested outputs, in the requested order", () => {
@@ -202,7 +228,9 @@ describe("a model's outputs, at their edges", () => {
       [new BigUint64Array([2n ** 64n - 1n]), "UINT64", ["18446744073709551615"]],
     ];
     for (const [array, datatype, data] of cases) {
-      expect(normaliseOutputs(array)).toEqual([{ name: "output-0", shape: [data.length], datatype, data }]);
+      expect(withElementArrays(normaliseOutputs(array))).toEqual([
+        { name: "output-0", shape: [data.length], datatype, data },
+      ]);
     }
   });
 

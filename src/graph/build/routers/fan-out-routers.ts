@@ -22,7 +22,7 @@ export function parallelRouter(routes: Route[]): Runner {
 }
 
 interface OipLike {
-  outputs: { name: string; shape: number[]; datatype: string; data: unknown[] }[];
+  outputs: { name: string; shape: number[]; datatype: string; data: unknown[] | ArrayLike<unknown> }[];
   id?: string;
 }
 
@@ -32,7 +32,11 @@ function isOipResponse(value: unknown): value is OipLike {
 
 /** The values to vote on: an OIP response's first output, an array, or a scalar. */
 function ballot(value: unknown): unknown[] {
-  if (isOipResponse(value)) return value.outputs[0]?.data ?? [];
+  if (isOipResponse(value)) {
+    const data = value.outputs[0]?.data ?? [];
+    // A model's typed array (a Float32Array of scores) is voted on as its elements.
+    return Array.isArray(data) ? data : Array.from(data);
+  }
   return Array.isArray(value) ? value : [value];
 }
 
