@@ -8,6 +8,7 @@ import {
   RemoteTargets,
   TargetBreaker,
 } from "../../src/graph/resilience/index.js";
+import { hang, startUpstream } from "../helpers/upstream.js";
 
 await loadUndici();
 
@@ -72,7 +73,7 @@ describe("a graph's remote targets", () => {
     const targets = new RemoteTargets("g");
     const open = getter(targets.claim(origin, "a", { limits: { maxConcurrency: 2, maxQueue: 1 } }));
     getter(targets.claim(origin, "b", {}));
-    getter(targets.claim("http://bare:1", "c", { breaker: false }));
+    const bare = getter(targets.claim("http://bare:1", "c", { breaker: false }));
     expect(targets.describe()).toEqual([
       { target: origin, steps: ["a", "b"], breaker: { state: "closed" }, bulkhead: null },
       { target: "http://bare:1", steps: ["c"], breaker: null, bulkhead: null },
@@ -83,6 +84,14 @@ describe("a graph's remote targets", () => {
       undefined,
     ]);
     open();
+    bare();
+    expect(targets.describe()[1]).toEqual({
+      target: "http://bare:1",
+      steps: ["c"],
+      breaker: null,
+      bulkhead: null,
+    });
+    expect(targets.breakerOf("c")).toBeUndefined();
     expect(targets.describe()[0]).toEqual({
       target: origin,
       steps: ["a", "b"],
@@ -96,12 +105,39 @@ describe("a graph's remote targets", () => {
     const targets = new RemoteTargets("g");
     const used = getter(targets.claim(origin, "a", {}));
     const unused = getter(targets.claim("http://later:1", "b", {}));
+    const bare = getter(targets.claim("http://bare:1", "c", { breaker: false }));
     const pool = used().pool;
+    const barePool = bare().pool;
     await targets.close();
-    expect(pool.closed).toBe(true);
+    expect([pool.closed, barePool.closed]).toEqual([true, true]);
     expect(() => unused()).toThrow(
       new SluiceError("SLUICE_ERR_INTERNAL", 'graph "g" is closed: no new calls to http://later:1'),
     );
+  });
+});
+
+describe("a graph's remote targets when the graph closes", () => {
+  it("destroy a pool that does not close in 2 s: a request still hanging then fails", async () => {
+    const up = await startUpstream(hang);
+    const targets = new RemoteTargets("g");
+    const { pool } = getter(targets.claim(up.url, "a", {}))();
+    const hanging = pool.request({ path: "/", method: "GET" }).then(
+      () => "answered",
+      (error: Error) => `failed: ${error.name}`,
+    );
+    await vi.waitFor(() => expect(up.requests).toBe(1));
+    await targets.close();
+    expect(await hanging).toMatch(/^failed: /);
+    expect(pool.destroyed).toBe(true);
+  });
+
+  it("leave nothing that keeps the process alive once their pools closed", async () => {
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
+    const targets = new RemoteTargets("g");
+    getter(targets.claim(origin, "a", {}))();
+    const before = timers();
+    await targets.close();
+    expect(timers()).toBeLessThanOrEqual(before);
   });
 });
 

@@ -245,6 +245,31 @@ describe("retries", () => {
     expect(counted).toEqual([1]);
   });
 
+  it("give up on a wait that would end exactly at the deadline, and wait one that ends before it", async () => {
+    vi.useFakeTimers({ now: 0 });
+    // Retry-After 1 s outweighs a backoff of at most 1 ms: the wait is exactly 1,000 ms.
+    const policy = { retries: 1, initialMs: 1, maxMs: 2_000 };
+    const outcomes = async (deadline: number) => {
+      let calls = 0;
+      const gaveUp: unknown[] = [];
+      const attempt = () =>
+        ++calls === 1
+          ? Promise.reject(Object.assign(new Error("503"), { retryAfter: 1 }))
+          : Promise.resolve("back");
+      const result = withRetries(attempt, policy, () => true, {
+        deadline,
+        annotate: (error, _n, why) => {
+          gaveUp.push(why);
+          return error;
+        },
+      }).catch((e: unknown) => (e as Error).message);
+      await vi.advanceTimersByTimeAsync(1_000);
+      return { result: await result, calls, gaveUp };
+    };
+    expect(await outcomes(1_000)).toEqual({ result: "503", calls: 1, gaveUp: ["deadline"] });
+    expect(await outcomes(Date.now() + 1_001)).toEqual({ result: "back", calls: 2, gaveUp: [] });
+  });
+
   it("wait at least what a 503's Retry-After asks, within the cap", async () => {
     vi.useFakeTimers({ now: 0 });
     let calls = 0;
@@ -343,6 +368,21 @@ describe("fallbacks", () => {
     expect(nullFallback({}, event)).toBeNull();
   });
 
+  it("pass a step's undefined answer through, and a fallback's undefined", () => {
+    const quiet = withFallback(
+      () => undefined,
+      "s",
+      () => "unused",
+      { input: undefined, result: undefined },
+    );
+    expect(quiet({}, event)).toBeUndefined();
+    const quietFallback = withFallback(failingWith(new Error("x")), "s", () => undefined, {
+      input: undefined,
+      result: undefined,
+    });
+    expect(quietFallback({}, event)).toBeUndefined();
+  });
+
   it("give each event its own copy of a static value", () => {
     const fallback = staticFallback({ nested: { n: 1 } });
     const a = fallback(undefined, event, { step: "s", code: "X", message: "m", status: 500 }) as {
@@ -372,6 +412,25 @@ describe("a step's guards", () => {
     outcomes.sort();
     expect(outcomes[0]).toBe('OVERLOADED: step "s" is overloaded: 1 running and 1 waiting');
     expect(outcomes.slice(1).map((o) => o.split(":")[0])).toEqual(["TIMEOUT", "TIMEOUT"]);
+  });
+
+  it("give a call waiting behind another waiter no longer than the step's timeout, saying it got no turn", async () => {
+    const graph = await graphOf(
+      flow("s: {handler: ./steps.mjs#hang, maxConcurrency: 1, maxQueue: 2, timeout: 50ms}"),
+    );
+    const runs = [1, 2, 3].map((body) =>
+      graph.invoke({ body }).then(
+        () => "ok",
+        (e: { info: { code: string; message: string } }) => `${e.info.code}: ${e.info.message}`,
+      ),
+    );
+    // The first runs until its timeout, the second then runs until its own; the third would
+    // get its turn only after both, past its timeout: it gives up waiting at 50 ms.
+    expect(await Promise.all(runs)).toEqual([
+      "TIMEOUT: timed out after 50 ms",
+      "TIMEOUT: timed out after 50 ms",
+      'TIMEOUT: step "s" was busy (1 running): no turn in time',
+    ]);
   });
 
   it("refuse maxQueue without maxConcurrency, and a fallback that names no error-kind step, where written", async () => {
