@@ -20,6 +20,9 @@ export class OffsetCommits {
   readonly #resolved = new Map<string, bigint>();
   #events = 0;
   #at = Date.now();
+  /** Commits what is resolved once `everyMs` passed, when no later resolve does it first. */
+  #timer: NodeJS.Timeout | undefined;
+  #stopped = false;
 
   constructor(
     readonly everyEvents: number,
@@ -35,6 +38,27 @@ export class OffsetCommits {
     this.#events += before === undefined ? 1 : Number(next - before);
     this.#resolved.set(source.idPrefix, next);
     this.#pending.set(source.idPrefix, { topic: source.topic, partition: source.partition, offset: next });
+    this.#arm();
+  }
+
+  /** No commits by the clock any more (what is pending is committed with commitNow). */
+  stop(): void {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /**
+   * kafkajs commits by the clock between fetches too: the last events before a quiet spell are
+   * committed within `everyMs`, not when the next event comes.
+   */
+  #arm(): void {
+    if (this.#timer || this.#stopped) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      void this.commitNow();
+    }, this.everyMs);
+    this.#timer.unref();
   }
 
   commitIfDue(): Promise<void> | undefined {
@@ -43,6 +67,8 @@ export class OffsetCommits {
   }
 
   async commitNow(): Promise<void> {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
     this.#events = 0;
     this.#at = Date.now();
     if (this.#pending.size === 0) return;
@@ -53,6 +79,7 @@ export class OffsetCommits {
     } catch (error) {
       // Kept for the next commit, unless a later offset of the partition was resolved meanwhile.
       for (const [key, pending] of taken) if (!this.#pending.has(key)) this.#pending.set(key, pending);
+      this.#arm();
       this.logger.warn({ err: error }, "offsets not committed; trying again with the next commit");
     }
   }

@@ -179,6 +179,7 @@ export class PlatformaticKafkaTrigger implements Trigger {
     this.#supervisor.stop();
     this.#stream?.pause();
     await this.#lanes.stop();
+    this.#commits.stop();
     await this.#commits.commitNow();
     await this.#stream?.close();
     await this.#consumer?.close();
