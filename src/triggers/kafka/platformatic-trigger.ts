@@ -167,7 +167,13 @@ export class PlatformaticKafkaTrigger implements Trigger {
     const [consumer, stream] = [this.#consumer, this.#stream];
     this.#consumer = undefined;
     this.#stream = undefined;
-    this.#closing = Promise.allSettled([stream?.close(), consumer.close()]);
+    // In turn: the client refuses to leave the group while a stream of it is open.
+    this.#closing = (async () => {
+      await stream?.close();
+      await consumer.close();
+    })().catch((failure: unknown) =>
+      this.context.logger.warn({ err: failure, trigger: this.name }, "crashed consumer not closed cleanly"),
+    );
     this.#supervisor.crashed(error, false);
   }
 
