@@ -105,7 +105,9 @@ export class PlatformaticKafkaTrigger implements Trigger {
     this.#lanes = new PartitionLanes(this.#runner, this.#commits, {
       concurrency: this.#settings.concurrency,
       highWater,
-      flow: (paused) => (paused ? this.#stream?.pause() : this.#stream?.resume()),
+      // Paused while draining stays paused: a stop fetches nothing more.
+      flow: (paused) =>
+        paused ? this.#stream?.pause() : this.#state === "running" && this.#stream?.resume(),
       failed: (error) => this.#crashed(error as Error),
     });
   }
