@@ -89,17 +89,33 @@ interface Lane {
   source: Source;
   queue: ConsumedMessage[];
   busy: boolean;
+  /** Whether the partition is this member's now: messages of a partition that is not are skipped. */
+  assigned: boolean;
+  /** The offset after the last message queued: what is fetched again below it is skipped. */
+  next: bigint | undefined;
+  /** Bumped when the partition is revoked: a batch taken before is stale. */
+  generation: number;
+}
+
+/** A consumer's share of its group: partitions by topic. */
+export interface Assignment {
+  topic: string;
+  partitions: number[];
 }
 
 const noHeartbeat = () => Promise.resolve();
 
 /**
  * Turns a client's stream of messages (all partitions interleaved) into per-partition batches
- * for the BatchRunner: each partition has a lane whose messages run in order, one batch at a
- * time (what arrived while the last one ran); up to `concurrency` lanes run at once. The stream
- * is paused while more than `highWater` messages wait. After a rebalance or a crash
- * (`rebalanced`) what waits is dropped and the batches running are stale: the client fetches
- * again from the committed offsets.
+ * for the BatchRunner: each partition assigned to this member has a lane whose messages run in
+ * order, one batch at a time (what arrived while the last one ran); up to `concurrency` lanes
+ * run at once. The stream is paused while more than `highWater` messages wait.
+ *
+ * After a rebalance (`assign`) a partition that stays keeps its lane, and what the client
+ * fetches of it again (from the committed offset) is skipped up to where the lane is; one that
+ * goes loses what waits, its running batch turns stale, and messages of it fetched before it
+ * went are skipped: once a batch was dropped, nothing after it may be resolved, or the commit
+ * would pass events never run. After a crash (`revokeAll`) every lane is let go of.
  */
 export class PartitionLanes {
   readonly #lanes = new Map<string, Lane[]>();
@@ -108,7 +124,6 @@ export class PartitionLanes {
   #busy = 0;
   #waiting = 0;
   #paused = false;
-  #generation = 0;
   #stopped = false;
 
   constructor(
@@ -124,9 +139,11 @@ export class PartitionLanes {
     },
   ) {}
 
-  /** A message from the stream, queued on its partition's lane. */
-  push(topic: string, partition: number, message: ConsumedMessage): void {
-    const lane = this.#lanes.get(topic)?.[partition] ?? this.#laneOf(topic, partition);
+  /** A message from the stream, queued on its partition's lane (or skipped, see above). */
+  push(topic: string, partition: number, offset: bigint, message: ConsumedMessage): void {
+    const lane = this.#lanes.get(topic)?.[partition];
+    if (!lane?.assigned || (lane.next !== undefined && offset < lane.next)) return;
+    lane.next = offset + 1n;
     lane.queue.push(message);
     if (++this.#waiting > this.options.highWater && !this.#paused) {
       this.#paused = true;
@@ -137,20 +154,39 @@ export class PartitionLanes {
     else if (!this.#ready.includes(lane)) this.#ready.push(lane);
   }
 
+  /** The member's partitions after a (re)join: lanes for the new ones, the others revoked. */
+  assign(assignments: Assignment[]): void {
+    const kept = new Set<Lane>();
+    for (const { topic, partitions } of assignments) {
+      for (const partition of partitions) {
+        const lane = this.#lanes.get(topic)?.[partition] ?? this.#laneOf(topic, partition);
+        lane.assigned = true;
+        kept.add(lane);
+      }
+    }
+    for (const lanes of this.#lanes.values())
+      for (const lane of lanes) if (lane && !kept.has(lane)) this.#revoke(lane);
+  }
+
+  /** The consumer is made again (after a crash): every lane is let go of, as for a revocation. */
+  revokeAll(): void {
+    for (const lanes of this.#lanes.values()) for (const lane of lanes) if (lane) this.#revoke(lane);
+  }
+
+  #revoke(lane: Lane): void {
+    lane.assigned = false;
+    lane.next = undefined;
+    lane.generation++;
+    this.#drop(lane.queue.splice(0));
+  }
+
   #laneOf(topic: string, partition: number): Lane {
     const lanes = this.#lanes.get(topic) ?? [];
     this.#lanes.set(topic, lanes);
-    const lane = { source: sourceOf({ topic, partition }), queue: [], busy: false };
+    const source = sourceOf({ topic, partition });
+    const lane = { source, queue: [], busy: false, assigned: false, next: undefined, generation: 0 };
     lanes[partition] = lane;
     return lane;
-  }
-
-  /** The partitions moved (or the consumer was made again): what waits is dropped, what runs is stale. */
-  rebalanced(): void {
-    this.#generation++;
-    for (const lanes of this.#lanes.values())
-      for (const lane of lanes) if (lane) this.#drop(lane.queue.splice(0));
-    this.#ready.length = 0;
   }
 
   /** Lets the running batches finish (each stops at its next event, writes and commits what is done). */
@@ -182,11 +218,11 @@ export class PartitionLanes {
     while (lane.queue.length > 0 && !this.#stopped) {
       const batch = lane.queue;
       lane.queue = [];
-      const generation = this.#generation;
+      const generation = lane.generation;
       try {
-        await this.runner.run(batch, lane.source, this.#control(lane.source, generation));
+        await this.runner.run(batch, lane.source, this.#control(lane, generation));
       } catch (error) {
-        if (generation === this.#generation && !this.#stopped) this.options.failed(error);
+        if (generation === lane.generation && !this.#stopped) this.options.failed(error);
       }
       this.#drop(batch);
     }
@@ -200,8 +236,9 @@ export class PartitionLanes {
     }
   }
 
-  #control(source: Source, generation: number): BatchControl {
+  #control(lane: Lane, generation: number): BatchControl {
     const { commits } = this;
+    const { source } = lane;
     return {
       resolveOffset: (offset) => commits.resolve(source, offset),
       commitOffsetsIfNecessary: async (offsets) => {
@@ -209,7 +246,7 @@ export class PartitionLanes {
       },
       heartbeat: noHeartbeat,
       isRunning: () => !this.#stopped,
-      isStale: () => generation !== this.#generation,
+      isStale: () => generation !== lane.generation,
     };
   }
 }

@@ -137,8 +137,8 @@ export class PlatformaticKafkaTrigger implements Trigger {
   /** Joins the group and streams its partitions from the committed offsets into the lanes. */
   async #consume(): Promise<void> {
     const consumer = platformaticConsumer(this.#options, this.#settings.group);
-    consumer.on("consumer:group:join", () => {
-      this.#lanes.rebalanced();
+    consumer.on("consumer:group:join", ({ assignments }) => {
+      this.#lanes.assign(assignments ?? []);
       this.#supervisor.joined();
     });
     this.#consumer = consumer;
@@ -153,7 +153,9 @@ export class PlatformaticKafkaTrigger implements Trigger {
       });
       this.#stream = stream;
       const lanes = this.#lanes;
-      stream.on("data", (m: PlatformaticMessage) => lanes.push(m.topic, m.partition, consumedOf(m)));
+      stream.on("data", (m: PlatformaticMessage) =>
+        lanes.push(m.topic, m.partition, m.offset, consumedOf(m)),
+      );
       stream.on("error", (error: Error) => this.#crashed(error));
     } catch (error) {
       this.#consumer = undefined;
@@ -165,7 +167,7 @@ export class PlatformaticKafkaTrigger implements Trigger {
   /** The stream failed or a batch threw: drop this consumer and let the supervisor make another. */
   #crashed(error: Error): void {
     if (this.#state !== "running" || !this.#consumer) return;
-    this.#lanes.rebalanced();
+    this.#lanes.revokeAll();
     const [consumer, stream] = [this.#consumer, this.#stream];
     this.#consumer = undefined;
     this.#stream = undefined;
