@@ -137,8 +137,10 @@ export class PlatformaticKafkaTrigger implements Trigger {
   /** Joins the group and streams its partitions from the committed offsets into the lanes. */
   async #consume(): Promise<void> {
     const consumer = platformaticConsumer(this.#options, this.#settings.group);
-    consumer.on("consumer:group:join", ({ assignments }) => {
-      this.#lanes.assign(assignments ?? []);
+    consumer.on("consumer:group:join", (joined) => {
+      // The classic group protocol (the client's default, and ours) tells the assignment here.
+      const assignments = joined.assignments ?? consumer.assignments;
+      if (assignments) this.#lanes.assign(assignments);
       this.#supervisor.joined();
     });
     this.#consumer = consumer;
