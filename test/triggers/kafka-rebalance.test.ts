@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Gateway } from "../../src/gateway/gateway.js";
 import { createTopic, uniqueName } from "../helpers/brokers.js";
 import { testGateway } from "../helpers/gateway.js";
-import { clientLine, kafkaClientNames } from "../helpers/kafka-clients.js";
+import { kafkaClientNames } from "../helpers/kafka-clients.js";
 import {
   messageCount,
   pipelineGraph,
