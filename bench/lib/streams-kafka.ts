@@ -166,6 +166,7 @@ export async function sluiceKafkaPipe(
   input: string,
   output: string,
   group: string,
+  client: "kafkajs" | "platformatic" = "kafkajs",
 ): Promise<Pipe> {
   const gateway = await gatewayFor(
     [
@@ -181,6 +182,7 @@ export async function sluiceKafkaPipe(
       `      group: ${group}`,
       "      fromBeginning: true",
       `      output: {topic: ${output}}`,
+      `      client: ${client}`,
       "",
     ].join("\n"),
   );

@@ -1,9 +1,10 @@
 /**
  * Issue 19: kafkajs has had no release since 2023; is @platformatic/kafka (maintained, pure JS)
- * faster on the stream bench's pipe? Five pipes drain the same pre-filled topic in one run, on
- * the bench's own broker, in rotation: sluice's Kafka trigger (kafkajs underneath), the bare
- * kafkajs pipe and the bare @platformatic/kafka pipe (bench/lib/streams-kafka.ts,
- * streams-platformatic.ts: the same work and commit discipline), and the two bare pipes again
+ * faster on the stream bench's pipe? Six pipes drain the same pre-filled topic in one run, on
+ * the bench's own broker, in rotation: sluice's Kafka trigger on each client (kafkajs, the
+ * default, and `client: platformatic`), the bare kafkajs pipe and the bare @platformatic/kafka
+ * pipe (bench/lib/streams-kafka.ts, streams-platformatic.ts: the same work and commit
+ * discipline), and the two bare pipes again
  * writing the `x-sluice-event-id` header sluice writes on every output, since what a header
  * costs differs between the clients. Events/s and this process's CPU per event of each drain;
  * ratios paired by round.
@@ -20,6 +21,10 @@ type Start = (bed: KafkaBed, input: string, output: string, group: string) => Pr
 
 const pipes = {
   sluice: { label: "sluice (kafkajs 2.2.4)", start: sluiceKafkaPipe },
+  sluicePlatformatic: {
+    label: "sluice (client: platformatic, @platformatic/kafka 1.35.0)",
+    start: (...a) => sluiceKafkaPipe(...a, "platformatic"),
+  },
   kafkajs: { label: "bare kafkajs 2.2.4", start: bareKafkaPipe },
   platformatic: { label: "bare @platformatic/kafka 1.35.0", start: platformaticKafkaPipe },
   kafkajsId: { label: "bare kafkajs + event id header", start: (...a) => bareKafkaPipe(...a, true) },
@@ -80,6 +85,8 @@ async function run(): Promise<Measured & { more: Figure[] }> {
     const cpu = (d: Drain) => d.cpuUsPerEvent;
     const withId = `${name}, each writing x-sluice-event-id`;
     const own = "streams: Kafka pipe, sluice vs bare kafkajs (same run)";
+    const ownPlatformatic = "streams: Kafka pipe, sluice on client: platformatic vs bare kafkajs (same run)";
+    const clients = "streams: Kafka pipe, sluice on client: platformatic vs sluice on kafkajs (same run)";
     const header = (client: string) =>
       `streams: Kafka pipe, bare ${client} with x-sluice-event-id vs without: CPU per event`;
     const [{ subject, baseline, ratio }, ...more] = [
@@ -91,6 +98,10 @@ async function run(): Promise<Measured & { more: Figure[] }> {
       row(header("@platformatic/kafka"), "µs", "platformaticId", "platformatic", cpu),
       row(own, "events/s", "sluice", "kafkajs", rate),
       row(`${own}: CPU per event`, "µs", "sluice", "kafkajs", cpu),
+      row(ownPlatformatic, "events/s", "sluicePlatformatic", "kafkajs", rate),
+      row(`${ownPlatformatic}: CPU per event`, "µs", "sluicePlatformatic", "kafkajs", cpu),
+      row(clients, "events/s", "sluicePlatformatic", "sluice", rate),
+      row(`${clients}: CPU per event`, "µs", "sluicePlatformatic", "sluice", cpu),
     ] as [Figure, ...Figure[]];
     return { subject, baseline, ratio, more };
   } finally {

@@ -188,6 +188,8 @@ export interface KafkaTrigger {
   group: string;
   output?: { topic: string };
   dlq?: { topic: string; maxAttempts?: number };
+  /** The Kafka client underneath: kafkajs (the default) or @platformatic/kafka. */
+  client?: "kafkajs" | "platformatic";
   [option: string]: unknown;
 }
 export interface NatsTrigger {

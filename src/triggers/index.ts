@@ -14,6 +14,7 @@ import type {
 import type { Trigger, TriggerContext } from "./contract.js";
 import { CronTrigger } from "./cron.js";
 import { DeferredTrigger } from "./deferred.js";
+import { kafkaTriggerOf } from "./kafka/client-choice.js";
 import { consumedQueues } from "./queue/consumed.js";
 import type { QueueConsumer } from "./queue/consumers.js";
 import { resolveStream } from "./queue/stream-url.js";
@@ -22,6 +23,8 @@ import type { QueueWriters as BrokerWriters } from "./queue/writers.js";
 export type { EventHandler, StreamOutcome, Trigger, TriggerContext, TriggerState } from "./contract.js";
 export { CronTrigger } from "./cron.js";
 export { isUp, type TriggerCondition, type TriggerHealth } from "./health.js";
+export { type KafkaClientName, kafkaClients, platformaticNodeProblem } from "./kafka/client-choice.js";
+export type { PlatformaticKafkaTrigger } from "./kafka/platformatic-trigger.js";
 export type { KafkaTrigger } from "./kafka/trigger.js";
 export {
   defaultMonitoringBuffer,
@@ -42,10 +45,7 @@ export function graphTriggers(graph: CompiledGraph, context: TriggerContext): Tr
     switch (spec.kind) {
       case "kafka":
         return [
-          new DeferredTrigger("kafka", `kafka:${spec.topics.join(",")}`, async () => {
-            const { KafkaTrigger } = await import("./kafka/trigger.js");
-            return new KafkaTrigger(spec, context);
-          }),
+          new DeferredTrigger("kafka", `kafka:${spec.topics.join(",")}`, () => kafkaTriggerOf(spec, context)),
         ];
       case "nats": {
         const nats = spec as NatsSpec;

@@ -326,6 +326,7 @@ describe("valid documents pass", () => {
       group: "g",
       output: { topic: "o" },
       dlq: { topic: "d", maxAttempts: 2 },
+      client: "platformatic",
     };
     const nats: Required<NatsTrigger> = {
       kind: "nats",

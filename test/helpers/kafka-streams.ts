@@ -16,6 +16,8 @@ export interface PipelineTopics {
   group: string;
   /** The test bed's broker unless told otherwise. */
   brokers?: string[];
+  /** The trigger's Kafka client (kafkajs unless told otherwise). */
+  client?: string;
 }
 
 /**
@@ -24,7 +26,7 @@ export interface PipelineTopics {
  */
 export function pipelineGraph(
   name: string,
-  { input, output, group, brokers = kafkaBrokers() }: PipelineTopics,
+  { input, output, group, brokers = kafkaBrokers(), client = "kafkajs" }: PipelineTopics,
   enrich: "enrich" | "enrichAsync" = "enrich",
 ): Promise<string> {
   return kafkaGraphFile(`apiVersion: sluice/v1
@@ -42,6 +44,7 @@ spec:
       group: ${group}
       fromBeginning: true
       output: {topic: ${output}}
+      client: ${client}
 `);
 }
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createTopic, kafkaBrokers, uniqueName } from "../helpers/brokers.js";
+import { kafkaClientNames } from "../helpers/kafka-clients.js";
 import {
   groupLag,
   messageCount,
@@ -22,12 +23,12 @@ import { serveProcess } from "../helpers/serve-process.js";
 const partitions = 6;
 const duplicateBound = 1_000 + partitions * 500;
 
-describe("sluice serve on a Kafka stream", () => {
+describe.each(kafkaClientNames)("sluice serve on a Kafka stream, on %s", (client) => {
   it("loses no event when killed with SIGKILL midway and restarted, and repeats at most what was uncommitted", async () => {
     const events = 100_000;
     const [input, output] = [await createTopic(partitions), await createTopic(partitions)];
     const group = uniqueName("crash");
-    const graph = await pipelineGraph("crash", { input, output, group });
+    const graph = await pipelineGraph("crash", { input, output, group, client });
     await produceRange(input, 0, events);
 
     const first = await serveProcess([graph], { SLUICE_LOG_LEVEL: "warn" });

@@ -4,11 +4,12 @@ import { loadGraphText } from "../../src/graph/index.js";
 import { createTopic, kafkaBrokers, uniqueName } from "../helpers/brokers.js";
 import { testGateway } from "../helpers/gateway.js";
 import { memoryLogger } from "../helpers/graphs.js";
+import { clientLine, kafkaClientNames } from "../helpers/kafka-clients.js";
 import { groupLag, waitUntil } from "../helpers/kafka-streams.js";
 import { collect, graphFile, produce } from "../helpers/streams.js";
 import { alterTopic, metricValue } from "../helpers/trigger-health.js";
 
-function scorer(input: string, output: string, dlq: string, group: string): string {
+function scorer(input: string, output: string, dlq: string, group: string, client = "kafkajs"): string {
   return `apiVersion: sluice/v1
 kind: Graph
 metadata: {name: dlqwrite}
@@ -24,14 +25,15 @@ spec:
       commit: {everyMs: 200}
       output: {topic: ${output}}
       dlq: {topic: ${dlq}, maxAttempts: 1}
+${clientLine(client)}
 `;
 }
 
-describe("a Kafka DLQ that cannot be written", () => {
+describe.each(kafkaClientNames)("a Kafka DLQ that cannot be written, on %s", (client) => {
   it("is refused when the graph loads if Kafka would refuse its topic name", {
     timeout: 150_000,
   }, async () => {
-    const file = await graphFile(scorer("in", "out", "bad topic!", "g"));
+    const file = await graphFile(scorer("in", "out", "bad topic!", "g", client));
     const text = await readFile(file, "utf8");
     await expect(loadGraphText(text, file, { logger: memoryLogger() })).rejects.toThrow(/dlq\/topic/);
     // The same document with a name Kafka takes loads.
@@ -53,7 +55,7 @@ describe("a Kafka DLQ that cannot be written", () => {
     }));
     await produce(input, events);
     const group = uniqueName("group");
-    const gateway = await testGateway([await graphFile(scorer(input, output, dlq, group))]);
+    const gateway = await testGateway([await graphFile(scorer(input, output, dlq, group, client))]);
 
     // The good events before the poison one are written and committed while it waits.
     const before = await collect(output, 5);

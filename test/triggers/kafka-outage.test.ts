@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTopic, uniqueName } from "../helpers/brokers.js";
+import { kafkaClientNames } from "../helpers/kafka-clients.js";
 import {
   messageCount,
   pipelineGraph,
@@ -31,7 +32,7 @@ afterAll(async () => {
   if (workDir) await rm(workDir, { recursive: true, force: true });
 });
 
-describe("a Kafka stream through a broker outage", () => {
+describe.each(kafkaClientNames)("a Kafka stream through a broker outage, on %s", (client) => {
   it("loses nothing when the broker is down for 10 s mid-stream and comes back", async () => {
     const brokers = kafka.brokers;
     const [input, output] = [
@@ -39,9 +40,12 @@ describe("a Kafka stream through a broker outage", () => {
       await createTopic(6, undefined, brokers),
     ];
     const group = uniqueName("outage");
-    const server = await serveProcess([await pipelineGraph("outage", { input, output, group, brokers })], {
-      SLUICE_LOG_LEVEL: "warn",
-    });
+    const server = await serveProcess(
+      [await pipelineGraph("outage", { input, output, group, brokers, client })],
+      {
+        SLUICE_LOG_LEVEL: "warn",
+      },
+    );
     const stream = steadyStream(input, brokers);
     await waitUntil(async () => (await messageCount(output, brokers)) >= 2_000, "the stream flows");
 

@@ -1,11 +1,19 @@
 import { describe, expect, it } from "vitest";
 import { createTopic, kafkaBrokers, uniqueName } from "../helpers/brokers.js";
 import { testGateway } from "../helpers/gateway.js";
+import { clientLine, kafkaClientNames } from "../helpers/kafka-clients.js";
 import { groupLag, waitUntil } from "../helpers/kafka-streams.js";
 import { collect, graphFile, produce } from "../helpers/streams.js";
 import { alterTopic, listedTriggers, metricValue, readiness } from "../helpers/trigger-health.js";
 
-function scorer(name: string, input: string, output: string, group: string, extra = ""): Promise<string> {
+function scorer(
+  name: string,
+  input: string,
+  output: string,
+  group: string,
+  client: string,
+  extra = "",
+): Promise<string> {
   return graphFile(`apiVersion: sluice/v1
 kind: Graph
 metadata: {name: ${name}}
@@ -19,10 +27,11 @@ spec:
       group: ${group}
       fromBeginning: true
       output: {topic: ${output}}
+${clientLine(client)}
 ${extra}`);
 }
 
-describe("readiness of a gateway with Kafka triggers", () => {
+describe.each(kafkaClientNames)("readiness of a gateway with Kafka triggers on %s", (client) => {
   it("is 503, with the trigger shown crashed and down, while its consumer crashes; it restarts and catches up once the cause is gone", {
     timeout: 150_000,
   }, async () => {
@@ -35,7 +44,7 @@ describe("readiness of a gateway with Kafka triggers", () => {
       Array.from({ length: 20 }, (_, i) => ({ value: { i } })),
     );
     const group = uniqueName("group");
-    const gateway = await testGateway([await scorer("crashy", input, output, group)]);
+    const gateway = await testGateway([await scorer("crashy", input, output, group, client)]);
     const trigger = `kafka:${input}`;
 
     await waitUntil(async () => (await readiness(gateway.url)) === 503, "the gateway is unready", 30_000);
@@ -70,7 +79,14 @@ describe("readiness of a gateway with Kafka triggers", () => {
     const group = uniqueName("group");
     // No DLQ: the poison event is retried for ever and its partition waits.
     const gateway = await testGateway([
-      await scorer("stuck", input, output, group, "      stalledAfter: 2s\n      commit: {everyMs: 300}\n"),
+      await scorer(
+        "stuck",
+        input,
+        output,
+        group,
+        client,
+        "      stalledAfter: 2s\n      commit: {everyMs: 300}\n",
+      ),
     ]);
     expect(await readiness(gateway.url)).toBe(200);
     await collect(output, 5);

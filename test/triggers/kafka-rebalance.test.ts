@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Gateway } from "../../src/gateway/gateway.js";
 import { createTopic, uniqueName } from "../helpers/brokers.js";
 import { testGateway } from "../helpers/gateway.js";
+import { kafkaClientNames } from "../helpers/kafka-clients.js";
 import {
   messageCount,
   pipelineGraph,
@@ -19,11 +20,11 @@ async function finishedBy(gateway: Gateway): Promise<number> {
   return (metric?.values ?? []).filter((v) => v.labels.outcome === "ok").reduce((sum, v) => sum + v.value, 0);
 }
 
-describe("two gateways in one consumer group", () => {
+describe.each(kafkaClientNames)("two gateways in one consumer group, on %s", (client) => {
   it("lose no event while partitions move between them (a second joins, the first leaves)", async () => {
     const [input, output] = [await createTopic(6), await createTopic(6)];
     const group = uniqueName("rebalance");
-    const graph = await pipelineGraph("rebalance", { input, output, group });
+    const graph = await pipelineGraph("rebalance", { input, output, group, client });
     const stream = steadyStream(input);
 
     const first = await testGateway([graph]);

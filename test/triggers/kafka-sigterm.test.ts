@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createTopic, uniqueName } from "../helpers/brokers.js";
+import { kafkaClientNames } from "../helpers/kafka-clients.js";
 import {
   groupLag,
   messageCount,
@@ -14,13 +15,13 @@ import {
 } from "../helpers/kafka-streams.js";
 import { serveProcess } from "../helpers/serve-process.js";
 
-describe("sluice serve on a Kafka stream", () => {
+describe.each(kafkaClientNames)("sluice serve on a Kafka stream, on %s", (client) => {
   it("on SIGTERM mid-stream finishes and commits what it began, exits 0, and a restart does the rest exactly once", async () => {
     const events = 40_000;
     const [input, output] = [await createTopic(6), await createTopic(6)];
     const group = uniqueName("sigterm");
     // An async enrich, like a step doing I/O: the SIGTERM lands between events, not only between batches.
-    const graph = await pipelineGraph("sigterm", { input, output, group }, "enrichAsync");
+    const graph = await pipelineGraph("sigterm", { input, output, group, client }, "enrichAsync");
     await produceRange(input, 0, events);
 
     const first = await serveProcess([graph], { SLUICE_LOG_LEVEL: "warn" });
@@ -50,13 +51,13 @@ describe("sluice serve on a Kafka stream", () => {
   }, 120_000);
 });
 
-describe("sluice serve stuck on a failing Kafka event", () => {
+describe.each(kafkaClientNames)("sluice serve stuck on a failing Kafka event, on %s", (client) => {
   it("still stops promptly on SIGTERM with exit 0, and leaves the failing event uncommitted for the next start", async () => {
     const [input, output] = [await createTopic(1), await createTopic(1)];
     const group = uniqueName("stuck");
     // No dlq: an event that keeps failing is retried until it succeeds, holding its partition.
     // An async enrich, like a step doing I/O: the SIGTERM lands between events, not only between batches.
-    const graph = await pipelineGraph("sigterm", { input, output, group }, "enrichAsync");
+    const graph = await pipelineGraph("sigterm", { input, output, group, client }, "enrichAsync");
     await produceRange(input, 0, 5);
     await produceRaw(input, [{ key: "poison", value: JSON.stringify({ poison: true }) }]);
     await produceRange(input, 5, 10);

@@ -1,9 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { createTopic, kafkaBrokers, uniqueName } from "../helpers/brokers.js";
 import { testGateway } from "../helpers/gateway.js";
+import { clientLine, kafkaClientNames } from "../helpers/kafka-clients.js";
 import { collect, graphFile, produce } from "../helpers/streams.js";
 
-function streamGraph(input: string, output: string, dlq: string, group: string): Promise<string> {
+function streamGraph(
+  input: string,
+  output: string,
+  dlq: string,
+  group: string,
+  client: string,
+): Promise<string> {
   return graphFile(`apiVersion: sluice/v1
 kind: Graph
 metadata: {name: scorer}
@@ -19,10 +26,11 @@ spec:
       fromBeginning: true
       output: {topic: ${output}}
       dlq: {topic: ${dlq}, maxAttempts: 2}
+${clientLine(client)}
 `);
 }
 
-describe("the Kafka trigger", () => {
+describe.each(kafkaClientNames)("the Kafka trigger on %s", (client) => {
   it("turns every event into exactly one output, in order per partition", async () => {
     const [input, output, dlq] = [await createTopic(6), await createTopic(6), await createTopic(1)];
     const events = Array.from({ length: 10_000 }, (_, i) => ({
@@ -30,7 +38,7 @@ describe("the Kafka trigger", () => {
       value: { i, key: `k${i % 50}` },
     }));
     await produce(input, events);
-    await testGateway([await streamGraph(input, output, dlq, uniqueName("group"))]);
+    await testGateway([await streamGraph(input, output, dlq, uniqueName("group"), client)]);
 
     const outputs = await collect(output, events.length);
     const values = outputs.map(
@@ -63,7 +71,7 @@ describe("the Kafka trigger", () => {
       { key: "c", value: "{not json" },
       { key: "d", value: { i: 4 } },
     ]);
-    await testGateway([await streamGraph(input, output, dlq, uniqueName("group"))]);
+    await testGateway([await streamGraph(input, output, dlq, uniqueName("group"), client)]);
     const letters = await collect(dlq, 2);
     const outputs = await collect(output, 2);
     expect(outputs.map((o) => JSON.parse(o.value).i)).toEqual([1, 4]);

@@ -1,11 +1,19 @@
 import { describe, expect, it } from "vitest";
 import { createTopic, kafkaBrokers, uniqueName } from "../helpers/brokers.js";
 import { testGateway } from "../helpers/gateway.js";
+import { clientLine, kafkaClientNames } from "../helpers/kafka-clients.js";
 import { waitForGroupDone } from "../helpers/kafka-streams.js";
 import { collect, graphFile, produce } from "../helpers/streams.js";
 import { listedTriggers, readiness } from "../helpers/trigger-health.js";
 
-function inflating(name: string, input: string, output: string, dlq: string, group: string): Promise<string> {
+function inflating(
+  name: string,
+  input: string,
+  output: string,
+  dlq: string,
+  group: string,
+  client: string,
+): Promise<string> {
   return graphFile(`apiVersion: sluice/v1
 kind: Graph
 metadata: {name: ${name}}
@@ -20,10 +28,11 @@ spec:
       fromBeginning: true
       output: {topic: ${output}}
       dlq: {topic: ${dlq}, maxAttempts: 2}
+${clientLine(client)}
 `);
 }
 
-describe("Kafka outputs and the output topic's size limit", () => {
+describe.each(kafkaClientNames)("Kafka outputs and the output topic's size limit, on %s", (client) => {
   it("writes a flush of outputs larger than the topic takes in several writes, and dead-letters an event whose own output is too large", {
     timeout: 150_000,
   }, async () => {
@@ -34,7 +43,7 @@ describe("Kafka outputs and the output topic's size limit", () => {
     events.splice(300, 0, { key: "huge", value: { i: -1, bytes: 2_000_000 } });
     await produce(input, events);
     const group = uniqueName("group");
-    const gateway = await testGateway([await inflating("limits", input, output, dlq, group)]);
+    const gateway = await testGateway([await inflating("limits", input, output, dlq, group, client)]);
 
     const outputs = await collect(output, 600, 60_000);
     expect(new Set(outputs.map((o) => (JSON.parse(o.value) as { i: number }).i)).size).toBe(600);

@@ -17,6 +17,12 @@ const topicResource = 2 as ConfigResourceTypes;
 /** Per record: attributes, timestamp and offset deltas, lengths as varints (at most ~25 bytes). */
 const recordOverhead = 32;
 
+/** A write's limit from a topic's described `max.message.bytes` (the broker's default when not described). */
+export function limitFrom(maxMessageBytes: string | null | undefined): number {
+  const max = Number(maxMessageBytes);
+  return (Number.isFinite(max) && max > 0 ? max : defaultMaxMessageBytes) - batchOverhead;
+}
+
 /**
  * The most record bytes one write to each topic may carry: the topic's `max.message.bytes`
  * less room for the batch's framing. A topic that cannot be described (not created yet, no
@@ -34,8 +40,7 @@ export async function writeLimits(admin: Admin, topics: string[]): Promise<Map<s
         (r) => r.resources[0]?.configEntries.find((e) => e.configName === "max.message.bytes")?.configValue,
       )
       .catch(() => undefined);
-    const max = Number(described);
-    limits.set(topic, (Number.isFinite(max) && max > 0 ? max : defaultMaxMessageBytes) - batchOverhead);
+    limits.set(topic, limitFrom(described));
   }
   return limits;
 }

@@ -1,4 +1,4 @@
-import type { Batch, IHeaders, KafkaMessage, Message } from "kafkajs";
+import type { IHeaders, Message } from "kafkajs";
 import type { GraphEvent } from "../../graph/index.js";
 import { decodeBody, encodeBody, errorInfoOf, headerNames, headerString } from "../codec.js";
 
@@ -12,7 +12,21 @@ export interface Source {
   path: string;
 }
 
-export function sourceOf(batch: Batch): Source {
+/**
+ * A consumed message as the trigger reads it: kafkajs's `KafkaMessage` fits as it is; another
+ * client's messages are brought to this shape.
+ */
+export interface ConsumedMessage {
+  key: Buffer | null;
+  value: Buffer | null;
+  headers?: IHeaders;
+  /** The offset in decimal, as kafkajs gives it. */
+  offset: string;
+  /** Milliseconds since the epoch, in decimal. */
+  timestamp: string;
+}
+
+export function sourceOf(batch: { topic: string; partition: number }): Source {
   return {
     topic: batch.topic,
     partition: batch.partition,
@@ -30,7 +44,7 @@ function headersOf(raw: IHeaders | undefined): Record<string, string | undefined
 }
 
 /** The graph event for a message; throws (a 400) when a JSON message does not parse. */
-export function eventOf(message: KafkaMessage, source: Source): GraphEvent {
+export function eventOf(message: ConsumedMessage, source: Source): GraphEvent {
   const headers = headersOf(message.headers);
   return {
     // Stable across redeliveries, so a split router sends a retried event the same way.
@@ -49,7 +63,7 @@ export function eventOf(message: KafkaMessage, source: Source): GraphEvent {
  * The output of an event: its key kept (so outputs of one key stay in one partition, in
  * order), the event id, and the trace context as the graph left it.
  */
-export function outputOf(message: KafkaMessage, event: GraphEvent, result: unknown): Message {
+export function outputOf(message: ConsumedMessage, event: GraphEvent, result: unknown): Message {
   // Strings, not Buffers: kafkajs writes a string header value as cheaply as a Buffer's bytes
   // (its cost is the per-header encoder either way), so a Buffer made here would only add.
   const traceparent = event.headers.traceparent;
@@ -61,7 +75,7 @@ export function outputOf(message: KafkaMessage, event: GraphEvent, result: unkno
 
 /** The message as it came, with headers that say where it came from and why it failed. */
 export function deadLetterOf(
-  message: KafkaMessage,
+  message: ConsumedMessage,
   source: Source,
   error: unknown,
   attempts: number,

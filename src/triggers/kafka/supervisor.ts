@@ -1,4 +1,3 @@
-import type { Consumer, ConsumerRunConfig } from "kafkajs";
 import type { Logger } from "../../graph/index.js";
 import type { HealthState } from "../health.js";
 import { backoffMs } from "../retry.js";
@@ -7,13 +6,14 @@ import { backoffMs } from "../retry.js";
 const settleMs = 5_000;
 
 /**
- * Keeps a kafkajs consumer alive and its trigger's health true. kafkajs restarts a consumer
- * after a retriable crash itself, but one that crashed on a non-retriable error (a write the
- * broker refused for good) is left disconnected: the group goes empty and nothing more is
- * consumed while the process looks healthy. Here every crash is logged and marks the trigger
- * `crashed`; a crash kafkajs will not restart is restarted with a growing backoff (1 s to
- * 30 s), for as long as the trigger runs. After a crash the trigger counts as running again
- * once it made progress, or stayed in its group for a few seconds without crashing.
+ * Keeps a Kafka consumer alive and its trigger's health true, whichever the client. kafkajs
+ * restarts a consumer after a retriable crash itself, but one that crashed on a non-retriable
+ * error (a write the broker refused for good) is left disconnected: the group goes empty and
+ * nothing more is consumed while the process looks healthy. Here every crash (told by the
+ * trigger: `crashed`) is logged and marks the trigger `crashed`; a crash the client will not
+ * restart is restarted (`restart`) with a growing backoff (1 s to 30 s), for as long as the
+ * trigger runs. After a crash the trigger counts as running again once it made progress, or
+ * stayed in its group (`joined`) for a few seconds without crashing.
  */
 export class ConsumerSupervisor {
   /** Crashes since the consumer last made progress: the restart backoff grows with them. */
@@ -23,14 +23,11 @@ export class ConsumerSupervisor {
   #stopped = false;
 
   constructor(
-    readonly consumer: Consumer,
     readonly health: HealthState,
-    readonly runConfig: () => ConsumerRunConfig,
-    readonly options: { logger: Logger; trigger: string; running: () => boolean },
-  ) {
-    consumer.on(consumer.events.CRASH, ({ payload }) => this.#crashed(payload.error, payload.restart));
-    consumer.on(consumer.events.GROUP_JOIN, () => this.#joined());
-  }
+    /** Runs the consumer again after a crash its client does not restart. */
+    readonly restart: () => Promise<unknown>,
+    readonly options: { logger: Logger; trigger: string; running: () => boolean; client: string },
+  ) {}
 
   /** The first `run()` returned: the consumer is in its group. */
   started(): void {
@@ -51,7 +48,8 @@ export class ConsumerSupervisor {
     clearTimeout(this.#settle);
   }
 
-  #joined(): void {
+  /** The consumer joined its group (again). */
+  joined(): void {
     if (this.#crashes === 0) {
       if (this.options.running()) this.health.set("running");
       return;
@@ -65,16 +63,17 @@ export class ConsumerSupervisor {
     this.#settle.unref();
   }
 
-  #crashed(error: Error, kafkajsRestarts: boolean): void {
+  /** The consumer crashed; `clientRestarts` when its client restarts it by itself. */
+  crashed(error: Error, clientRestarts: boolean): void {
     if (this.#stopped || !this.options.running()) return;
     this.#crashes++;
     clearTimeout(this.#settle);
     const reason = `consumer crashed: ${error.message}`;
     this.health.set("crashed", reason);
-    if (kafkajsRestarts) {
+    if (clientRestarts) {
       this.options.logger.error(
         { err: error, trigger: this.options.trigger },
-        `${reason}; kafkajs restarts it`,
+        `${reason}; ${this.options.client} restarts it`,
       );
       return;
     }
@@ -90,7 +89,7 @@ export class ConsumerSupervisor {
     clearTimeout(this.#restart);
     this.#restart = setTimeout(() => {
       if (this.#stopped || !this.options.running()) return;
-      this.consumer.run(this.runConfig()).then(
+      this.restart().then(
         () => this.options.logger.warn({ trigger: this.options.trigger }, "consumer restarted after a crash"),
         (failure: unknown) => {
           // Cannot even rejoin (the broker away, the group refused): the trigger stays crashed and tries again.

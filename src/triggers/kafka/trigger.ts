@@ -1,57 +1,14 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import type {
-  Admin,
-  Consumer,
-  ConsumerRunConfig,
-  EachBatchPayload,
-  KafkaMessage,
-  Message,
-  Producer,
-} from "kafkajs";
-import { parseDuration } from "../../graph/duration.js";
-import type { GraphEvent, KafkaTrigger as KafkaTriggerSpec } from "../../graph/index.js";
+import type { Admin, Consumer, ConsumerRunConfig, EachBatchPayload, Producer } from "kafkajs";
+import type { KafkaTrigger as KafkaTriggerSpec } from "../../graph/index.js";
 import type { EventHandler, Trigger, TriggerContext, TriggerState } from "../contract.js";
-import { defaultStalledAfterMs, HealthState, type TriggerHealth } from "../health.js";
-import { backoffMs, isRetryable } from "../retry.js";
+import { HealthState, type TriggerHealth } from "../health.js";
+import { backoffMs } from "../retry.js";
+import { BatchRunner, type KafkaSettings, settingsOf } from "./batch-runner.js";
 import { type KafkaConnection, kafkaClient, kafkaProducer } from "./client.js";
-import { defaultMaxMessageBytes, outputTooLarge, recordBytes, writeLimits } from "./limits.js";
-import { deadLetterOf, eventOf, outputOf, type Source, sourceOf } from "./message.js";
+import { defaultMaxMessageBytes, writeLimits } from "./limits.js";
+import { sourceOf } from "./message.js";
 import { ConsumerSupervisor } from "./supervisor.js";
-
-/** A Kafka trigger's settings, with defaults applied once. */
-interface Settings {
-  topics: (string | RegExp)[];
-  group: string;
-  fromBeginning: boolean;
-  concurrency: number;
-  outputTopic: string | undefined;
-  dlqTopic: string | undefined;
-  maxAttempts: number;
-  commitEveryEvents: number;
-  commitEveryMs: number;
-  stalledAfterMs: number;
-}
-
-function settingsOf(spec: KafkaTriggerSpec): Settings {
-  const topics = spec.topics.map((t) =>
-    t.startsWith("/") && t.endsWith("/") && t.length > 2 ? new RegExp(t.slice(1, -1)) : t,
-  );
-  const commit = (spec.commit ?? {}) as { everyEvents?: number; everyMs?: number };
-  const stalledAfter = spec.stalledAfter as string | number | undefined;
-  return {
-    topics,
-    group: spec.group,
-    fromBeginning: spec.fromBeginning === true,
-    concurrency: typeof spec.concurrency === "number" ? spec.concurrency : 64,
-    outputTopic: spec.output?.topic,
-    dlqTopic: spec.dlq?.topic,
-    maxAttempts: spec.dlq?.maxAttempts ?? (typeof spec.maxAttempts === "number" ? spec.maxAttempts : 3),
-    commitEveryEvents: commit.everyEvents ?? 1000,
-    commitEveryMs: commit.everyMs ?? 1000,
-    stalledAfterMs:
-      (stalledAfter === undefined ? undefined : parseDuration(stalledAfter)) ?? defaultStalledAfterMs,
-  };
-}
 
 /**
  * What a Kafka trigger reaches the broker, and waits, through: made from the trigger's
@@ -65,12 +22,6 @@ export interface KafkaLinks {
   /** Waits between attempts and while a subscription waits for its topic. */
   sleep(ms: number): Promise<unknown>;
 }
-
-/** Outputs are written (and offsets resolved) at least this often within a batch. */
-const flushEvery = 500;
-const flushEveryMs = 1_000;
-/** A wait to retry heartbeats (and looks for a stop) at least this often. */
-const retrySliceMs = 500;
 
 /** The links of a trigger to its brokers: a consumer in `group`, a producer, admin clients. */
 function brokerLinks(connection: KafkaConnection, group: string, context: TriggerContext): KafkaLinks {
@@ -89,27 +40,24 @@ function brokerLinks(connection: KafkaConnection, group: string, context: Trigge
 }
 
 /**
- * Consumes Kafka topics with a consumer group, at least once: an offset is committed only
- * after its event, and every earlier event of the partition, has finished, including the
- * write of its output or dead letter. Events of one partition run in order; partitions run
- * concurrently. A failing event is retried with backoff (the partition waits, heartbeating),
- * then dead-lettered with headers that say where and why, and the stream goes on. Outputs are
- * written in chunks the output topic accepts; a consumer that crashes is restarted (see
- * ConsumerSupervisor), and `health` says what the trigger is doing.
+ * Consumes Kafka topics with a consumer group on kafkajs (`client: kafkajs`, the default), at
+ * least once: an offset is committed only after its event, and every earlier event of the
+ * partition, has finished, including the write of its output or dead letter (BatchRunner, the
+ * part every client shares). Events of one partition run in order; partitions run
+ * concurrently. A consumer that crashes is restarted (see ConsumerSupervisor), and `health`
+ * says what the trigger is doing.
  */
 export class KafkaTrigger implements Trigger {
   readonly kind = "kafka";
   readonly name: string;
   #state: TriggerState = "created";
-  readonly #settings: Settings;
+  readonly #settings: KafkaSettings;
   readonly #consumer: Consumer;
   readonly #producer: Producer;
   readonly #links: KafkaLinks;
   readonly #health: HealthState;
   readonly #supervisor: ConsumerSupervisor;
-  #handler: EventHandler | undefined;
-  /** The most record bytes one write to the output topic may carry. */
-  #outputLimit = defaultMaxMessageBytes;
+  readonly #runner: BatchRunner;
 
   constructor(
     spec: KafkaTriggerSpec,
@@ -122,10 +70,21 @@ export class KafkaTrigger implements Trigger {
     this.#consumer = this.#links.consumer;
     this.#producer = this.#links.producer;
     this.#health = new HealthState(this.#settings.stalledAfterMs);
-    this.#supervisor = new ConsumerSupervisor(this.#consumer, this.#health, () => this.#runConfig(), {
+    const consumer = this.#consumer;
+    const supervisor = new ConsumerSupervisor(this.#health, () => consumer.run(this.#runConfig()), {
       logger: context.logger,
       trigger: this.name,
       running: () => this.#state === "running",
+      client: "kafkajs",
+    });
+    consumer.on(consumer.events.CRASH, ({ payload }) => supervisor.crashed(payload.error, payload.restart));
+    consumer.on(consumer.events.GROUP_JOIN, () => supervisor.joined());
+    this.#supervisor = supervisor;
+    const producer = this.#producer;
+    this.#runner = new BatchRunner(this.name, this.#settings, context, this.#health, {
+      send: (topic, messages) => producer.send({ topic, messages }),
+      sleep: (ms) => this.#links.sleep(ms),
+      progressed: () => supervisor.progressed(),
     });
   }
 
@@ -138,11 +97,11 @@ export class KafkaTrigger implements Trigger {
   }
 
   async start(handler: EventHandler): Promise<void> {
-    this.#handler = handler;
+    this.#runner.handler = handler;
     const { outputTopic, dlqTopic } = this.#settings;
     if (outputTopic !== undefined || dlqTopic !== undefined) {
       await this.#producer.connect();
-      if (outputTopic !== undefined) this.#outputLimit = await this.#limitOf(outputTopic);
+      if (outputTopic !== undefined) this.#runner.outputLimit = await this.#limitOf(outputTopic);
     }
     await this.#consumer.connect();
     await this.#subscribe();
@@ -191,175 +150,9 @@ export class KafkaTrigger implements Trigger {
     }
   }
 
-  async #eachBatch(payload: EachBatchPayload): Promise<void> {
-    const { batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary } = payload;
-    const source = sourceOf(batch);
-    const handler = this.#handler as EventHandler;
-    const limit = this.#outputLimit;
-    // Outputs not written yet, their estimated bytes, and how many events finished since the last flush.
-    let outputs: Message[] = [];
-    let bytes = 0;
-    let unflushed = 0;
-    let lastDone: string | undefined;
-    let lastResolved: string | undefined;
-    let flushedAt = Date.now();
-    const flush = async () => {
-      flushedAt = Date.now();
-      if (lastDone === undefined || lastDone === lastResolved) return;
-      const written = lastDone;
-      if (outputs.length > 0) {
-        await this.#producer.send({ topic: this.#settings.outputTopic as string, messages: outputs });
-      }
-      outputs = [];
-      bytes = 0;
-      unflushed = 0;
-      // Only now, with outputs and dead letters acknowledged by the broker, is the offset done.
-      resolveOffset(written);
-      lastResolved = written;
-      this.#supervisor.progressed();
-      // A batch can hold thousands of events: commit by the policy (every N events or T ms)
-      // inside it too, or a crash repeats the whole batch; and keep the session alive (a
-      // heartbeat that finds a rebalance throws, and the rest of the batch goes to the new owner).
-      await commitOffsetsIfNecessary();
-      await heartbeat();
-    };
-    const stopping = () => !isRunning() || isStale();
-    /**
-     * The wait before a retry: what finished before the failing event is written and
-     * committed first (it is not held back behind it, and it is committed by the policy while
-     * the partition waits), and the wait ends early, with false, once the consumer stops: a
-     * failing event must not hold up a graceful stop.
-     */
-    const waitToRetry = async (ms: number): Promise<boolean> => {
-      await flush();
-      for (let left = ms; left > 0 && !stopping(); left -= retrySliceMs) {
-        await this.#links.sleep(Math.min(left, retrySliceMs));
-        await heartbeat();
-        await commitOffsetsIfNecessary();
-      }
-      return !stopping();
-    };
-    for (const message of batch.messages) {
-      if (stopping()) break;
-      let output: Message | undefined;
-      // The first attempt is inline, the hot path: one await an event, on the graph itself.
-      try {
-        const event = eventOf(message, source);
-        const outcome = handler(event);
-        output = this.#succeeded(message, event, outcome instanceof Promise ? await outcome : outcome);
-      } catch (error) {
-        const recovered = await this.#recover(message, source, error, waitToRetry);
-        // Stopped while it was being retried: left uncommitted, for the next start.
-        if (recovered === false) break;
-        output = recovered;
-      }
-      if (output) {
-        // A write never exceeds what the output topic takes: the chunk so far goes first.
-        const size = recordBytes(output);
-        if (bytes + size > limit) await flush();
-        outputs.push(output);
-        bytes += size;
-      }
-      lastDone = message.offset;
-      if (++unflushed >= flushEvery || Date.now() - flushedAt >= flushEveryMs) await flush();
-    }
-    await flush();
-    if (lastResolved !== undefined && !isRunning() && !isStale()) {
-      // Stopping: commit what is done now, so a restart neither loses nor repeats it.
-      const offset = (BigInt(lastResolved) + 1n).toString();
-      await commitOffsetsIfNecessary({
-        topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset }] }],
-      });
-    }
-    await heartbeat();
-  }
-
-  /**
-   * An event went through: its output message when there is one to write, then counted. An
-   * output larger than the topic takes is the event's failure (thrown), not the write's.
-   */
-  #succeeded(message: KafkaMessage, event: GraphEvent, result: unknown): Message | undefined {
-    const topic = this.#settings.outputTopic;
-    const output = topic && result !== undefined ? outputOf(message, event, result) : undefined;
-    if (output) {
-      const size = recordBytes(output);
-      if (size > this.#outputLimit) throw outputTooLarge(size, topic as string, this.#outputLimit);
-    }
-    this.context.onEvent?.(this.name, "ok");
-    return output;
-  }
-
-  /**
-   * After an event's first attempt failed: retries with backoff while the failure is worth
-   * it, then dead-letters the event, or without a DLQ topic keeps retrying. Resolves with the
-   * output to write (undefined for none: a dead letter is written here), or false when the
-   * consumer stopped during a wait.
-   */
-  async #recover(
-    message: KafkaMessage,
-    source: Source,
-    firstError: unknown,
-    waitToRetry: (ms: number) => Promise<boolean>,
-  ): Promise<Message | undefined | false> {
-    const where = `${source.topic}/${source.partition}`;
-    let error = firstError;
-    try {
-      for (let attempt = 1; ; attempt++) {
-        this.#health.block(where, `offset ${message.offset} failed: ${(error as Error)?.message ?? error}`);
-        if (isRetryable(error) && attempt < this.#settings.maxAttempts) {
-          this.context.onEvent?.(this.name, "retried");
-          if (!(await waitToRetry(backoffMs(attempt)))) return false;
-        } else if (this.#settings.dlqTopic) {
-          const letter = deadLetterOf(message, source, error, attempt);
-          if (!(await this.#deadLetter(letter, where, waitToRetry))) return false;
-          return undefined;
-        } else {
-          // No dead-letter topic: nothing may be lost, so the partition waits and tries again.
-          this.context.onEvent?.(this.name, "failed");
-          this.context.logger.error(
-            { err: error, topic: source.topic, partition: source.partition, offset: message.offset, attempt },
-            "event failed and there is no dlq topic; retrying",
-          );
-          if (!(await waitToRetry(backoffMs(attempt, 1000, 30_000)))) return false;
-        }
-        try {
-          const event = eventOf(message, source);
-          return this.#succeeded(message, event, await (this.#handler as EventHandler)(event));
-        } catch (next) {
-          error = next;
-        }
-      }
-    } finally {
-      this.#health.unblock(where);
-    }
-  }
-
-  /**
-   * Writes a dead letter on its own, after the outputs of the events before it (the wait's
-   * flush). A DLQ that refuses it (gone, full, the letter too large for it) does not take the
-   * partition down: the failure is logged and counted and the write retried, the partition
-   * waiting on this event, uncommitted past it. False when the consumer stopped meanwhile.
-   */
-  async #deadLetter(
-    letter: Message,
-    where: string,
-    waitToRetry: (ms: number) => Promise<boolean>,
-  ): Promise<boolean> {
-    const topic = this.#settings.dlqTopic as string;
-    if (!(await waitToRetry(0))) return false;
-    for (let failures = 1; ; failures++) {
-      try {
-        await this.#producer.send({ topic, messages: [letter] });
-        this.context.onEvent?.(this.name, "dead_lettered");
-        return true;
-      } catch (failure) {
-        const why = `dead letter not written to "${topic}": ${(failure as Error).message}`;
-        this.context.onEvent?.(this.name, "dlq_failed");
-        this.context.logger.error({ err: failure, trigger: this.name, where, failures }, `${why}; retrying`);
-        this.#health.block(where, why);
-        if (!(await waitToRetry(backoffMs(failures, 1000, 30_000)))) return false;
-      }
-    }
+  #eachBatch(payload: EachBatchPayload): Promise<void> {
+    // kafkajs's payload is the runner's BatchControl as it is: nothing is built per batch but the source.
+    return this.#runner.run(payload.batch.messages, sourceOf(payload.batch), payload);
   }
 
   /** Finishes the batches in flight, commits their offsets, and leaves the group. */
