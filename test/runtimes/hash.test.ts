@@ -205,4 +205,13 @@ describe("canonical JSON", () => {
     });
     expect(hashedContent({ kind: "job", metadata: null })).toEqual({ kind: "job", metadata: null });
   });
+
+  it("hashed content is a plain object whose fields, __proto__ included, can be changed and removed", () => {
+    const content = hashedContent(JSON.parse('{"kind":"job","__proto__":{"x":1},"spec":{"image":"a"}}'));
+    content.kind = "serving";
+    content.__proto__ = { x: 2 };
+    delete content.spec;
+    expect(canonicalJson(content)).toBe('{"__proto__":{"x":2},"kind":"serving"}');
+    expect(Object.getPrototypeOf(content)).toBe(Object.prototype);
+  });
 });
