@@ -52,6 +52,18 @@ describe("the executor, at its edges", () => {
     expect(notedOf("resolved first")).toEqual([{ mark: "resolved first", via: "a function's then" }]);
   });
 
+  it("goes on from a step that returns nothing, handing the next step nothing, in the same tick", async () => {
+    const graph = await graphOf(
+      flow(`
+        silent: {handler: ./edge-steps.mjs#returnsNothing}
+        next: {handler: ./edge-steps.mjs#whatWasHanded, after: [silent]}
+      `),
+    );
+    expect(graph.execute(makeEvent({ body: { n: 1 } }))).toEqual({ handed: "nothing" });
+    const alone = await graphOf(flow("silent: {handler: ./edge-steps.mjs#returnsNothing}"));
+    expect(await alone.invoke({ body: { n: 1 } })).toBeUndefined();
+  });
+
   it("answers nothing when a filter drops the event before the responder, and runs nothing behind it", async () => {
     const graph = await graphOf(
       flow(`
