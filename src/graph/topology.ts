@@ -98,8 +98,8 @@ export function planTopology(doc: GraphDocument, file: string): { topology: Topo
   const segmentOf = assignSegments(order, flow, (step, message) =>
     problem(`${step.at}/after`, message, step.name),
   );
-  const servesHttp =
-    (doc.spec.triggers ?? [{ kind: "http" }]).some((t) => t.kind === "http") || !doc.spec.triggers?.length;
+  const triggers = doc.spec.triggers ?? [];
+  const servesHttp = triggers.length === 0 || triggers.some((t) => t.kind === "http");
   const responder = chooseResponder(doc, flow, downstream, segmentOf, servesHttp, problem);
 
   return {

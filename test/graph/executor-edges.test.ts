@@ -38,6 +38,32 @@ describe("the executor, at its edges", () => {
     expect(none.execute(makeEvent({ body: {} }))).toBeNull(); // answered in the same tick
   });
 
+  it("hands the next step what a thenable step resolved to, a function's then included", async () => {
+    const graph = await graphOf(
+      flow(`
+        t: {handler: ./edge-steps.mjs#thenableFunction}
+        after: {handler: ./edge-steps.mjs#note, after: [t]}
+      `),
+    );
+    expect(await graph.invoke({ body: { mark: "resolved first" } })).toEqual({
+      mark: "resolved first",
+      via: "a function's then",
+    });
+    expect(notedOf("resolved first")).toEqual([{ mark: "resolved first", via: "a function's then" }]);
+  });
+
+  it("goes on from a step that returns nothing, handing the next step nothing, in the same tick", async () => {
+    const graph = await graphOf(
+      flow(`
+        silent: {handler: ./edge-steps.mjs#returnsNothing}
+        next: {handler: ./edge-steps.mjs#whatWasHanded, after: [silent]}
+      `),
+    );
+    expect(graph.execute(makeEvent({ body: { n: 1 } }))).toEqual({ handed: "nothing" });
+    const alone = await graphOf(flow("silent: {handler: ./edge-steps.mjs#returnsNothing}"));
+    expect(await alone.invoke({ body: { n: 1 } })).toBeUndefined();
+  });
+
   it("answers nothing when a filter drops the event before the responder, and runs nothing behind it", async () => {
     const graph = await graphOf(
       flow(`

@@ -205,4 +205,14 @@ describe("canonical JSON", () => {
     });
     expect(hashedContent({ kind: "job", metadata: null })).toEqual({ kind: "job", metadata: null });
   });
+
+  it("hashed content is a plain object whose fields, __proto__ included, can be changed and removed", () => {
+    const content = hashedContent(JSON.parse('{"kind":"job","__proto__":{"x":1},"spec":{"image":"a"}}'));
+    content.kind = "serving";
+    // As data: the key is the object's own field, not its prototype.
+    expect(Reflect.set(content, "__proto__", { x: 2 })).toBe(true);
+    delete content.spec;
+    expect(canonicalJson(content)).toBe('{"__proto__":{"x":2},"kind":"serving"}');
+    expect(Object.getPrototypeOf(content)).toBe(Object.prototype);
+  });
 });
