@@ -1,9 +1,7 @@
-import { mkdtemp, writeFile } from "node:fs/promises";
 import { request as httpRequest } from "node:http";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { postJson, testGateway } from "../helpers/gateway.js";
+import { stepsGraphFile } from "../helpers/graphs.js";
 import { startUpstream } from "../helpers/upstream.js";
 
 /** A POST whose path goes on the wire exactly as given. */
@@ -25,20 +23,7 @@ function rawPost(base: string, path: string): Promise<{ status: number; body: st
   });
 }
 
-async function graphFile(name: string, steps: string): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), "sluice-remote-"));
-  const file = join(dir, `${name}.yaml`);
-  const body = steps
-    .trim()
-    .split("\n")
-    .map((l) => `    ${l.trim()}`)
-    .join("\n");
-  await writeFile(
-    file,
-    `apiVersion: sluice/v1\nkind: Graph\nmetadata: {name: ${name}}\nspec:\n  steps:\n${body}\n`,
-  );
-  return file;
-}
+const graphFile = (name: string, steps: string) => stepsGraphFile(name, steps);
 
 describe("remote steps are hardened against callers and targets", () => {
   it("refuses a caller's path that escapes the {path} prefix with .. or encoded slashes (400), sending nothing", async () => {

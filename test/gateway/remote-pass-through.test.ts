@@ -1,8 +1,6 @@
-import { mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { testGateway } from "../helpers/gateway.js";
+import { stepsGraphFile } from "../helpers/graphs.js";
 import { type Behaviour, hang, startUpstream, status } from "../helpers/upstream.js";
 
 /**
@@ -11,25 +9,11 @@ import { type Behaviour, hang, startUpstream, status } from "../helpers/upstream
  */
 const exact = '{ "id": 12345678901234567890, "score": 1.0, "name": "Zoë ✓ 東京", "tags": [ ] }';
 
-/** A graph document in a folder of its own, with `handlers.mjs` beside it for error steps. */
-async function graphFile(name: string, steps: string): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), "sluice-pass-through-"));
-  await writeFile(
-    join(dir, "handlers.mjs"),
-    "export const seen = (body, ctx) => ({ seen: body, error: ctx.error.code });\n",
-  );
-  const file = join(dir, `${name}.yaml`);
-  const indented = steps
-    .trim()
-    .split("\n")
-    .map((l) => `    ${l.trim()}`)
-    .join("\n");
-  await writeFile(
-    file,
-    `apiVersion: sluice/v1\nkind: Graph\nmetadata: {name: ${name}}\nspec:\n  steps:\n${indented}\n`,
-  );
-  return file;
-}
+/** A graph whose folder also holds `handlers.mjs` (an error handler that reports what it saw). */
+const graphFile = (name: string, steps: string) =>
+  stepsGraphFile(name, steps, {
+    "handlers.mjs": "export const seen = (body, ctx) => ({ seen: body, error: ctx.error.code });\n",
+  });
 
 /** POSTs `body` as it is and reads the answer as text. */
 async function post(url: string, body: string, type = "application/json") {

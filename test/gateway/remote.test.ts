@@ -1,25 +1,9 @@
-import { mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import { getJson, postJson, requestsInFlight, testGateway } from "../helpers/gateway.js";
+import { stepsGraphFile } from "../helpers/graphs.js";
 import { hang, slow, startUpstream, status } from "../helpers/upstream.js";
 
-/** Writes a graph with these steps to a temporary file and returns its path. */
-async function graphFile(name: string, steps: string): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), "sluice-remote-"));
-  const file = join(dir, `${name}.yaml`);
-  const indented = steps
-    .trim()
-    .split("\n")
-    .map((l) => `    ${l.trim()}`)
-    .join("\n");
-  await writeFile(
-    file,
-    `apiVersion: sluice/v1\nkind: Graph\nmetadata: {name: ${name}}\nspec:\n  steps:\n${indented}\n`,
-  );
-  return file;
-}
+const graphFile = (name: string, steps: string) => stepsGraphFile(name, steps);
 
 describe("remote steps over HTTP", () => {
   it("answers 503 with Retry-After (the seconds until the next probe) while a breaker is open, and reports it in describe and metrics", async () => {

@@ -1,3 +1,5 @@
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { onTestFinished } from "vitest";
@@ -51,4 +53,28 @@ function indent(text: string, by: number): string {
   const lines = text.replace(/^\n+|\s+$/g, "").split("\n");
   const margin = Math.min(...lines.filter((l) => l.trim()).map((l) => l.length - l.trimStart().length));
   return lines.map((l) => " ".repeat(by) + l.slice(Number.isFinite(margin) ? margin : 0)).join("\n");
+}
+
+/**
+ * Writes a graph named `name` whose `spec.steps` are the given YAML lines (indentation is
+ * made here) to a temporary folder, with any `files` beside it, and returns the graph's path.
+ */
+export async function stepsGraphFile(
+  name: string,
+  steps: string,
+  files: Record<string, string> = {},
+): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), `sluice-${name}-`));
+  for (const [file, text] of Object.entries(files)) await writeFile(join(dir, file), text);
+  const indented = steps
+    .trim()
+    .split("\n")
+    .map((l) => `    ${l.trim()}`)
+    .join("\n");
+  const file = join(dir, `${name}.yaml`);
+  await writeFile(
+    file,
+    `apiVersion: sluice/v1\nkind: Graph\nmetadata: {name: ${name}}\nspec:\n  steps:\n${indented}\n`,
+  );
+  return file;
 }
