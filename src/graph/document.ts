@@ -119,6 +119,8 @@ export interface MonitoringSpec {
   buffer?: number;
   /** Records a message holds, newline-delimited (default 1). */
   recordsPerMessage?: number;
+  /** The Kafka client a kafka:// stream is written with (default kafkajs). */
+  client?: "kafkajs" | "platformatic";
 }
 
 export interface RemoteStep extends RemoteRoute, StepGuards {}

@@ -4,6 +4,7 @@ import { type MonitoringMeters, MonitoringStreams } from "../../src/triggers/ind
 import { createTopic, kafkaBrokers } from "../helpers/brokers.js";
 import { postJson, testGateway } from "../helpers/gateway.js";
 import { memoryLogger } from "../helpers/graphs.js";
+import { kafkaClientNames } from "../helpers/kafka-clients.js";
 import { readAll, waitUntil } from "../helpers/kafka-streams.js";
 import { infer, metricsText, metricValue, monitoredGraph } from "../helpers/monitoring.js";
 import { collect } from "../helpers/streams.js";
@@ -24,7 +25,12 @@ function records(messages: { value: string }[]): Record_[] {
 }
 
 /** A gateway with `model` recorded at `sample` and a `marker` model recorded always, to one topic. */
-async function sampledBesideMarker(topic: string, model: string, sample: number) {
+async function sampledBesideMarker(
+  topic: string,
+  model: string,
+  sample: number,
+  client: (typeof kafkaClientNames)[number],
+) {
   return testGateway([
     await monitoredGraph(`apiVersion: sluice/v1
 kind: Graph
@@ -33,8 +39,8 @@ spec:
   topology: router
   router:
     routes:
-      ${model}: {kind: model, class: MODELS#SlowScale, monitoring: {stream: ${kafkaUrl(topic)}, sample: ${sample}}}
-      marker: {kind: model, class: MODELS#Scale, monitoring: {stream: ${kafkaUrl(topic)}}}
+      ${model}: {kind: model, class: MODELS#SlowScale, monitoring: {stream: ${kafkaUrl(topic)}, sample: ${sample}, client: ${client}}}
+      marker: {kind: model, class: MODELS#Scale, monitoring: {stream: ${kafkaUrl(topic)}, client: ${client}}}
 `),
   ]);
 }
@@ -49,7 +55,7 @@ async function recordsToMarker(url: string, topic: string): Promise<Record_[]> {
   return records(await readAll(topic));
 }
 
-describe("model monitoring records on Kafka", () => {
+describe.each(kafkaClientNames)("model monitoring records on Kafka, written with %s", (client) => {
   it("writes one record per request with the ids, model, times, latency, inputs, outputs and errors", async () => {
     const topic = await createTopic(1);
     const gateway = await testGateway([
@@ -57,7 +63,7 @@ describe("model monitoring records on Kafka", () => {
 kind: Graph
 metadata: {name: scored, labels: {team: risk}}
 spec:
-  monitoring: {stream: ${kafkaUrl(topic)}}
+  monitoring: {stream: ${kafkaUrl(topic)}, client: ${client}}
   steps:
     scale: {kind: model, class: MODELS#Scale, args: {factor: 3}}
 `),
@@ -114,7 +120,7 @@ spec:
 kind: Graph
 metadata: {name: as-sent}
 spec:
-  monitoring: {stream: ${kafkaUrl(topic)}}
+  monitoring: {stream: ${kafkaUrl(topic)}, client: ${client}}
   steps:
     scale: {kind: model, class: MODELS#Scale, args: {factor: 2}}
 `),
@@ -173,7 +179,7 @@ spec:
       "scale:v2":
         kind: model
         class: MODELS#SlowScale
-        monitoring: {stream: ${kafkaUrl(topic)}, fields: [shapes, parameters]}
+        monitoring: {stream: ${kafkaUrl(topic)}, fields: [shapes, parameters], client: ${client}}
 `),
     ]);
     expect((await infer(gateway.url, "scale", "req-1", [1, 2, 3])).status).toBe(200);
@@ -201,7 +207,7 @@ spec:
 
   it("writes nothing for a model sampled at 0 (the record of a sampled model behind it is the only one)", async () => {
     const topic = await createTopic(1);
-    const gateway = await sampledBesideMarker(topic, "quiet", 0);
+    const gateway = await sampledBesideMarker(topic, "quiet", 0, client);
     for (let i = 0; i < 20; i++) expect((await infer(gateway.url, "quiet", `quiet-${i}`)).status).toBe(200);
     // One writer and one partition keep the order: a record of "quiet" would come before the marker.
     expect((await recordsToMarker(gateway.url, topic)).map((r) => r.id)).toEqual(["marker"]);
@@ -209,7 +215,7 @@ spec:
 
   it("records exactly one request in four at sample 0.25, each standing for the four", async () => {
     const topic = await createTopic(1);
-    const gateway = await sampledBesideMarker(topic, "quarter", 0.25);
+    const gateway = await sampledBesideMarker(topic, "quarter", 0.25, client);
     for (let i = 0; i < 40; i++) expect((await infer(gateway.url, "quarter", `q-${i}`)).status).toBe(200);
     const quarter = (await recordsToMarker(gateway.url, topic)).filter((r) => r.model === "quarter");
     expect(quarter.map((r) => r.id)).toEqual(Array.from({ length: 10 }, (_, k) => `q-${4 * k}`));
@@ -224,7 +230,7 @@ spec:
 kind: Graph
 metadata: {name: drained}
 spec:
-  monitoring: {stream: ${kafkaUrl(topic)}}
+  monitoring: {stream: ${kafkaUrl(topic)}, client: ${client}}
   steps:
     scale: {kind: model, class: MODELS#Scale}
 `),
@@ -253,7 +259,7 @@ spec:
       buffered: { set: () => {} },
     };
     const streams = new MonitoringStreams(memoryLogger(), () => meters);
-    const sink = streams.sinkFor({ stream: kafkaUrl(topic), recordsPerMessage: 3 }, {
+    const sink = streams.sinkFor({ stream: kafkaUrl(topic), recordsPerMessage: 3, client }, {
       spec: {},
     } as GraphDocument);
     // Offered in one turn of the loop: the writer's first batch holds all seven.

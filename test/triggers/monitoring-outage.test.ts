@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTopic } from "../helpers/brokers.js";
 import { testGateway } from "../helpers/gateway.js";
+import { kafkaClientNames } from "../helpers/kafka-clients.js";
 import { readAll, waitUntil } from "../helpers/kafka-streams.js";
 import { infer, metricsText, metricValue, monitoredGraph } from "../helpers/monitoring.js";
 import { type RunningKafka, startKafka } from "../infra/kafka-broker.js";
@@ -22,7 +23,7 @@ afterAll(async () => {
   if (workDir) await rm(workDir, { recursive: true, force: true });
 });
 
-describe("a model monitoring stream whose broker goes away", () => {
+describe.each(kafkaClientNames)("a model monitoring stream on %s whose broker goes away", (client) => {
   it("keeps answering 200 while records fill the bounded buffer and the rest are dropped and counted; writes again once the broker is back", async () => {
     const brokers = kafka.brokers;
     const topic = await createTopic(1, undefined, brokers);
@@ -32,7 +33,7 @@ describe("a model monitoring stream whose broker goes away", () => {
 kind: Graph
 metadata: {name: outage}
 spec:
-  monitoring: {stream: ${stream}, buffer: 50}
+  monitoring: {stream: ${stream}, buffer: 50, client: ${client}}
   steps:
     scale: {kind: model, class: MODELS#Scale}
 `),

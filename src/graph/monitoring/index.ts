@@ -4,12 +4,14 @@
  * (src/triggers/monitoring, given by `sluice serve`) sends them to Kafka or NATS.
  */
 
+import { isSluiceError } from "../../errors.js";
 import type { BuildEnv } from "../build/env.js";
 import { reportProblem } from "../build/env.js";
 import type { ModelRunner } from "../build/model.js";
 import type { ModelRoute } from "../document.js";
 import type { Runner } from "../executor.js";
 import { ModelMonitor, monitoringOf } from "./monitor-model.js";
+import type { MonitoringSink } from "./sink.js";
 
 export { endAborted, type GenerationRecord } from "./generation-record.js";
 export type { GenerateOp, GraphMonitoring, ModelMonitor } from "./monitor-model.js";
@@ -41,7 +43,14 @@ export function modelRunner(
   if (!monitoring) return infer;
   const chosen = monitoringOf(spec, at, monitoring.graph);
   if (!chosen) return infer;
-  const sink = monitoring.sinkFor(chosen.settings);
+  let sink: MonitoringSink | undefined;
+  try {
+    sink = monitoring.sinkFor(chosen.settings);
+  } catch (refused) {
+    if (!isSluiceError(refused)) throw refused;
+    reportProblem(env, chosen.at, refused.message, step);
+    return infer;
+  }
   if (!sink) {
     reportProblem(
       env,

@@ -36,9 +36,11 @@ export interface MonitoringSink {
 /**
  * What `sluice serve` hands the compiler: the sink of a monitoring stream, or undefined when
  * its URL names no broker (none in the URL, no trigger of that kind, no environment default).
+ * Settings it cannot honour (a Kafka client for a NATS stream, a client this Node cannot run)
+ * throw a SluiceError that says why: the graph's problem at its monitoring.
  */
 export type MonitoringSinkFactory = (
-  settings: Pick<MonitoringSpec, "stream" | "buffer" | "recordsPerMessage">,
+  settings: Pick<MonitoringSpec, "stream" | "buffer" | "recordsPerMessage" | "client">,
   graph: GraphDocument,
 ) => MonitoringSink | undefined;
 

@@ -1,5 +1,7 @@
+import { SluiceError } from "../../errors.js";
 import type { GraphDocument, Logger, MonitoringSink, MonitoringSpec } from "../../graph/index.js";
 import type { KafkaConnection } from "../kafka/client.js";
+import { platformaticNodeProblem } from "../kafka/client-choice.js";
 import { resolveStream, type StreamTarget } from "../queue/stream-url.js";
 import { type MonitoringMeters, MonitoringStream } from "./monitoring-stream.js";
 
@@ -19,15 +21,20 @@ export class MonitoringStreams {
     readonly meters: (stream: string) => MonitoringMeters,
   ) {}
 
-  /** The sink of a monitoring stream, or undefined when its URL names no broker. */
+  /**
+   * The sink of a monitoring stream, or undefined when its URL names no broker; throws when
+   * its `client` cannot write it (a NATS stream, or a Node that cannot run the client).
+   */
   sinkFor(
-    settings: Pick<MonitoringSpec, "stream" | "buffer" | "recordsPerMessage">,
+    settings: Pick<MonitoringSpec, "stream" | "buffer" | "recordsPerMessage" | "client">,
     doc: GraphDocument,
+    nodeVersion = process.versions.node,
   ): MonitoringSink | undefined {
     const target = resolveStream(settings.stream, doc);
     if (!target) return undefined;
+    const client = clientOf(settings, target, nodeVersion);
     const capacity = settings.buffer ?? defaultMonitoringBuffer;
-    const key = identity(target);
+    const key = `${identity(target)}|${client}`;
     const existing = this.#streams.get(key);
     if (existing) {
       existing.grow(capacity, settings.recordsPerMessage);
@@ -36,7 +43,7 @@ export class MonitoringStreams {
     const { logger } = this;
     const stream = new MonitoringStream(
       settings.stream,
-      async () => (await import("./transports.js")).monitoringTransport(target, logger),
+      async () => (await import("./transports.js")).monitoringTransport(target, logger, client),
       {
         capacity,
         logger,
@@ -54,7 +61,27 @@ export class MonitoringStreams {
   }
 }
 
-/** Streams that land in the same place share a writer. */
+/** The Kafka client a stream is written with ("kafkajs" for NATS streams, which use none). */
+function clientOf(
+  settings: Pick<MonitoringSpec, "stream" | "client">,
+  target: StreamTarget,
+  nodeVersion: string,
+): "kafkajs" | "platformatic" {
+  const { client } = settings;
+  if (client === undefined) return "kafkajs";
+  if (target.kind !== "kafka") {
+    throw new SluiceError(
+      "SLUICE_ERR_GRAPH_INVALID",
+      `monitoring of ${settings.stream}: client chooses a Kafka client, and this is a NATS stream`,
+    );
+  }
+  const problem = client === "platformatic" ? platformaticNodeProblem(nodeVersion) : undefined;
+  if (problem)
+    throw new SluiceError("SLUICE_ERR_GRAPH_INVALID", `monitoring of ${settings.stream}: ${problem}`);
+  return client;
+}
+
+/** Streams that land in the same place share a writer (one per Kafka client). */
 function identity(target: StreamTarget): string {
   if (target.kind === "nats") return `nats|${target.url}|${target.subject}`;
   const sasl = target.sasl as KafkaConnection["sasl"] & { username?: string };

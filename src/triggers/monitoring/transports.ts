@@ -12,13 +12,23 @@ import { connectNats } from "../nats/connection.js";
 import type { StreamTarget } from "../queue/stream-url.js";
 import type { MonitoringTransport, Outgoing } from "./monitoring-stream.js";
 
-/** A transport for a resolved stream URL. */
-export function monitoringTransport(target: StreamTarget, logger: Logger): MonitoringTransport {
-  return target.kind === "kafka" ? new KafkaTransport(target, logger) : new NatsTransport(target);
+/**
+ * A transport for a resolved stream URL, on the Kafka client chosen (@platformatic/kafka is
+ * imported only when a stream asks for it).
+ */
+export async function monitoringTransport(
+  target: StreamTarget,
+  logger: Logger,
+  client: "kafkajs" | "platformatic" = "kafkajs",
+): Promise<MonitoringTransport> {
+  if (target.kind === "nats") return new NatsTransport(target);
+  if (client === "kafkajs") return new KafkaTransport(target, logger);
+  const { PlatformaticTransport } = await import("./platformatic-transport.js");
+  return new PlatformaticTransport(target);
 }
 
 /** Room a record batch keeps for its own framing within the broker's limit. */
-const batchOverhead = 1_024;
+export const batchOverhead = 1_024;
 
 /**
  * A Kafka topic, written with `acks: all`. A send that fails drops its producer, and the next
