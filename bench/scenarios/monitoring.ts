@@ -3,10 +3,11 @@
  * recorded (`sample: 1`) against the same graph without monitoring, both `sluice serve`
  * processes loaded alike in alternating rounds (bench/lib/load.ts), then pinned to one core
  * and loaded at once with the broker moved to the load's cores (bench/lib/one-core.ts): what
- * monitoring costs sluice itself, apart from the broker's CPU on this shared machine. Three
- * streams: a Kafka topic with a record a message (MLRun's layout), the same with 100 records
- * a message (`recordsPerMessage: 100`), and a core NATS subject. The records the monitored
- * server wrote and dropped are read from its metrics after the alternating rounds.
+ * monitoring costs sluice itself, apart from the broker's CPU on this shared machine. Six
+ * streams: a Kafka topic with a record a message (MLRun's layout) and with 100 records a
+ * message (`recordsPerMessage: 100`), both on kafkajs and on `client: platformatic`, and a
+ * core NATS subject with a record a message and with 100. The records the monitored server
+ * wrote and dropped are read from its metrics after the alternating rounds.
  */
 import { execFileSync } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -75,7 +76,13 @@ async function natsBroker(): Promise<Broker> {
   };
 }
 
-async function run(name: string, start: () => Promise<Broker>, recordsPerMessage: number) {
+/** How a scenario's stream is written: records a message, and the Kafka client. */
+interface Writing {
+  recordsPerMessage: number;
+  client?: "kafkajs" | "platformatic";
+}
+
+async function run(name: string, start: () => Promise<Broker>, { recordsPerMessage, client }: Writing) {
   const broker = await start();
   const dir = await mkdtemp(join(tmpdir(), "sluice-bench-monitoring-"));
   try {
@@ -84,7 +91,9 @@ async function run(name: string, start: () => Promise<Broker>, recordsPerMessage
     await writeFile(
       on,
       graph(
-        `  monitoring: { stream: "${broker.stream}", sample: 1, recordsPerMessage: ${recordsPerMessage} }\n`,
+        `  monitoring: { stream: "${broker.stream}", sample: 1, recordsPerMessage: ${recordsPerMessage}${
+          client ? `, client: ${client}` : ""
+        } }\n`,
       ),
     );
     await writeFile(off, graph(""));
@@ -159,12 +168,34 @@ async function run(name: string, start: () => Promise<Broker>, recordsPerMessage
   }
 }
 
-function scenario(name: string, start: () => Promise<Broker>, recordsPerMessage = 1): Scenario {
-  return { name, unit: "req/s", bar: { ratioAtLeast: 0.9 }, run: () => run(name, start, recordsPerMessage) };
+function scenario(
+  name: string,
+  start: () => Promise<Broker>,
+  writing: Writing = { recordsPerMessage: 1 },
+): Scenario {
+  return { name, unit: "req/s", bar: { ratioAtLeast: 0.9 }, run: () => run(name, start, writing) };
 }
 
 export const monitoringScenarios: Scenario[] = [
   scenario("monitoring: OIP infer, every request recorded to Kafka, vs monitoring off", kafkaBroker),
-  scenario("monitoring: OIP infer, every request recorded, 100 a Kafka message, vs off", kafkaBroker, 100),
+  scenario("monitoring: OIP infer, every request recorded, 100 a Kafka message, vs off", kafkaBroker, {
+    recordsPerMessage: 100,
+  }),
+  scenario(
+    "monitoring: OIP infer, every request recorded to Kafka with client: platformatic, vs off",
+    kafkaBroker,
+    {
+      recordsPerMessage: 1,
+      client: "platformatic",
+    },
+  ),
+  scenario(
+    "monitoring: OIP infer, every request recorded, 100 a Kafka message with client: platformatic, vs off",
+    kafkaBroker,
+    { recordsPerMessage: 100, client: "platformatic" },
+  ),
   scenario("monitoring: OIP infer, every request recorded to core NATS, vs monitoring off", natsBroker),
+  scenario("monitoring: OIP infer, every request recorded, 100 a core NATS message, vs off", natsBroker, {
+    recordsPerMessage: 100,
+  }),
 ];
