@@ -9,13 +9,23 @@ export async function consumeBounded<M>(
   limit: number,
   handle: (message: M) => Promise<void>,
 ): Promise<void> {
-  const inFlight = new Set<Promise<void>>();
+  let running = 0;
+  // The loop, waiting for a place (a race over every message in flight would cost a reaction
+  // on each of them per message once the limit is reached).
+  let freed: (() => void) | undefined;
+  const done = (): void => {
+    running--;
+    const wake = freed;
+    freed = undefined;
+    wake?.();
+  };
+  const place = () => new Promise<void>((resolve) => (freed = resolve));
   for await (const message of source) {
-    const work = handle(message).finally(() => inFlight.delete(work));
-    inFlight.add(work);
-    if (inFlight.size >= limit) await Promise.race(inFlight);
+    running++;
+    void handle(message).finally(done);
+    if (running >= limit) await place();
   }
-  await Promise.all(inFlight);
+  while (running > 0) await place();
 }
 
 /** What `consumeEagerly` tells its caller about each message, and asks of it. */
