@@ -6,8 +6,10 @@
  * monitoring costs sluice itself, apart from the broker's CPU on this shared machine. Six
  * streams: a Kafka topic with a record a message (MLRun's layout) and with 100 records a
  * message (`recordsPerMessage: 100`), both on kafkajs and on `client: platformatic`, and a
- * core NATS subject with a record a message and with 100. The records the monitored server
- * wrote and dropped are read from its metrics after the alternating rounds.
+ * core NATS subject with a record a message and with 100; and core NATS again with a model
+ * that works about 50 µs a call instead of the trivial echo (monitoring's cost is per request,
+ * so its share shrinks as the model does more). The records the monitored server wrote and
+ * dropped are read from its metrics after the alternating rounds.
  */
 import { execFileSync } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -27,13 +29,16 @@ import { KafkaBed } from "../lib/streams-kafka.js";
 const path = "/v2/models/echo/infer";
 const steps = fileURLToPath(new URL("../graphs/steps.mjs", import.meta.url));
 
-function graph(monitoring: string): string {
+/** The served model: the trivial echo, or the echo after some work per call (bench/graphs/steps.mjs). */
+type Model = "EchoModel" | "WorkModel";
+
+function graph(monitoring: string, model: Model): string {
   return `apiVersion: sluice/v1
 kind: Graph
 metadata: { name: oip-echo }
 spec:
 ${monitoring}  steps:
-    echo: { kind: model, class: "${steps}#EchoModel" }
+    echo: { kind: model, class: "${steps}#${model}" }
 `;
 }
 
@@ -76,13 +81,18 @@ async function natsBroker(): Promise<Broker> {
   };
 }
 
-/** How a scenario's stream is written: records a message, and the Kafka client. */
+/** How a scenario's stream is written (records a message, the Kafka client), and its model. */
 interface Writing {
   recordsPerMessage: number;
   client?: "kafkajs" | "platformatic";
+  model?: Model;
 }
 
-async function run(name: string, start: () => Promise<Broker>, { recordsPerMessage, client }: Writing) {
+async function run(
+  name: string,
+  start: () => Promise<Broker>,
+  { recordsPerMessage, client, model = "EchoModel" }: Writing,
+) {
   const broker = await start();
   const dir = await mkdtemp(join(tmpdir(), "sluice-bench-monitoring-"));
   try {
@@ -94,9 +104,10 @@ async function run(name: string, start: () => Promise<Broker>, { recordsPerMessa
         `  monitoring: { stream: "${broker.stream}", sample: 1, recordsPerMessage: ${recordsPerMessage}${
           client ? `, client: ${client}` : ""
         } }\n`,
+        model,
       ),
     );
-    await writeFile(off, graph(""));
+    await writeFile(off, graph("", model));
     const adminPort = await freePort();
     const metrics = async () => (await fetch(`http://127.0.0.1:${adminPort}/metrics`)).text();
     const figures: Measured & { more: Figure[] } = await withServer(
@@ -198,4 +209,9 @@ export const monitoringScenarios: Scenario[] = [
   scenario("monitoring: OIP infer, every request recorded, 100 a core NATS message, vs off", natsBroker, {
     recordsPerMessage: 100,
   }),
+  scenario(
+    "monitoring: OIP infer of a model working ~50 µs a call, every request recorded to core NATS, vs off",
+    natsBroker,
+    { recordsPerMessage: 1, model: "WorkModel" },
+  ),
 ];
