@@ -217,7 +217,7 @@ describe("binary tensor data: the wire layout clients use", () => {
       ],
     });
     const bits = Buffer.alloc(8);
-    [0x7c00, 0xfc00, 0x7f80, 0xff80].forEach((value, i) => bits.writeUInt16LE(value, 2 * i));
+    for (const [i, value] of [0x7c00, 0xfc00, 0x7f80, 0xff80].entries()) bits.writeUInt16LE(value, 2 * i);
     const { inputs } = decodeBinaryRequest(Buffer.concat([Buffer.from(header), bits]), header.length);
     expect(inputs.map((input) => input.data)).toEqual([
       [Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY],

@@ -197,6 +197,11 @@ describe("normaliseOutputs: what a model's predict may return", () => {
       [{ ...probs, data: ["a", "b"] }],
       `the model's output "probs": element 0 of "data" must be a number for FP32`,
     ],
+    [
+      "INT64 elements as BigInts in a plain array",
+      [{ name: "n", shape: [1], datatype: "INT64", data: [5n] }],
+      `the model's output "n": element 0 of "data" must be an integer in [-9223372036854775808, 9223372036854775807] (a number, or a string of digits to be exact beyond 2^53) for INT64, got 5n`,
+    ],
     ["one output twice", [probs, probs], 'the model returned output "probs" twice'],
     ["a DataView", new DataView(new ArrayBuffer(4)), "the model returned {}; predict must return"],
   ];
