@@ -164,6 +164,8 @@ describe("normaliseOutputs: what a model's predict may return", () => {
     const error = failure(() => normaliseOutputs([probs, label], [{ name: "score" }]));
     expect(error.code).toBe("SLUICE_ERR_INPUT");
     expect(error.message).toBe('output "score" was requested, but the model produces only: "probs", "label"');
+    const none = failure(() => normaliseOutputs({ outputs: [] }, [{ name: "score" }]));
+    expect(none.message).toBe('output "score" was requested, but the model produces only: none');
   });
 
   const garbage: [string, unknown, string][] = [
@@ -278,5 +280,16 @@ describe("a model's outputs, at their edges", () => {
     const untouched = { outputs: [text, numbers] };
     expect(jsonSafeBytes(untouched)).toBe(untouched);
     for (const other of [null, undefined, 5, { outputs: "none" }]) expect(jsonSafeBytes(other)).toBe(other);
+  });
+
+  it("leave a graph's answer that only looks like OIP outputs as it is, Buffers outside BYTES too", () => {
+    const answer = {
+      outputs: [
+        null,
+        { name: "s", datatype: "BYTES", data: "not a list" },
+        { name: "b", datatype: "FP32", data: [Buffer.from([1])] },
+      ],
+    };
+    expect(jsonSafeBytes(answer)).toBe(answer);
   });
 });
