@@ -85,7 +85,7 @@ describe("batchKey: which requests may share a batch", () => {
     // Past dimension 0: [1, 2] is not [12].
     expect(batchKey(shaped([0, 1, 2]))).not.toBe(batchKey(shaped([0, 12])));
     // A first input's parameters, then a second input, are not a second input named after them.
-    const second = { name: "b", shape: [1], datatype: "FP64", data: [1] } as const;
+    const second: Tensor = { name: "b", shape: [1], datatype: "FP64", data: [1] };
     const withParameters: InferRequest = {
       inputs: [x([[1]], { name: "a", parameters: { p: 1 } }), second],
     };
