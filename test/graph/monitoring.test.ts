@@ -88,6 +88,32 @@ spec:
     ]);
   });
 
+  it("hands a served graph's models their sink, and checks the settings alone when not served", async () => {
+    const streams: unknown[] = [];
+    const graph = await loadGraphText(
+      `apiVersion: sluice/v1
+kind: Graph
+metadata: {name: m}
+spec:
+  monitoring: {stream: kafka://records}
+  steps:
+    score: {kind: model, class: ./steps.mjs#Model}
+    echo: {handler: builtin:echo, after: [score]}
+`,
+      join(graphFixtures, "inline.yaml"),
+      {
+        logger: memoryLogger(),
+        monitoringSink: (settings) => {
+          streams.push(settings.stream);
+          return { offer: () => {} };
+        },
+      },
+    );
+    await graph.close();
+    expect(streams).toEqual(["kafka://records"]);
+    expect(await problemsOf(model("{stream: kafka://records}"))).toEqual([]);
+  });
+
   it("refuses, when served, a stream whose URL names no broker", async () => {
     const compiling = loadGraphText(
       `apiVersion: sluice/v1
