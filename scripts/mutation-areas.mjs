@@ -31,6 +31,8 @@ export const areas = {
       "test/graph/examples.test.ts",
       "test/graph/resilience.test.ts",
       "test/graph/resilience-parts.test.ts",
+      // The only one that compiles a graph with monitoring (a sink, and none to serve).
+      "test/graph/monitoring.test.ts",
     ],
   },
   oip: {

@@ -129,8 +129,11 @@ export async function compileDocument(doc: GraphDocument, options: CompileOption
     );
   }
 
-  const index = new Map(topology.order.map((s, i) => [s.name, i]));
-  const handlerIndex = new Map([...topology.handlers.keys()].map((name, i) => [name, i]));
+  // Keyed by `string | undefined` so that an absent responder or handler looks up as -1 below.
+  const index = new Map<string | undefined, number>(topology.order.map((s, i) => [s.name, i]));
+  const handlerIndex = new Map<string | undefined, number>(
+    [...topology.handlers.keys()].map((name, i) => [name, i]),
+  );
   const queues: InProcessQueue[] = [];
   let executor: Executor | undefined;
 
@@ -158,7 +161,7 @@ export async function compileDocument(doc: GraphDocument, options: CompileOption
         .map((d) => index.get(d) as number),
       upstream: step.after.map((u) => index.get(u) as number),
       joinNames: step.after.length > 1 ? step.after : undefined,
-      onError: onError === undefined ? -1 : (handlerIndex.get(onError) ?? -1),
+      onError: handlerIndex.get(onError) ?? -1,
       queue,
     };
   });
@@ -168,7 +171,7 @@ export async function compileDocument(doc: GraphDocument, options: CompileOption
     before: ((h.spec as { before?: string[] }).before ?? []).map((b) => index.get(b) as number),
   }));
   const roots = topology.order.filter((s) => s.after.length === 0).map((s) => index.get(s.name) as number);
-  const responder = topology.responder === undefined ? -1 : (index.get(topology.responder) ?? -1);
+  const responder = index.get(topology.responder) ?? -1;
   executor = new Executor(nodes, handlers, roots, responder);
 
   const lifecycles = new Map<string, { init(): Promise<void>; close(): Promise<void> }>(runtimes);

@@ -128,8 +128,9 @@ function topologicalOrder(flow: Map<string, PlannedStep>, onCycle: (cycle: strin
   const ready = [...flow.values()].filter((s) => indegree.get(s.name) === 0);
   const order: PlannedStep[] = [];
   const downstream = new Map<string, PlannedStep[]>();
+  // Unknown names in `after` get a list too, never read: only flow steps are taken from `ready`.
   for (const step of flow.values()) {
-    for (const up of step.after) if (flow.has(up)) downstream.set(up, [...(downstream.get(up) ?? []), step]);
+    for (const up of step.after) downstream.set(up, [...(downstream.get(up) ?? []), step]);
   }
   while (ready.length > 0) {
     const step = ready.shift() as PlannedStep;
@@ -140,20 +141,19 @@ function topologicalOrder(flow: Map<string, PlannedStep>, onCycle: (cycle: strin
       if (left === 0) ready.push(next);
     }
   }
-  if (order.length < flow.size) {
-    const cycle = findCycle(flow, new Set(order.map((s) => s.name)));
-    if (cycle) onCycle(cycle);
-  }
+  // Steps left out of the order lie on or behind a cycle; a graph without one has none to find.
+  const cycle = findCycle(flow);
+  if (cycle) onCycle(cycle);
   return order;
 }
 
-function findCycle(flow: Map<string, PlannedStep>, done: Set<string>): string[] | undefined {
+function findCycle(flow: Map<string, PlannedStep>): string[] | undefined {
   const onPath: string[] = [];
   const visited = new Set<string>();
   const visit = (name: string): string[] | undefined => {
     const at = onPath.indexOf(name);
     if (at >= 0) return [...onPath.slice(at), name];
-    if (visited.has(name) || done.has(name)) return undefined;
+    if (visited.has(name)) return undefined;
     visited.add(name);
     onPath.push(name);
     for (const up of flow.get(name)?.after ?? []) {

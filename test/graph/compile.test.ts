@@ -35,6 +35,7 @@ async function compiled(yaml: string, options: Partial<CompileOptions>) {
 describe("compiling a graph", () => {
   it("binds a recorder to each step, told each run's time and outcome, sync or async", async () => {
     const runs: string[] = [];
+    const times: number[] = [];
     const observed: string[] = [];
     const graph = await compiled(
       flow(`
@@ -49,13 +50,18 @@ describe("compiling a graph", () => {
           return (seconds, ok) => {
             expect(seconds).toBeGreaterThanOrEqual(0);
             runs.push(`${step}:${ok}`);
+            times.push(seconds);
           };
         },
       },
     );
     expect(observed).toEqual(["test/now", "test/later", "test/fails"]);
+    const started = performance.now();
     await graph.invoke({ body: { n: 0 } });
+    const elapsed = (performance.now() - started) / 1000;
     expect(runs).toEqual(["now:true", "later:true", "fails:false"]);
+    // Each step's time, in seconds, lies within the whole call's.
+    for (const s of times) expect(s).toBeLessThanOrEqual(elapsed);
 
     // Seconds, measured from the step's start: a step busy for 2 ms reports 0.002 s or more.
     const seconds: number[] = [];
@@ -83,12 +89,15 @@ describe("compiling a graph", () => {
     }
     expect(seconds.slice(0, 2).every((s) => s >= 0.002)).toBe(true);
 
-    const asyncFailure: string[] = [];
+    const asyncFailure: [number, boolean][] = [];
     const failing = await compiled(flow("late: {handler: ./steps.mjs#boomLater}"), {
-      observeStep: () => (_seconds, ok) => asyncFailure.push(String(ok)),
+      observeStep: () => (s, ok) => asyncFailure.push([s, ok]),
     });
+    const failingStarted = performance.now();
     await expect(failing.invoke({ body: {} })).rejects.toThrow("kaboom later");
-    expect(asyncFailure).toEqual(["false"]);
+    const failingElapsed = (performance.now() - failingStarted) / 1000;
+    expect(asyncFailure).toEqual([[expect.any(Number), false]]);
+    expect(asyncFailure[0]?.[0]).toBeLessThanOrEqual(failingElapsed);
   });
 
   it("hands a queue step's events to the broker's writer, and goes on only once the broker has them", async () => {

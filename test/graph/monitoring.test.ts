@@ -1,6 +1,12 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { GraphInvalidError, loadGraphText, mlrunTime, Sampler } from "../../src/graph/index.js";
+import {
+  GraphInvalidError,
+  loadGraphText,
+  type MonitoringSinkFactory,
+  mlrunTime,
+  Sampler,
+} from "../../src/graph/index.js";
 import { graphFixtures, memoryLogger, problemsOf } from "../helpers/graphs.js";
 
 const model = (monitoring: string) => `apiVersion: sluice/v1
@@ -10,6 +16,21 @@ spec:
   steps:
     score: {kind: model, class: ./steps.mjs#Model, monitoring: ${monitoring}}
 `;
+
+/** A graph monitored at `kafka://records` serving one model (then `more` steps), compiled with `sink`. */
+const served = (sink: MonitoringSinkFactory, more = "") =>
+  loadGraphText(
+    `apiVersion: sluice/v1
+kind: Graph
+metadata: {name: m}
+spec:
+  monitoring: {stream: kafka://records}
+  steps:
+    score: {kind: model, class: ./steps.mjs#Model}
+${more}`,
+    join(graphFixtures, "inline.yaml"),
+    { logger: memoryLogger(), monitoringSink: sink },
+  );
 
 describe("monitoring sampling", () => {
   it("records every request at 1, none at 0, and exactly the share asked otherwise", () => {
@@ -88,19 +109,19 @@ spec:
     ]);
   });
 
+  it("hands a served graph's models their sink, and checks the settings alone when not served", async () => {
+    const streams: unknown[] = [];
+    const graph = await served((settings) => {
+      streams.push(settings.stream);
+      return { offer: () => {} };
+    }, "    echo: {handler: builtin:echo, after: [score]}\n");
+    await graph.close();
+    expect(streams).toEqual(["kafka://records"]);
+    expect(await problemsOf(model("{stream: kafka://records}"))).toEqual([]);
+  });
+
   it("refuses, when served, a stream whose URL names no broker", async () => {
-    const compiling = loadGraphText(
-      `apiVersion: sluice/v1
-kind: Graph
-metadata: {name: m}
-spec:
-  monitoring: {stream: kafka://records}
-  steps:
-    score: {kind: model, class: ./steps.mjs#Model}
-`,
-      join(graphFixtures, "inline.yaml"),
-      { logger: memoryLogger(), monitoringSink: () => undefined },
-    );
+    const compiling = served(() => undefined);
     const error = await compiling.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GraphInvalidError);
     const [problem] = (error as GraphInvalidError).problems;

@@ -12,8 +12,8 @@ import type { InferRequest, Tensor, TensorElement } from "./types.js";
  * such a request is run on its own.
  */
 export function rowsOf(request: InferRequest): number | undefined {
+  // A scalar first input makes `rows` undefined, and the answer with it.
   const rows = request.inputs[0]?.shape[0];
-  if (rows === undefined) return undefined;
   for (const input of request.inputs) if (input.shape[0] !== rows) return undefined;
   return rows;
 }

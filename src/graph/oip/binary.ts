@@ -41,8 +41,6 @@ export function smallFloatBits(value: number, mantissaBits: number, exponentBits
   const sign = value < 0 || Object.is(value, -0) ? 2 ** (mantissaBits + exponentBits) : 0;
   if (Number.isNaN(value)) return maxExponent * 2 ** mantissaBits + 2 ** (mantissaBits - 1);
   const magnitude = Math.abs(value);
-  const infinity = sign + maxExponent * 2 ** mantissaBits;
-  if (magnitude === Number.POSITIVE_INFINITY) return infinity;
   if (magnitude < 2 ** (1 - bias)) {
     // Subnormal; rounding up to 2 ** mantissaBits lands exactly on the smallest normal's bits.
     return sign + roundHalfEven(magnitude * 2 ** (bias - 1 + mantissaBits));
@@ -51,12 +49,10 @@ export function smallFloatBits(value: number, mantissaBits: number, exponentBits
   // log2 can be off by one near powers of two; the scaling below must be exact.
   if (2 ** exponent > magnitude) exponent--;
   else if (2 ** (exponent + 1) <= magnitude) exponent++;
-  let mantissa = roundHalfEven((magnitude / 2 ** exponent - 1) * 2 ** mantissaBits);
-  if (mantissa === 2 ** mantissaBits) {
-    mantissa = 0;
-    exponent++;
-  }
-  if (exponent > bias) return infinity;
+  // A mantissa rounded up to 2 ** mantissaBits carries into the exponent in the sum below, up
+  // to infinity's bits at the top. Infinity itself has an infinite exponent: too big as well.
+  const mantissa = roundHalfEven((magnitude / 2 ** exponent - 1) * 2 ** mantissaBits);
+  if (exponent > bias) return sign + maxExponent * 2 ** mantissaBits;
   return sign + (exponent + bias) * 2 ** mantissaBits + mantissa;
 }
 
@@ -129,7 +125,7 @@ export function encodeTensorData(tensor: Tensor): Buffer {
   if (bytes !== undefined) return bytes;
   if (tensor.datatype === "BYTES") {
     const parts = (data as TensorElement[]).map((element) =>
-      Buffer.isBuffer(element) ? element : Buffer.from(String(element), "utf8"),
+      Buffer.isBuffer(element) ? element : Buffer.from(String(element)),
     );
     const out = Buffer.allocUnsafe(parts.reduce((total, part) => total + 4 + part.length, 0));
     let offset = 0;
@@ -329,7 +325,7 @@ function encodeBinary(
     return { ...rest, parameters: { ...tensor.parameters, binary_data_size: bytes.length } };
   });
   header[key] = listed;
-  const json = Buffer.from(JSON.stringify(header), "utf8");
+  const json = Buffer.from(JSON.stringify(header));
   parts[0] = json;
   return { parts, headerLength: json.length, length: length + json.length };
 }

@@ -1,4 +1,4 @@
-import { fail, quoted } from "./request.js";
+import { fail, isRecord, quoted } from "./request.js";
 import type { InferRequest, TensorMetadata } from "./types.js";
 
 /**
@@ -52,17 +52,16 @@ export function declaredInputsOf(metadata: () => { inputs?: unknown }): TensorMe
   try {
     inputs = metadata().inputs;
   } catch {
-    return [];
+    // A metadata() that throws leaves `inputs` undefined: nothing declared.
   }
   if (!Array.isArray(inputs)) return [];
   const ok = inputs.every(
     (i) =>
-      typeof i === "object" &&
-      i !== null &&
-      typeof (i as TensorMetadata).name === "string" &&
-      typeof (i as TensorMetadata).datatype === "string" &&
-      Array.isArray((i as TensorMetadata).shape) &&
-      (i as TensorMetadata).shape.every((d) => Number.isInteger(d)),
+      isRecord(i) &&
+      typeof i.name === "string" &&
+      typeof i.datatype === "string" &&
+      Array.isArray(i.shape) &&
+      i.shape.every((d) => Number.isInteger(d)),
   );
   return ok ? (inputs as TensorMetadata[]) : [];
 }

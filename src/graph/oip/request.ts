@@ -71,8 +71,8 @@ const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 export function parseDatatype(raw: unknown, subject: string, code: ErrorCode): Datatype {
   if (isDatatype(raw)) return raw;
   if (raw === undefined) fail(code, `${subject}: "datatype" is missing`);
-  const upper = typeof raw === "string" ? raw.toUpperCase() : "";
-  const guess = isDatatype(upper) ? ` (did you mean "${upper}"?)` : "";
+  const guess =
+    typeof raw === "string" && isDatatype(raw.toUpperCase()) ? ` (did you mean "${raw.toUpperCase()}"?)` : "";
   fail(code, `${subject}: unknown datatype ${preview(raw)}${guess}; expected one of ${DATATYPES.join(", ")}`);
 }
 

@@ -24,11 +24,12 @@ export const DATATYPES = [
 
 export type Datatype = (typeof DATATYPES)[number];
 
-const datatypeSet: ReadonlySet<string> = new Set(DATATYPES);
+/** Typed to take any value: a set of strings has no other. */
+const datatypeSet: ReadonlySet<unknown> = new Set(DATATYPES);
 
 /** True when `value` names one of the protocol's datatypes (case-sensitive, as the spec is). */
 export function isDatatype(value: unknown): value is Datatype {
-  return typeof value === "string" && datatypeSet.has(value);
+  return datatypeSet.has(value);
 }
 
 /**

@@ -8,11 +8,11 @@ import { fail, preview } from "./request.js";
 
 const code = "SLUICE_ERR_STEP_FAILED";
 
-/** Checks the shapes of a vote and returns the weights to use (all 1 when none are given). */
+/** Checks the shapes of a vote; returns its length and the weights to use (all 1 when none are given). */
 function checkVote(
   results: readonly (readonly unknown[])[],
   weights: readonly number[] | undefined,
-): number[] {
+): { length: number; w: number[] } {
   if (results.length === 0) fail(code, "an ensemble vote needs at least one route's results");
   const length = results[0]?.length ?? 0;
   results.forEach((result, route) => {
@@ -26,7 +26,7 @@ function checkVote(
       );
     }
   });
-  if (weights === undefined || weights.length === 0) return results.map(() => 1);
+  if (weights === undefined || weights.length === 0) return { length, w: results.map(() => 1) };
   if (weights.length !== results.length) {
     fail(code, `an ensemble of ${results.length} routes got ${weights.length} weights`);
   }
@@ -35,7 +35,7 @@ function checkVote(
       fail(code, `ensemble weight #${route} must be a non-negative number, got ${preview(weight)}`);
     }
   });
-  return [...weights];
+  return { length, w: [...weights] };
 }
 
 /** Identity for counting votes: primitives as themselves, arrays and objects by their JSON. */
@@ -49,8 +49,7 @@ function voteKey(value: unknown): unknown {
  * `weights` default to 1 each.
  */
 export function voteClassification(results: unknown[][], weights?: number[]): unknown[] {
-  const w = checkVote(results, weights);
-  const length = results[0]?.length ?? 0;
+  const { length, w } = checkVote(results, weights);
   const winners: unknown[] = [];
   for (let i = 0; i < length; i++) {
     // A Map iterates in insertion order: the earliest route's candidate comes first.
@@ -71,10 +70,9 @@ export function voteClassification(results: unknown[][], weights?: number[]): un
 
 /** Weighted mean per element. `weights` default to 1 each and must not all be 0. */
 export function voteRegression(results: number[][], weights?: number[]): number[] {
-  const w = checkVote(results, weights);
+  const { length, w } = checkVote(results, weights);
   const total = w.reduce((sum, weight) => sum + weight, 0);
   if (total === 0) fail(code, "the ensemble's weights are all 0: there is nothing to average");
-  const length = results[0]?.length ?? 0;
   const means: number[] = [];
   for (let i = 0; i < length; i++) {
     let sum = 0;

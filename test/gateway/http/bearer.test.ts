@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { bearerCheck } from "../../../src/gateway/http/bearer.js";
 
-describe("the admin token's check", () => {
-  const check = bearerCheck("s3cret-token");
+/** The check of "s3cret-token", built in each test: a check that cannot be built fails the test. */
+const check = (authorization: string | undefined) => bearerCheck("s3cret-token")(authorization);
 
+describe("the admin token's check", () => {
   it("passes `Bearer <token>`, the scheme in any case and spaces around the token allowed", () => {
     for (const authorization of [
       "Bearer s3cret-token",

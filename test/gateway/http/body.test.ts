@@ -7,6 +7,7 @@ import {
   BodyTooLargeError,
   collectBody,
   isJsonType,
+  jsonBytesOf,
   parseJsonBody,
   readBody,
 } from "../../../src/gateway/http/body.js";
@@ -161,6 +162,16 @@ describe("request bodies", () => {
     for (const type of [undefined, "", "text/plain", "application/jsonx", "application/x-ndjson", "json"]) {
       expect({ type, json: isJsonType(type) }).toEqual({ type, json: false });
     }
+  });
+
+  it("left in their bytes for a graph that only sends them on keep the caller's JSON type; an empty body is no body", () => {
+    const raw = Buffer.from('{"a":1}');
+    expect(jsonBytesOf(raw, "application/vnd.api+json")).toMatchObject({
+      bytes: raw,
+      type: "application/vnd.api+json",
+    });
+    expect(jsonBytesOf(raw, undefined)).toMatchObject({ bytes: raw, type: "application/json" });
+    expect(jsonBytesOf(Buffer.alloc(0), "application/json")).toBeUndefined();
   });
 
   it("parse as JSON, or are refused with 400 quoting the parser; an empty body is no body", () => {

@@ -62,6 +62,36 @@ describe("batchKey: which requests may share a batch", () => {
     ];
     for (const other of others) expect(batchKey(other)).not.toBe(base);
   });
+
+  it("differs between requests that both send parameters or outputs, when those differ", () => {
+    const differing: [InferRequest, InferRequest][] = [
+      [{ inputs: [x([[1]], { parameters: { a: 1 } })] }, { inputs: [x([[1]], { parameters: { a: 2 } })] }],
+      [
+        { inputs: [x([[1]])], parameters: { a: 1 } },
+        { inputs: [x([[1]])], parameters: { a: 2 } },
+      ],
+      [
+        { inputs: [x([[1]])], outputs: [{ name: "a" }] },
+        { inputs: [x([[1]])], outputs: [{ name: "b" }] },
+      ],
+    ];
+    for (const [one, other] of differing) expect(batchKey(one)).not.toBe(batchKey(other));
+  });
+
+  it("keeps shapes and inputs apart that would read alike run together", () => {
+    const shaped = (shape: number[]): InferRequest => ({
+      inputs: [{ name: "x", shape, datatype: "FP64", data: [] }],
+    });
+    // Past dimension 0: [1, 2] is not [12].
+    expect(batchKey(shaped([0, 1, 2]))).not.toBe(batchKey(shaped([0, 12])));
+    // A first input's parameters, then a second input, are not a second input named after them.
+    const second: Tensor = { name: "b", shape: [1], datatype: "FP64", data: [1] };
+    const withParameters: InferRequest = {
+      inputs: [x([[1]], { name: "a", parameters: { p: 1 } }), second],
+    };
+    const namedAlike: InferRequest = { inputs: [x([[1]], { name: "a" }), { ...second, name: '{"p":1}b' }] };
+    expect(batchKey(withParameters)).not.toBe(batchKey(namedAlike));
+  });
 });
 
 describe("concatRequests and splitOutputs", () => {
@@ -94,6 +124,36 @@ describe("concatRequests and splitOutputs", () => {
       [
         { name: "sum", shape: [2], datatype: "FP64", data: [7, 11] },
         { name: "both", shape: [2, 2], datatype: "INT64", data: [3, 4, 5, 6] },
+      ],
+    ]);
+  });
+
+  it("keeps each tensor's parameters and the outputs asked for, adding none where none were sent", () => {
+    const tensor = x([[1]], { parameters: { content_type: "np" } });
+    const asked = [{ name: "y" }];
+    expect(
+      concatRequests(
+        [
+          { inputs: [tensor], outputs: asked },
+          { inputs: [tensor], outputs: asked },
+        ],
+        2,
+      ),
+    ).toStrictEqual({
+      inputs: [{ ...tensor, shape: [2, 1], data: [1, 1] }],
+      outputs: asked,
+    });
+    expect(concatRequests([{ inputs: [x([[1]])] }], 1)).toStrictEqual({ inputs: [x([[1]])] });
+    const y: Tensor = { name: "y", shape: [2], datatype: "FP64", data: [1, 2], parameters: { unit: "m" } };
+    const plain: Tensor = { name: "z", shape: [2], datatype: "FP64", data: [3, 4] };
+    expect(splitOutputs([y, plain], [1, 1], "m")).toStrictEqual([
+      [
+        { name: "y", shape: [1], datatype: "FP64", data: [1], parameters: { unit: "m" } },
+        { name: "z", shape: [1], datatype: "FP64", data: [3] },
+      ],
+      [
+        { name: "y", shape: [1], datatype: "FP64", data: [2], parameters: { unit: "m" } },
+        { name: "z", shape: [1], datatype: "FP64", data: [4] },
       ],
     ]);
   });

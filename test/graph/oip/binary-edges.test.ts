@@ -1,3 +1,4 @@
+import { inspect } from "node:util";
 import { describe, expect, it } from "vitest";
 import {
   binaryOutputsFor,
@@ -182,5 +183,16 @@ describe("binary tensor data, at its edges", () => {
       parameters: { binary_data_output: true },
     } as unknown as InferRequest;
     expect(binaryOutputsFor(request)).toBe("all");
+  });
+});
+
+describe("typed arrays handed to a model", () => {
+  it("show in a model's log as the typed array they are", () => {
+    const { raw, length } = body(
+      { inputs: [{ name: "x", shape: [2], datatype: "FP32", parameters: { binary_data_size: 8 } }] },
+      fp32(1.5, -2),
+    );
+    const [x] = decodeBinaryRequest(raw, length).inputs;
+    expect(inspect(x?.data)).toBe("Float32Array(2) [ 1.5, -2 ]");
   });
 });

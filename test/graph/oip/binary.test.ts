@@ -205,6 +205,24 @@ describe("binary tensor data: the wire layout clients use", () => {
     expect(smallFloatBits(Math.PI, 7, 8)).toBe(0x4049);
     expect(smallFloatBits(1e39, 7, 8)).toBe(0x7f80);
     expect(smallFloatBits(Number.NaN, 7, 8)).toBe(0x7fc0);
+    // Just below 16, where Math.log2 answers 4: the value rounds up to 16.
+    expect(smallFloatBits(16 - 2 ** -49, 10, 5)).toBe(0x4c00);
+  });
+
+  it("FP16 and BF16 infinities sent as binary arrive as infinities", () => {
+    const header = JSON.stringify({
+      inputs: [
+        { name: "h", shape: [2], datatype: "FP16", parameters: { binary_data_size: 4 } },
+        { name: "b", shape: [2], datatype: "BF16", parameters: { binary_data_size: 4 } },
+      ],
+    });
+    const bits = Buffer.alloc(8);
+    for (const [i, value] of [0x7c00, 0xfc00, 0x7f80, 0xff80].entries()) bits.writeUInt16LE(value, 2 * i);
+    const { inputs } = decodeBinaryRequest(Buffer.concat([Buffer.from(header), bits]), header.length);
+    expect(inputs.map((input) => input.data)).toEqual([
+      [Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY],
+      [Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY],
+    ]);
   });
 
   it.each([
@@ -348,6 +366,11 @@ describe("binary tensor data: what a caller gets for a malformed body", () => {
       "a BYTES element longer than its data",
       withBytes(bytesInput(6), [9, 0, 0, 0, 65, 66]),
       'input "s": BYTES element 0 says 9 bytes, but only 2 are left in its binary_data_size',
+    ],
+    [
+      "a second BYTES element longer than what is left",
+      withBytes(bytesInput(10), [1, 0, 0, 0, 65, 9, 0, 0, 0, 66]),
+      'input "s": BYTES element 1 says 9 bytes, but only 1 are left in its binary_data_size',
     ],
     [
       "fewer BYTES elements than the shape",

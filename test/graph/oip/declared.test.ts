@@ -69,6 +69,7 @@ describe("a model's declared inputs", () => {
       [{ name: "a", datatype: 32, shape: [1] }],
       [{ name: "a", datatype: "FP32", shape: "1" }],
       [{ name: "a", datatype: "FP32", shape: [1.5] }],
+      [{ name: "a", datatype: "FP32", shape: [1, 1.5] }],
       [{ name: "a", datatype: "FP32", shape: [1] }, "junk"],
     ]) {
       expect({ inputs, declared: declaredInputsOf(() => ({ inputs })) }).toEqual({ inputs, declared: [] });

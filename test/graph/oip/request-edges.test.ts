@@ -20,7 +20,17 @@ describe("an infer request's values, at their edges", () => {
     const min = "-9223372036854775808";
     const max = "9223372036854775807";
     expect(int64([min, max, -(2 ** 63), 0, "-1"])).toEqual([min, max, -(2 ** 63), 0, "-1"]);
-    for (const past of ["-9223372036854775809", "9223372036854775808", 2 ** 63, "x1", "1x", "1.5", 1.5]) {
+    const belowMin = -(2 ** 63) - 2048; // the double next below -2^63
+    for (const past of [
+      "-9223372036854775809",
+      "9223372036854775808",
+      2 ** 63,
+      belowMin,
+      "x1",
+      "1x",
+      "1.5",
+      1.5,
+    ]) {
       expect(int64([past])).toMatch(
         /element 0 of "data" must be an integer in \[-9223372036854775808, 9223372036854775807\]/,
       );
@@ -92,6 +102,25 @@ describe("an infer request's values, at their edges", () => {
     expect(
       parseInferRequest({ inputs: [{ name: "x", shape: [1], datatype: "FP32", data: [1] }] }).inputs[0],
     ).not.toHaveProperty("parameters");
+  });
+
+  it("reads a JSON tensor's data when a binary_data_size is left beside it, keeping the parameter", () => {
+    const tensor = {
+      name: "x",
+      shape: [1],
+      datatype: "FP32",
+      parameters: { binary_data_size: 4 },
+      data: [1.5],
+    };
+    expect(parseInferRequest({ inputs: [tensor] }).inputs[0]).toEqual(tensor);
+  });
+
+  it("hands the model the outputs asked for with the parameters sent, and none where none were sent", () => {
+    const parsed = parseInferRequest({
+      inputs: [{ name: "x", shape: [1], datatype: "FP32", data: [1] }],
+      outputs: [{ name: "a" }, { name: "b", parameters: { binary_data: true } }],
+    });
+    expect(parsed.outputs).toStrictEqual([{ name: "a" }, { name: "b", parameters: { binary_data: true } }]);
   });
 
   it("names a second input of the same name with both places, and an empty name", () => {

@@ -75,6 +75,11 @@ describe("parseInferRequest: what a caller gets for a malformed request", () => 
       'input "x": unknown datatype "FLOAT32"; expected one of BOOL, UINT8, UINT16, UINT32, UINT64, INT8, INT16, INT32, INT64, FP16, FP32, FP64, BF16, BYTES',
     ],
     [
+      "a datatype that is not a string",
+      tensor(32 as unknown as string, [1]),
+      'input "x": unknown datatype 32; expected one of BOOL,',
+    ],
+    [
       "a lower-case datatype",
       tensor("fp32", [1]),
       'input "x": unknown datatype "fp32" (did you mean "FP32"?); expected one of',

@@ -164,6 +164,8 @@ describe("normaliseOutputs: what a model's predict may return", () => {
     const error = failure(() => normaliseOutputs([probs, label], [{ name: "score" }]));
     expect(error.code).toBe("SLUICE_ERR_INPUT");
     expect(error.message).toBe('output "score" was requested, but the model produces only: "probs", "label"');
+    const none = failure(() => normaliseOutputs({ outputs: [] }, [{ name: "score" }]));
+    expect(none.message).toBe('output "score" was requested, but the model produces only: none');
   });
 
   const garbage: [string, unknown, string][] = [
@@ -196,6 +198,11 @@ describe("normaliseOutputs: what a model's predict may return", () => {
       "a tensor with wrong elements",
       [{ ...probs, data: ["a", "b"] }],
       `the model's output "probs": element 0 of "data" must be a number for FP32`,
+    ],
+    [
+      "INT64 elements as BigInts in a plain array",
+      [{ name: "n", shape: [1], datatype: "INT64", data: [5n] }],
+      `the model's output "n": element 0 of "data" must be an integer in [-9223372036854775808, 9223372036854775807] (a number, or a string of digits to be exact beyond 2^53) for INT64, got 5n`,
     ],
     ["one output twice", [probs, probs], 'the model returned output "probs" twice'],
     ["a DataView", new DataView(new ArrayBuffer(4)), "the model returned {}; predict must return"],
@@ -273,5 +280,16 @@ describe("a model's outputs, at their edges", () => {
     const untouched = { outputs: [text, numbers] };
     expect(jsonSafeBytes(untouched)).toBe(untouched);
     for (const other of [null, undefined, 5, { outputs: "none" }]) expect(jsonSafeBytes(other)).toBe(other);
+  });
+
+  it("leave a graph's answer that only looks like OIP outputs as it is, Buffers outside BYTES too", () => {
+    const answer = {
+      outputs: [
+        null,
+        { name: "s", datatype: "BYTES", data: "not a list" },
+        { name: "b", datatype: "FP32", data: [Buffer.from([1])] },
+      ],
+    };
+    expect(jsonSafeBytes(answer)).toBe(answer);
   });
 });

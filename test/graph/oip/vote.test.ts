@@ -134,6 +134,11 @@ describe("votes that cannot be taken fail the request with a 500 saying why", ()
       'ensemble route #1 returned "x", not an array',
     ],
     [
+      "a first route that returned nothing",
+      () => voteClassification([undefined as never, [1]], [1, 1]),
+      "ensemble route #0 returned nothing, not an array",
+    ],
+    [
       "a regression route predicting a string",
       () => voteRegression([[1], ["2" as never]], [1, 1]),
       'ensemble route #1 predicted "2" for element 0; regression needs numbers',
@@ -151,6 +156,9 @@ describe("ensemble votes, at their edges", () => {
   it("count equal objects as one prediction, and NaN apart from null", () => {
     expect(voteClassification([[{ a: 1 }], [{ a: 1 }], [{ b: 2 }]])).toEqual([{ a: 1 }]);
     expect(voteClassification([[Number.NaN], [null], [null]])).toEqual([null]);
+    expect(
+      voteClassification([[Number.NaN], [Number.POSITIVE_INFINITY], [Number.POSITIVE_INFINITY]]),
+    ).toEqual([Number.POSITIVE_INFINITY]);
     expect(voteClassification([[1], ["1"], ["1"]])).toEqual(["1"]);
   });
 
