@@ -1,6 +1,9 @@
 import { describe, expect, it, vi } from "vitest";
 import { SluiceError } from "../../src/errors.js";
 import type { GraphEvent } from "../../src/graph/index.js";
+import { NatsCoreTrigger } from "../../src/triggers/nats/core-trigger.js";
+import { JetStreamTrigger } from "../../src/triggers/nats/jetstream-trigger.js";
+import { memoryLogger } from "../helpers/graphs.js";
 import { headersFrom, ScriptedNats } from "../helpers/scripted-nats.js";
 
 // The core NATS trigger on scripted links (no server): what it subscribes to, publishes,
@@ -250,5 +253,19 @@ describe("a core NATS trigger, scripted", () => {
     await trigger.close();
     expect(nats.log).toEqual([]);
     expect(trigger.state).toBe("closed");
+  });
+
+  it("without links of its own connects to its URL, and a server that is not there fails start saying which", async () => {
+    const context = { graph: "g", logger: memoryLogger() };
+    const url = "nats://127.0.0.1:1";
+    const core = new NatsCoreTrigger({ kind: "nats", url, subject: "in" }, context);
+    const jetstream = new JetStreamTrigger(
+      { kind: "nats", url, subject: "in", jetstream: { stream: "S", durable: "d" } },
+      context,
+    );
+    for (const trigger of [core, jetstream]) {
+      await expect(trigger.start(() => undefined)).rejects.toThrow(`cannot connect to NATS at ${url}`);
+      expect(trigger.state).toBe("created");
+    }
   });
 });
