@@ -8,7 +8,7 @@
  * N (default 100,000) sets the records per packing.
  */
 import { Session } from "node:inspector/promises";
-import type { GraphDocument } from "../src/graph/index.js";
+import type { GraphDocument, MonitoringSink } from "../src/graph/index.js";
 import { MonitoringStreams } from "../src/triggers/index.js";
 import { memoryLogger } from "../test/helpers/graphs.js";
 import { KafkaBed } from "./lib/streams-kafka.js";
@@ -39,13 +39,9 @@ const record = JSON.stringify({
 const n = Number(process.env.N ?? 100_000);
 
 /** Offers `count` records and resolves once the broker acknowledged them all. */
-async function drain(
-  sink: { offer(r: { key: string; serialize(): string }): void },
-  written: () => number,
-  count: number,
-) {
+async function drain(sink: MonitoringSink, written: () => number, count: number) {
   const from = written();
-  for (let i = 0; i < count; i++) sink.offer({ key: `m${i % 4}`, serialize: () => record });
+  for (let i = 0; i < count; i++) sink.offer({ key: `m${i % 4}`, write: (out) => out.text(record) });
   while (written() < from + count) await new Promise((resolve) => setTimeout(resolve, 5));
 }
 

@@ -60,7 +60,8 @@ export {
   type MonitoringSink,
   type MonitoringSinkFactory,
   mlrunTime,
-  type RecordText,
+  type RecordWriter,
+  recordText,
   Sampler,
 } from "./monitoring/index.js";
 export { preloadFor } from "./preload.js";

@@ -257,7 +257,7 @@ spec:
       spec: {},
     } as GraphDocument);
     // Offered in one turn of the loop: the writer's first batch holds all seven.
-    for (let i = 0; i < 7; i++) sink?.offer({ key: "m", serialize: () => JSON.stringify({ i }) });
+    for (let i = 0; i < 7; i++) sink?.offer({ key: "m", write: (out) => out.text(JSON.stringify({ i })) });
     await waitUntil(() => counts.written === 7, "the seven records are written");
     await streams.close(Date.now() + 5_000);
     const messages = (await readAll(topic)).map((m) => m.value.split("\n"));

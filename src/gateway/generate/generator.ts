@@ -15,7 +15,7 @@ import type { GatewayMetrics, GraphMeters } from "../metrics/index.js";
 import type { GraphRegistry } from "../registry.js";
 import { deadlineMsOf, requestIdOf, traceparentOf } from "../request-context.js";
 import { type GenerateRequest, parseGenerateRequest } from "./request.js";
-import { sseEvent, sseHeaders, writeEvent } from "./sse.js";
+import { ChunkEvents, sseEvent, sseHeaders, writeEvent } from "./sse.js";
 
 export interface GeneratorOptions {
   bodyLimit: number;
@@ -129,6 +129,7 @@ export class Generator {
       model_name: model.name,
       ...(model.version === undefined ? {} : { model_version: model.version }),
     };
+    const events = new ChunkEvents(base);
     let written = false;
     const text: string[] = [];
     let last: GenerateChunk | undefined;
@@ -148,7 +149,7 @@ export class Generator {
             res.writeHead(200, sseHeaders(requestId, this.options.draining()));
             written = true;
           }
-          const full = writeEvent(res, { ...base, ...chunk }, signal);
+          const full = writeEvent(res, events.event(chunk), signal);
           if (full) await full;
           if (signal.aborted) break;
         } else {

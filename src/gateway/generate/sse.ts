@@ -17,16 +17,37 @@ export function sseEvent(body: unknown): string {
 }
 
 /**
+ * The events of one stream's chunks, each `{model_name, model_version?, ...chunk}`: the
+ * model's part is JSON made once per stream and the chunk's JSON follows it, instead of a
+ * merged object serialised whole per token. A chunk that names the model itself is merged
+ * (its fields win, as in a spread).
+ */
+export class ChunkEvents {
+  /** `data: {"model_name":...,` */
+  readonly #head: string;
+
+  constructor(readonly model: Readonly<Record<string, unknown>>) {
+    this.#head = `data: ${JSON.stringify(model).slice(0, -1)},`;
+  }
+
+  event(chunk: Readonly<Record<string, unknown>>): string {
+    for (const key in this.model) if (key in chunk) return sseEvent({ ...this.model, ...chunk });
+    // A chunk always holds text_output: its JSON is never `{}`.
+    return `${this.#head}${JSON.stringify(chunk).slice(1)}\n\n`;
+  }
+}
+
+/**
  * Writes an event; when the socket's buffer is full, resolves only once it drained (or the
  * client left): the caller pulls the next chunk from the model only then, so a slow reader
  * holds generation back instead of piling chunks up in memory.
  */
 export function writeEvent(
   res: ServerResponse,
-  body: unknown,
+  event: string,
   signal: AbortSignal,
 ): Promise<void> | undefined {
-  if (res.write(sseEvent(body))) return undefined;
+  if (res.write(event)) return undefined;
   return new Promise<void>((resolve) => {
     const done = () => {
       res.off("drain", done);

@@ -33,9 +33,9 @@ export async function* runGenerate(
   signal: AbortSignal,
   op: GenerateOp = "generate_stream",
 ): AsyncGenerator<GenerateChunk, void, undefined> {
-  // One promise for the whole generation that rejects when the signal aborts: every wait
-  // races it, so a client that left never waits for a model that ignores its signal.
-  let waits = { aborted: abortOf(signal), signal };
+  // Every wait gives up when the signal aborts, so a client that left never waits for a
+  // model that ignores its signal.
+  let waits = new AbortableWaits(signal);
   let input = request;
   for (const step of plan.pre) {
     const out = stepOutput(step, input, event, waits);
@@ -51,14 +51,14 @@ export async function* runGenerate(
     record?.failed(error);
     throw error;
   }
-  waits = { aborted: abortOf(lease.signal), signal: lease.signal };
+  waits = new AbortableWaits(lease.signal);
   const iterator = modelChunks(plan, input, lease.signal);
   const { key } = model;
   try {
     for (;;) {
       let next: IteratorResult<unknown>;
       try {
-        next = await Promise.race([iterator.next(), waits.aborted]);
+        next = await waits.wait(iterator.next());
       } catch (error) {
         // sluice's own refusals (a model still loading, one that does not generate) keep
         // their status; whatever the model itself threw is the spec's generation error.
@@ -99,14 +99,28 @@ export async function* runGenerate(
   }
 }
 
-/** A promise that rejects with the signal's reason once it aborts (never resolves). */
-function abortOf(signal: AbortSignal): Promise<never> {
-  const aborted = new Promise<never>((_, reject) => {
-    if (signal.aborted) reject(signal.reason);
-    else signal.addEventListener("abort", () => reject(signal.reason), { once: true });
-  });
-  aborted.catch(() => {}); // raced, never awaited alone: its rejection is not unhandled
-  return aborted;
+/**
+ * Waits, one after the other, that reject with the signal's reason once it aborts. One abort
+ * listener serves them all: a race of each wait against one long-lived promise would leave a
+ * reaction on that promise per token, kept until the generation ends (the garbage collector
+ * then copies thousands of them out of its young generation, about a third of a stream's CPU).
+ */
+class AbortableWaits {
+  #reject: ((reason: unknown) => void) | undefined;
+
+  constructor(readonly signal: AbortSignal) {
+    signal.addEventListener("abort", () => this.#reject?.(signal.reason), { once: true });
+  }
+
+  /** `promise`'s outcome, or the signal's reason if it aborts first. */
+  wait<T>(promise: PromiseLike<T>): Promise<T> {
+    const { signal } = this;
+    if (signal.aborted) return Promise.reject(signal.reason);
+    return new Promise<T>((resolve, reject) => {
+      this.#reject = reject;
+      promise.then(resolve, reject);
+    });
+  }
 }
 
 /**
@@ -117,7 +131,7 @@ function stepOutput(
   step: GeneratePlan["pre"][number],
   input: unknown,
   event: GraphEvent,
-  { aborted, signal }: { aborted: Promise<never>; signal: AbortSignal },
+  waits: AbortableWaits,
 ): unknown {
   let out: unknown;
   try {
@@ -126,8 +140,8 @@ function stepOutput(
     throw toStepError(step.name, error);
   }
   if (!isThenable(out)) return out;
-  return Promise.race([out, aborted]).catch((error: unknown) => {
-    throw signal.aborted ? error : toStepError(step.name, error);
+  return waits.wait(out).catch((error: unknown) => {
+    throw waits.signal.aborted ? error : toStepError(step.name, error);
   });
 }
 

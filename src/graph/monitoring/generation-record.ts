@@ -1,7 +1,7 @@
 import { isSluiceError } from "../../errors.js";
 import type { GraphEvent } from "../contract.js";
 import { isObject, mlrunTime, type RecordFormat, statusOf } from "./record.js";
-import type { MonitoringRecord, MonitoringSink } from "./sink.js";
+import { type MonitoringRecord, type MonitoringSink, type RecordWriter, recordText } from "./sink.js";
 
 /** How a generation ended, as its record says. */
 type Ending = { done: true } | { error: unknown } | { cancelled: string };
@@ -74,7 +74,7 @@ export class GenerationRecord implements MonitoringRecord {
     return Math.round((performance.now() - this.#t0) * 1000);
   }
 
-  serialize(): string {
+  write(out: RecordWriter): void {
     const { format } = this;
     const ending = this.#ending ?? { done: true };
     const request = (isObject(this.request) ? this.request : {}) as {
@@ -105,12 +105,12 @@ export class GenerationRecord implements MonitoringRecord {
     } else if ("cancelled" in ending) {
       json += `,"cancelled":${JSON.stringify(ending.cancelled)}`;
     }
-    return `${json}${format.tail},"effective_sample_count":${this.represents}}`;
+    out.text(`${json}${format.tail},"effective_sample_count":${this.represents}}`);
   }
 
-  /** The record as an object (what `serialize` writes). */
+  /** The record as an object (what `write` writes). */
   toJSON(): unknown {
-    return JSON.parse(this.serialize());
+    return JSON.parse(recordText(this));
   }
 }
 

@@ -15,7 +15,13 @@ export { endAborted, type GenerationRecord } from "./generation-record.js";
 export type { GenerateOp, GraphMonitoring, ModelMonitor } from "./monitor-model.js";
 export { mlrunTime } from "./record.js";
 export { Sampler } from "./sampler.js";
-export type { MonitoringRecord, MonitoringSink, MonitoringSinkFactory, RecordText } from "./sink.js";
+export {
+  type MonitoringRecord,
+  type MonitoringSink,
+  type MonitoringSinkFactory,
+  type RecordWriter,
+  recordText,
+} from "./sink.js";
 
 /**
  * How a model step (or a router's model route) runs its model: its infer, recorded to its

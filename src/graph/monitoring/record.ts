@@ -4,7 +4,7 @@ import type { GraphEvent } from "../contract.js";
 import type { MonitoringField } from "../document.js";
 import { jsonSafeBytes, type Tensor } from "../oip/index.js";
 import { answerText, requestBytes } from "./reuse.js";
-import type { MonitoringRecord, RecordText } from "./sink.js";
+import { type MonitoringRecord, type RecordWriter, recordText } from "./sink.js";
 
 /** What every record of one model says alike, worked out once when the graph is compiled. */
 export interface ModelFacts {
@@ -40,6 +40,10 @@ export class RecordFormat {
   readonly head: string;
   /** `,"sampling_percentage":...,"labels":...}` without the effective count */
   readonly tail: string;
+  /** `head` and `,"id":` as UTF-8, copied into every infer record as they are. */
+  readonly headBytes: Buffer;
+  /** `tail` and `,"effective_sample_count":` as UTF-8. */
+  readonly tailBytes: Buffer;
 
   constructor(
     facts: ModelFacts,
@@ -68,6 +72,8 @@ export class RecordFormat {
     this.tail = `,"sampling_percentage":${facts.samplingPercentage}${
       facts.labels ? `,"labels":${JSON.stringify(facts.labels)}` : ""
     }`;
+    this.headBytes = Buffer.from(`${this.head},"id":`);
+    this.tailBytes = Buffer.from(`${this.tail},"effective_sample_count":`);
   }
 }
 
@@ -115,7 +121,7 @@ export class ModelCallRecord implements MonitoringRecord {
     return this.format.key;
   }
 
-  serialize(): RecordText {
+  write(out: RecordWriter): void {
     const { format, outcome } = this;
     const request = (isObject(this.request) ? this.request : {}) as {
       id?: unknown;
@@ -123,22 +129,25 @@ export class ModelCallRecord implements MonitoringRecord {
       parameters?: unknown;
     };
     const id = JSON.stringify(this.event.id);
-    let json = `${format.head},"id":${id},"when":"${mlrunTime(this.started)}","microsec":${this.micros}`;
-    let text: (string | Uint8Array)[] | undefined;
+    out.bytes(format.headBytes);
+    const timed = `${id},"when":"${mlrunTime(this.started)}","microsec":${this.micros},"request":`;
     const bytes =
       format.inputs && (format.parameters || request.parameters === undefined)
         ? requestBytes(this.request, this.event)
         : undefined;
+    let json: string;
     if (bytes) {
       // The body as it arrived; MLRun reads request.id, given the request id when it has none.
-      if (typeof request.id === "string") text = [`${json},"request":`, bytes];
-      else {
-        const open = bytes.indexOf(0x7b) + 1;
-        text = [`${json},"request":{"id":${id},`, bytes.subarray(open)];
+      if (typeof request.id === "string") {
+        out.text(timed);
+        out.bytes(bytes);
+      } else {
+        out.text(`${timed}{"id":${id},`);
+        out.bytes(bytes, bytes.indexOf(0x7b) + 1);
       }
       json = "";
     } else {
-      json += `,"request":{"id":${typeof request.id === "string" ? JSON.stringify(request.id) : id}`;
+      json = `${timed}{"id":${typeof request.id === "string" ? JSON.stringify(request.id) : id}`;
       json += tensors("inputs", request.inputs, format.inputs, format.shapes);
       if (format.parameters && request.parameters !== undefined) {
         json += `,"parameters":${JSON.stringify(request.parameters)}`;
@@ -152,10 +161,9 @@ export class ModelCallRecord implements MonitoringRecord {
     } else {
       json += `,"resp":${this.#sentText(outcome.response) ?? responseJson(outcome.response, format)}`;
     }
-    json += `${format.tail},"effective_sample_count":${this.represents}}`;
-    if (!text) return json;
-    text.push(json);
-    return text;
+    out.text(json);
+    out.bytes(format.tailBytes);
+    out.text(`${this.represents}}`);
   }
 
   /**
@@ -169,18 +177,13 @@ export class ModelCallRecord implements MonitoringRecord {
     return answerText(response, this.event);
   }
 
-  /** The record as an object (what `serialize` writes). */
+  /** The record as an object (what `write` writes). */
   toJSON(): unknown {
-    const text = this.serialize();
-    return JSON.parse(typeof text === "string" ? text : Buffer.concat(text.map(asBytes)).toString());
+    return JSON.parse(recordText(this));
   }
 }
 
 const noOutcome = { error: new Error("the call has not ended") };
-
-function asBytes(part: string | Uint8Array): Uint8Array {
-  return typeof part === "string" ? Buffer.from(part) : part;
-}
 
 function responseJson(response: unknown, format: RecordFormat): string {
   const resp = (isObject(response) ? response : {}) as {

@@ -142,7 +142,7 @@ export class MonitoringStream implements MonitoringSink {
     this.#fresh = [];
     for (const record of fresh) {
       try {
-        this.#queue.push(this.#chunks.write(record.key, record.serialize()));
+        this.#queue.push(this.#chunks.write(record));
       } catch (error) {
         this.#meters.failed.inc();
         this.#logger.warn(

@@ -1,4 +1,4 @@
-import type { RecordText } from "../../graph/index.js";
+import type { MonitoringRecord, RecordWriter } from "../../graph/index.js";
 import type { Outgoing } from "./monitoring-stream.js";
 
 /** A serialised record: its key and where its JSON lies in a shared chunk. */
@@ -14,40 +14,58 @@ const chunkBytes = 1 << 20;
 
 /**
  * Writes records' JSON one after the other into large shared buffers, each followed by a
- * newline. The bytes live outside V8's heap: records waiting to be sent (for the linger, then
- * the broker's acknowledgement) are not strings the garbage collector copies out of its young
- * generation. Records side by side in a chunk are already a newline-delimited message.
+ * newline; a record writes its pieces straight in (RecordWriter). The bytes live outside V8's
+ * heap: records waiting to be sent (for the linger, then the broker's acknowledgement) are not
+ * strings the garbage collector copies out of its young generation. Records side by side in a
+ * chunk are already a newline-delimited message.
  */
-export class RecordChunks {
+export class RecordChunks implements RecordWriter {
   #chunk = Buffer.allocUnsafe(0);
   #used = 0;
+  /** Where the record being written began. */
+  #start = 0;
 
-  /** Writes a record's JSON (its text, or its parts one after the other) and a newline. */
-  write(key: string, text: RecordText): Written {
-    // UTF-8 takes at most 3 bytes per UTF-16 unit, and one for the newline.
-    let room = 1;
-    if (typeof text === "string") room += text.length * 3;
-    else for (const part of text) room += typeof part === "string" ? part.length * 3 : part.length;
-    if (this.#chunk.length - this.#used < room) {
-      this.#chunk = Buffer.allocUnsafe(Math.max(chunkBytes, room));
-      this.#used = 0;
+  /** Writes `record`'s JSON and a newline; if the record throws, nothing of it stays. */
+  write(record: MonitoringRecord): Written {
+    this.#start = this.#used;
+    try {
+      record.write(this);
+    } catch (error) {
+      this.#used = this.#start;
+      throw error;
     }
+    this.#room(1);
     const chunk = this.#chunk;
-    const start = this.#used;
-    let end = start;
-    if (typeof text === "string") end += chunk.write(text, end);
-    else {
-      for (const part of text) {
-        if (typeof part === "string") end += chunk.write(part, end);
-        else {
-          chunk.set(part, end);
-          end += part.length;
-        }
-      }
-    }
+    const end = this.#used;
     chunk[end] = 0x0a;
     this.#used = end + 1;
-    return { key, chunk, start, end };
+    return { key: record.key, chunk, start: this.#start, end };
+  }
+
+  text(json: string): void {
+    // UTF-8 takes at most 3 bytes per UTF-16 unit.
+    this.#room(json.length * 3);
+    this.#used += this.#chunk.write(json, this.#used);
+  }
+
+  bytes(json: Uint8Array, start = 0): void {
+    this.#room(json.length - start);
+    this.#chunk.set(start === 0 ? json : json.subarray(start), this.#used);
+    this.#used += json.length - start;
+  }
+
+  /**
+   * Makes room for `bytes` more: a chunk that cannot hold them is left for a new one, into
+   * which the record's part written so far moves (records are small beside a chunk: rare).
+   */
+  #room(bytes: number): void {
+    if (this.#chunk.length - this.#used >= bytes) return;
+    const written = this.#used - this.#start;
+    const next = Buffer.allocUnsafe(Math.max(chunkBytes, 2 * (written + bytes)));
+    this.#chunk.copy(next, 0, this.#start, this.#used);
+    this.#chunk = next;
+    this.#start = 0;
+    this.#used = written;
   }
 }
 
