@@ -58,10 +58,26 @@ class ScriptedTransport implements MonitoringTransport {
 function meters() {
   const counts = { written: 0, dropped: 0, failed: 0, buffered: 0 };
   const m: MonitoringMeters = {
-    written: { inc: (by = 1) => void (counts.written += by) },
-    dropped: { inc: (by = 1) => void (counts.dropped += by) },
-    failed: { inc: (by = 1) => void (counts.failed += by) },
-    buffered: { set: (value) => void (counts.buffered = value) },
+    written: {
+      inc: (by = 1) => {
+        counts.written += by;
+      },
+    },
+    dropped: {
+      inc: (by = 1) => {
+        counts.dropped += by;
+      },
+    },
+    failed: {
+      inc: (by = 1) => {
+        counts.failed += by;
+      },
+    },
+    buffered: {
+      set: (value) => {
+        counts.buffered = value;
+      },
+    },
   };
   return { counts, m };
 }
