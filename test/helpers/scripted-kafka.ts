@@ -49,6 +49,8 @@ export class ScriptedKafka {
   dlqFailures: unknown[] = [];
   /** The output topic's max.message.bytes as the scripted admin describes it (none: not described). */
   maxMessageBytes: number | undefined;
+  /** The connections the trigger made and let go of, in order: `consumer connect`, `admin disconnect`... */
+  readonly calls: string[] = [];
   readonly #listeners = new Map<string, ((event: { payload: unknown }) => void)[]>();
   #config: ConsumerRunConfig | undefined;
   #held = false;
@@ -61,7 +63,9 @@ export class ScriptedKafka {
         this.#listeners.set(event, [...(this.#listeners.get(event) ?? []), listener]);
         return () => {};
       },
-      connect: async () => {},
+      connect: async () => {
+        this.calls.push("consumer connect");
+      },
       subscribe: async (subscription: { topics: (string | RegExp)[]; fromBeginning?: boolean }) => {
         if (this.subscribeFailures.length > 0) throw this.subscribeFailures.shift();
         this.subscriptions.push(subscription);
@@ -74,11 +78,17 @@ export class ScriptedKafka {
       stop: async () => {
         this.running = false;
       },
-      disconnect: async () => {},
+      disconnect: async () => {
+        this.calls.push("consumer disconnect");
+      },
     };
     const producer = {
-      connect: async () => {},
-      disconnect: async () => {},
+      connect: async () => {
+        this.calls.push("producer connect");
+      },
+      disconnect: async () => {
+        this.calls.push("producer disconnect");
+      },
       send: async ({ topic, messages }: ScriptedSend) => {
         this.log.push(`send ${topic} ${messages.length}`);
         if (topic === spec.dlq?.topic && this.dlqFailures.length > 0) {
@@ -92,8 +102,12 @@ export class ScriptedKafka {
       },
     };
     const admin = {
-      connect: async () => {},
-      disconnect: async () => {},
+      connect: async () => {
+        this.calls.push("admin connect");
+      },
+      disconnect: async () => {
+        this.calls.push("admin disconnect");
+      },
       describeConfigs: async () => ({
         resources: [
           {

@@ -341,4 +341,38 @@ describe("a Kafka trigger's lifecycle", () => {
     await kafka.trigger.close();
     expect(kafka.trigger.state).toBe("closed");
   });
+
+  it("connects a producer only when it writes outputs or dead letters, and reads the write limit of the output topic only", async () => {
+    const plain = new ScriptedKafka();
+    await plain.start(() => undefined);
+    expect(plain.trigger.kind).toBe("kafka");
+    expect(plain.calls).toEqual(["consumer connect"]);
+    const dlq = new ScriptedKafka({ dlq: { topic: "dlq" } });
+    await dlq.start(() => undefined);
+    expect(dlq.calls).toEqual(["producer connect", "consumer connect"]);
+    const out = new ScriptedKafka({ output: { topic: "out" } });
+    await out.start(() => undefined);
+    expect(out.calls).toEqual(["producer connect", "admin connect", "admin disconnect", "consumer connect"]);
+  });
+
+  it("disconnects its consumer and producer once on close, and reads stopped", async () => {
+    const kafka = new ScriptedKafka({ output: { topic: "out" } });
+    await kafka.start(() => undefined);
+    await kafka.trigger.close();
+    await kafka.trigger.close();
+    expect(kafka.calls.filter((c) => c.endsWith("disconnect") && !c.startsWith("admin"))).toEqual([
+      "consumer disconnect",
+      "producer disconnect",
+    ]);
+    expect(kafka.trigger.health.condition).toBe("stopped");
+    const never = new ScriptedKafka();
+    await never.trigger.close();
+    expect(never.trigger.health.condition).toBe("stopped");
+  });
+
+  it("ignores a crash before it started running", () => {
+    const kafka = new ScriptedKafka();
+    kafka.emit("consumer.crash", { error: new Error("early"), restart: false });
+    expect(kafka.trigger.health.condition).toBe("starting");
+  });
 });
