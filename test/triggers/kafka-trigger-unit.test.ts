@@ -41,10 +41,10 @@ describe("a Kafka trigger's settings", () => {
   });
 
   it("read /regex/ topics as patterns, and other names as they are", async () => {
-    const kafka = new ScriptedKafka({ topics: ["/^tx-.*$/", "plain", "/", "//"] });
+    const kafka = new ScriptedKafka({ topics: ["/^tx-.*$/", "plain", "/", "//", "/half", "half/"] });
     await kafka.start(() => undefined);
-    expect(kafka.subscriptions[0]?.topics).toEqual([/^tx-.*$/, "plain", "/", "//"]);
-    expect(kafka.trigger.name).toBe("kafka:/^tx-.*$/,plain,/,//");
+    expect(kafka.subscriptions[0]?.topics).toEqual([/^tx-.*$/, "plain", "/", "//", "/half", "half/"]);
+    expect(kafka.trigger.name).toBe("kafka:/^tx-.*$/,plain,/,//,/half,half/");
   });
 
   it("take maxAttempts from dlq, else from the trigger, else 3", async () => {
