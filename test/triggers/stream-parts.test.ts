@@ -311,6 +311,13 @@ describe("queue stream URLs", () => {
     });
     expect(resolveStream("nats://sub.x", doc(), {})).toBeUndefined();
     expect(resolveStream("memory://x", doc(), {})).toBeUndefined();
+    expect(resolveStream("xkafka://audit", doc([kafka]), {})).toBeUndefined();
+    // Another cluster than the trigger's gets neither its credentials nor its TLS settings.
+    expect(resolveStream("kafka://other:9092/audit", doc([kafka]))).toEqual({
+      kind: "kafka",
+      brokers: ["other:9092"],
+      topic: "audit",
+    });
   });
 
   it("hand the trigger's credentials only to the trigger's own cluster", () => {
