@@ -232,6 +232,19 @@ describe("a monitoring stream's batches", () => {
     ]);
   });
 
+  it("never packs records of two chunks into one message, and sends every record whole and in order", async () => {
+    const { stream, transport } = scripted({ recordsPerMessage: 3, batchBytes: 4_000_000 });
+    transport.maxRecordBytes = 2_000_000;
+    // 100 kB records: a chunk (1 MiB) cannot hold twelve, so packing breaks where one fills.
+    for (let i = 0; i < 12; i++) stream.offer(record(i, `m${i}`, 100_000 - 14));
+    await tick(20);
+    const messages = transport.sends.flat();
+    const lines = messages.flatMap((m) => m.text.split("\n"));
+    expect(lines.map((l) => JSON.parse(l).i)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    expect(Math.max(...messages.map((m) => m.text.split("\n").length))).toBe(3);
+    expect(messages.length).toBeGreaterThan(4);
+  });
+
   it("packs more records per message once another model asks for more, and never fewer", async () => {
     const { stream, transport } = scripted();
     stream.grow(10, 2);
