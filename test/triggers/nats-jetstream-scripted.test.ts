@@ -32,6 +32,16 @@ function manual() {
   };
 }
 
+/** Makes the trigger's waits last until the test calls `resume`: a recreation then waits where the test wants. */
+function holdWaits(nats: ScriptedNats) {
+  const held: { resume: (() => void) | undefined } = { resume: undefined };
+  nats.links.sleep = () =>
+    new Promise<void>((resolve) => {
+      held.resume = resolve;
+    });
+  return held;
+}
+
 afterEach(() => {
   vi.useRealTimers();
 });
@@ -496,15 +506,14 @@ describe("a JetStream pull's status, scripted", () => {
     const nats = new ScriptedNats();
     const trigger = nats.jetStreamTrigger();
     await trigger.start(() => undefined);
-    let resume: (() => void) | undefined;
-    nats.links.sleep = () => new Promise<void>((resolve) => (resume = resolve));
+    const held = holdWaits(nats);
     nats.addFailures.push(new Error("stream not found"));
     nats.status("consumer_not_found");
     nats.status("consumer_deleted");
-    await vi.waitFor(() => expect(resume).toBeDefined());
+    await vi.waitFor(() => expect(held.resume).toBeDefined());
     await settle();
     expect(nats.lines("add")).toHaveLength(2);
-    resume?.();
+    held.resume?.();
     await vi.waitFor(() => expect(nats.recreated).toBe(1));
     expect(nats.lines("add")).toHaveLength(3);
     expect(nats.pulls).toHaveLength(2);
@@ -515,13 +524,12 @@ describe("a JetStream pull's status, scripted", () => {
     const nats = new ScriptedNats();
     const trigger = nats.jetStreamTrigger();
     await trigger.start(() => undefined);
-    let resume: (() => void) | undefined;
-    nats.links.sleep = () => new Promise<void>((resolve) => (resume = resolve));
+    const held = holdWaits(nats);
     nats.addFailures.push(new Error("stream not found"));
     nats.status("stream_not_found");
-    await vi.waitFor(() => expect(resume).toBeDefined());
+    await vi.waitFor(() => expect(held.resume).toBeDefined());
     await trigger.close();
-    resume?.();
+    held.resume?.();
     await settle();
     expect(nats.lines("add")).toHaveLength(2);
     expect(nats.pulls).toHaveLength(1);

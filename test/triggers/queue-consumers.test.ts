@@ -53,6 +53,16 @@ async function graphOf(yaml: string) {
   return graph;
 }
 
+/** A graph with one queue step `q` (its settings given) between two steps. */
+const oneQueue = (settings: string) =>
+  graphOf(
+    flow(`
+      a: {handler: ./steps.mjs#inc}
+      q: {kind: queue, ${settings}, after: [a]}
+      b: {handler: ./steps.mjs#inc, after: [q]}
+    `),
+  );
+
 /** The trigger spec a queue consumer was made with (every trigger kind keeps it). */
 const specOf = (consumer: QueueConsumer | undefined) =>
   (consumer?.trigger as { spec?: Record<string, unknown> } | undefined)?.spec;
@@ -89,12 +99,8 @@ describe("a graph's queue consumers", () => {
   });
 
   it("create a queue topic with the step's partitions, and dead-letter to the step's DLQ after its attempts", async () => {
-    const graph = await graphOf(
-      flow(`
-        a: {handler: ./steps.mjs#inc}
-        q: {kind: queue, stream: "kafka://k1:9092/tx", partitions: 12, dlq: {topic: tx-dlq, maxAttempts: 7}, after: [a]}
-        b: {handler: ./steps.mjs#inc, after: [q]}
-      `),
+    const graph = await oneQueue(
+      'stream: "kafka://k1:9092/tx", partitions: 12, dlq: {topic: tx-dlq, maxAttempts: 7}',
     );
     const { links, created } = scripted();
     const [consumer] = await queueConsumers(graph, context(), links);
@@ -103,25 +109,13 @@ describe("a graph's queue consumers", () => {
   });
 
   it("leave the DLQ's attempts to the trigger's default when the step does not say", async () => {
-    const graph = await graphOf(
-      flow(`
-        a: {handler: ./steps.mjs#inc}
-        q: {kind: queue, stream: "kafka://k1:9092/tx", dlq: {topic: tx-dlq}, after: [a]}
-        b: {handler: ./steps.mjs#inc, after: [q]}
-      `),
-    );
+    const graph = await oneQueue('stream: "kafka://k1:9092/tx", dlq: {topic: tx-dlq}');
     const [consumer] = await queueConsumers(graph, context(), scripted().links);
     expect(specOf(consumer)?.dlq).toEqual({ topic: "tx-dlq" });
   });
 
   it("leave a queue topic that exists as it is, saying so at debug level only", async () => {
-    const graph = await graphOf(
-      flow(`
-        a: {handler: ./steps.mjs#inc}
-        q: {kind: queue, stream: "kafka://k1:9092/tx", after: [a]}
-        b: {handler: ./steps.mjs#inc, after: [q]}
-      `),
-    );
+    const graph = await oneQueue('stream: "kafka://k1:9092/tx"');
     const { links, log } = scripted({ topics: ["other", "tx"] });
     const ctx = context();
     await queueConsumers(graph, ctx, links);
@@ -132,13 +126,7 @@ describe("a graph's queue consumers", () => {
   });
 
   it("still make the consumer when the topic cannot be created, with one warning saying which", async () => {
-    const graph = await graphOf(
-      flow(`
-        a: {handler: ./steps.mjs#inc}
-        q: {kind: queue, stream: "kafka://k1:9092/tx", after: [a]}
-        b: {handler: ./steps.mjs#inc, after: [q]}
-      `),
-    );
+    const graph = await oneQueue('stream: "kafka://k1:9092/tx"');
     const refused = new Error("TOPIC_AUTHORIZATION_FAILED");
     const { links, log } = scripted({ createFails: refused });
     const ctx = context();
@@ -171,13 +159,7 @@ describe("a graph's queue consumers", () => {
   });
 
   it("consume a NATS subject that a stream captures with a JetStream durable consumer named after the step, with its DLQ", async () => {
-    const graph = await graphOf(
-      flow(`
-        a: {handler: ./steps.mjs#inc}
-        q: {kind: queue, stream: "nats://n1:4222/tx.q", dlq: {subject: tx.dlq, maxAttempts: 3}, after: [a]}
-        b: {handler: ./steps.mjs#inc, after: [q]}
-      `),
-    );
+    const graph = await oneQueue('stream: "nats://n1:4222/tx.q", dlq: {subject: tx.dlq, maxAttempts: 3}');
     const { links, log } = scripted({ streams: { "tx.q": "TXQ" } });
     const [consumer] = await queueConsumers(graph, context(), links);
     expect(log).toEqual(["find nats://n1:4222 tx.q"]);
@@ -192,13 +174,7 @@ describe("a graph's queue consumers", () => {
   });
 
   it("leave the JetStream deliveries to the trigger's default, and set no DLQ, when the step does not say", async () => {
-    const graph = await graphOf(
-      flow(`
-        a: {handler: ./steps.mjs#inc}
-        q: {kind: queue, stream: "nats://n1:4222/tx.q", after: [a]}
-        b: {handler: ./steps.mjs#inc, after: [q]}
-      `),
-    );
+    const graph = await oneQueue('stream: "nats://n1:4222/tx.q"');
     const [consumer] = await queueConsumers(graph, context(), scripted({ streams: { "tx.q": "TXQ" } }).links);
     expect(specOf(consumer)).toEqual({
       kind: "nats",
@@ -209,13 +185,7 @@ describe("a graph's queue consumers", () => {
   });
 
   it("consume a NATS subject no stream captures with core NATS in the queue group <graph>-<step>", async () => {
-    const graph = await graphOf(
-      flow(`
-        a: {handler: ./steps.mjs#inc}
-        q: {kind: queue, stream: "nats://n1:4222/tx.q", dlq: {subject: tx.dlq}, after: [a]}
-        b: {handler: ./steps.mjs#inc, after: [q]}
-      `),
-    );
+    const graph = await oneQueue('stream: "nats://n1:4222/tx.q", dlq: {subject: tx.dlq}');
     const [consumer] = await queueConsumers(graph, context(), scripted().links);
     expect(consumer?.trigger.name).toBe("nats:tx.q");
     expect(specOf(consumer)).toEqual({
