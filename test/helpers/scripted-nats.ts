@@ -98,7 +98,8 @@ export class ScriptedNats {
   #held = false;
   readonly #waiting: (() => void)[] = [];
 
-  constructor() {
+  /** `counting: false`: a context without counters (the gateway's are optional). */
+  constructor(readonly options: { counting?: boolean } = {}) {
     const connection = {
       subscribe: (subject: string, options: { queue?: string }) => {
         const messages = new Feed<unknown>();
@@ -210,6 +211,7 @@ export class ScriptedNats {
   }
 
   #context() {
+    if (this.options.counting === false) return { graph: "scripted", logger: this.logger };
     return {
       graph: "scripted",
       logger: this.logger,

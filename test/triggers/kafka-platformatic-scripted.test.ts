@@ -2,9 +2,12 @@ import { EventEmitter } from "node:events";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { SluiceError } from "../../src/errors.js";
 import type { GraphEvent, KafkaTrigger as KafkaSpec } from "../../src/graph/index.js";
-import type {
-  PlatformaticMessage,
-  PlatformaticProducer,
+import {
+  consumedOf,
+  type PlatformaticMessage,
+  type PlatformaticProducer,
+  platformaticOptions,
+  producedOf,
 } from "../../src/triggers/kafka/platformatic-client.js";
 import {
   PlatformaticKafkaTrigger,
@@ -287,15 +290,92 @@ describe("a Kafka trigger on @platformatic/kafka, scripted", () => {
     ).toBe(true);
   });
 
-  it("drains and closes once: the stream paused once, never resumed, the consumer closed once", async () => {
-    const { trigger, log } = scripted();
+  it("goes on through a join that tells no assignment while the consumer knows none either", async () => {
+    const { trigger, consumers } = scripted();
     await trigger.start(() => undefined);
-    await trigger.drain();
+    consumers[0]?.join();
+    expect(trigger.health.condition).toBe("running");
+    await trigger.close();
+  });
+
+  it("drains and closes once: the stream paused once, never resumed, the consumer and producer closed once", async () => {
+    const { trigger, log } = scripted({ dlq: { topic: "dlq" } } as Partial<KafkaSpec>);
+    await trigger.start(() => undefined);
+    const draining = trigger.drain();
+    expect(trigger.state).toBe("draining");
+    await draining;
+    expect(trigger.health.condition).toBe("stopped");
     await trigger.drain();
     expect(log.filter((l) => l === "pause")).toHaveLength(1);
     expect(log).not.toContain("resume");
     await trigger.close();
     await trigger.close();
     expect(log.filter((l) => l === "consumer close")).toHaveLength(1);
+    expect(log.filter((l) => l === "producer close")).toHaveLength(1);
+  });
+});
+
+describe("the @platformatic/kafka client settings and messages", () => {
+  it("connect with sluice's client id unless the connection names one, patiently, with SASL and TLS as the trigger says", () => {
+    expect(platformaticOptions({ brokers: ["b1:9092", "b2:9092"] }, "sluice-g")).toStrictEqual({
+      clientId: "sluice-g",
+      bootstrapBrokers: ["b1:9092", "b2:9092"],
+      retries: 20,
+      retryDelay: 200,
+    });
+    const tls = { ca: "pem" };
+    expect(
+      platformaticOptions(
+        {
+          brokers: ["b:9093"],
+          clientId: "mine",
+          sasl: { mechanism: "scram-sha-256", username: "u", password: "p" },
+          ssl: tls,
+        } as never,
+        "sluice-g",
+      ),
+    ).toStrictEqual({
+      clientId: "mine",
+      bootstrapBrokers: ["b:9093"],
+      retries: 20,
+      retryDelay: 200,
+      sasl: { mechanism: "SCRAM-SHA-256", username: "u", password: "p" },
+      tls,
+    });
+    expect(platformaticOptions({ brokers: ["b:9093"], ssl: true } as never, "c").tls).toStrictEqual({});
+    expect("tls" in platformaticOptions({ brokers: ["b:9093"], ssl: false } as never, "c")).toBe(false);
+  });
+
+  it("read a consumed message as kafkajs's shape: no key is null, no headers is none, offsets and times in decimal", () => {
+    const base = {
+      topic: "t",
+      partition: 0,
+      offset: 12n,
+      timestamp: 1_700_000_000_000n,
+      value: Buffer.from("v"),
+    };
+    expect(
+      consumedOf({ ...base, key: undefined, headers: new Map() } as unknown as PlatformaticMessage),
+    ).toStrictEqual({
+      key: null,
+      value: base.value,
+      headers: undefined,
+      offset: "12",
+      timestamp: "1700000000000",
+    });
+    const key = Buffer.from("k");
+    const h = Buffer.from("1");
+    expect(
+      consumedOf({ ...base, key, headers: new Map([["x-a", h]]) } as unknown as PlatformaticMessage),
+    ).toMatchObject({ key, headers: { "x-a": h } });
+  });
+
+  it("write kafkajs-shaped messages with no key as keyless", () => {
+    expect(producedOf("out", [{ key: null, value: "v", headers: { a: "1" } }])).toStrictEqual([
+      { topic: "out", key: undefined, value: "v", headers: { a: "1" } },
+    ]);
+    expect(producedOf("out", [{ key: "k", value: null }])).toStrictEqual([
+      { topic: "out", key: "k", value: undefined, headers: undefined },
+    ]);
   });
 });

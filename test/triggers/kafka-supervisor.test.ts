@@ -157,6 +157,15 @@ describe("a Kafka consumer's supervisor", () => {
     expect(logger.lines).toHaveLength(1);
   });
 
+  it("leaves the health alone on progress when nothing crashed: a drained trigger stays stopped", () => {
+    const { supervisor, health } = supervised();
+    supervisor.started();
+    supervisor.stop();
+    health.set("stopped");
+    supervisor.progressed();
+    expect(health.condition).toBe("stopped");
+  });
+
   it("ignores crashes while the trigger is not running, and restarts nothing once it stopped running", async () => {
     const { supervisor, health, state } = supervised();
     supervisor.crashed(new Error("a"), false);

@@ -181,6 +181,15 @@ describe("a monitoring stream's batches", () => {
     expect(waits).toEqual([20]);
   });
 
+  it("does not linger while the records waiting fill a batch, and waits for nothing once all are sent", async () => {
+    const { stream, transport, waits } = scripted({ batchRecords: 2 });
+    for (let i = 0; i < 4; i++) stream.offer(record(i));
+    await tick();
+    expect(transport.sizes).toEqual([2, 2]);
+    await tick(1_000);
+    expect(waits).toEqual([]);
+  });
+
   it("sends 500 records at most at once unless told", async () => {
     const { stream, transport } = scripted({ capacity: 1_000 });
     for (let i = 0; i < 501; i++) stream.offer(record(i));
@@ -197,6 +206,15 @@ describe("a monitoring stream's batches", () => {
     await tick(5 * 20);
     expect(transport.sizes).toEqual([2, 2, 1, 1, 1]);
     expect(transport.sends[3]?.[0]?.text).toHaveLength(44);
+  });
+
+  it("fills a send up to exactly batchBytes", async () => {
+    // Two 7-byte records and the newline between them: 15 bytes.
+    const { stream, transport } = scripted({ batchBytes: 15 });
+    stream.offer(record(0));
+    stream.offer(record(1));
+    await tick(20);
+    expect(transport.sizes).toEqual([2]);
   });
 
   it("keeps a send within 900 kB unless told", async () => {
@@ -230,6 +248,30 @@ describe("a monitoring stream's batches", () => {
       '{"i":2}\n{"i":3}',
       '{"i":4}',
     ]);
+  });
+
+  it("packs a message up to exactly what the broker takes, and sends a record of exactly that size", async () => {
+    const { stream, transport, counts } = scripted({ recordsPerMessage: 3 });
+    transport.maxRecordBytes = 15;
+    for (let i = 0; i < 3; i++) stream.offer(record(i));
+    await tick(20);
+    expect(transport.sends[0]?.map((m) => m.text)).toEqual(['{"i":0}\n{"i":1}', '{"i":2}']);
+    transport.maxRecordBytes = 7;
+    stream.offer(record(3));
+    await tick(20);
+    expect(transport.sends[1]?.map((m) => m.text)).toEqual(['{"i":3}']);
+    expect(counts.failed).toBe(0);
+  });
+
+  it("sends records of multi-byte characters whole, however full the chunk they are written into", async () => {
+    const { stream, transport } = scripted({ batchBytes: 4_000_000 });
+    transport.maxRecordBytes = 2_000_000;
+    const text = "é".repeat(400_000);
+    const wide: MonitoringRecord = { key: "m", write: (out) => out.text(JSON.stringify({ text })) };
+    stream.offer(wide);
+    stream.offer(wide);
+    await tick(20);
+    expect(transport.sends.flat().map((m) => JSON.parse(m.text).text === text)).toEqual([true, true]);
   });
 
   it("never packs records of two chunks into one message, and sends every record whole and in order", async () => {
@@ -330,6 +372,19 @@ describe("a monitoring stream whose broker is away", () => {
     expect(counts).toEqual({ written: 3, dropped: 0, failed: 0, buffered: 0 });
   });
 
+  it("retries the batch it made, not one with the records offered since", async () => {
+    const { stream, transport } = scripted();
+    transport.failing = 2;
+    stream.offer(record(0));
+    await tick(20);
+    stream.offer(record(1));
+    await tick(100 + 200);
+    expect(transport.sizes).toEqual([1, 1, 1]);
+    expect(transport.sends[2]).toEqual(transport.sends[0]);
+    await tick(20);
+    expect(transport.sends[3]?.[0]?.text).toBe('{"i":1}');
+  });
+
   it("waits as told between attempts, and from the start again after a send went through", async () => {
     const { stream, transport, waits } = scripted({ backoff: { initialMs: 10, maxMs: 30 } });
     transport.failing = 4;
@@ -418,7 +473,7 @@ describe("a monitoring stream whose broker is away", () => {
 
 describe("a monitoring stream closing", () => {
   it("sends what it holds at once within the grace, then lets go of the transport and takes no more records", async () => {
-    const { stream, transport, counts, waits } = scripted();
+    const { stream, transport, counts, waits, logger } = scripted();
     for (let i = 0; i < 3; i++) stream.offer(record(i));
     const closed = stream.close(Date.now() + 1_000);
     expect(stream.state).toBe("closing");
@@ -429,6 +484,7 @@ describe("a monitoring stream closing", () => {
     expect(stream.state).toBe("closed");
     expect(transport.closed).toBe(1);
     expect(counts).toEqual({ written: 3, dropped: 0, failed: 0, buffered: 0 });
+    expect(logger.lines).toEqual([]);
     stream.offer(record(3));
     expect(counts.dropped).toBe(1);
     await stream.close(Date.now() + 1_000);
@@ -436,13 +492,15 @@ describe("a monitoring stream closing", () => {
   });
 
   it("counts what is still unsent when the grace ends as failed, says so, and sends nothing after", async () => {
-    const { stream, transport, counts, logger } = scripted();
+    const { stream, transport, counts, logger, waits } = scripted();
     transport.failing = 1_000;
     for (let i = 0; i < 3; i++) stream.offer(record(i));
     await tick(20);
     const closed = stream.close(Date.now() + 250);
     await tick(250);
     await closed;
+    // The backoff is cut to what is left of the grace (the third wait is close's own).
+    expect(waits).toEqual([20, 100, 250, 150]);
     expect(stream.state).toBe("closed");
     expect(counts).toEqual({ written: 0, dropped: 0, failed: 3, buffered: 0 });
     expect(logger.lines.at(-1)).toEqual({

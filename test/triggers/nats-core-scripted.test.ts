@@ -235,6 +235,21 @@ describe("a core NATS trigger, scripted", () => {
     expect(trigger.state).toBe("closed");
   });
 
+  it("handles and answers events all the same when the gateway counts nothing", async () => {
+    const nats = new ScriptedNats({ counting: false });
+    const trigger = nats.coreTrigger();
+    await trigger.start((event) => {
+      if ((event.body as { fail?: boolean }).fail) throw new Error("no");
+      return "yes";
+    });
+    nats.send(
+      nats.coreMessage({}, { reply: "_INBOX.a" }),
+      nats.coreMessage({ fail: true }, { reply: "_INBOX.b" }),
+    );
+    await vi.waitFor(() => expect(nats.responses).toEqual(['"yes"', '{"error":"no"}']));
+    await trigger.close();
+  });
+
   it("drains and closes once: a second close, or a drain after it, does nothing", async () => {
     const nats = new ScriptedNats();
     const trigger = nats.coreTrigger();

@@ -587,3 +587,25 @@ describe("a JetStream pull's status, scripted", () => {
     await trigger.close();
   });
 });
+
+describe("a JetStream trigger whose gateway counts nothing, scripted", () => {
+  it("acks, naks, dead-letters and recreates all the same without counters", async () => {
+    const nats = new ScriptedNats({ counting: false });
+    const trigger = nats.jetStreamTrigger({ dlq: { subject: "tx.dlq" } } as never, { maxDeliver: 2 });
+    await trigger.start((event) => {
+      if (body(event).i > 1) throw new Error("down");
+    });
+    nats.deliver(
+      nats.jsMessage(1, { i: 1 }),
+      nats.jsMessage(2, { i: 2 }, { deliveryCount: 1 }),
+      nats.jsMessage(3, { i: 3 }, { deliveryCount: 2 }),
+    );
+    await vi.waitFor(() => expect(nats.lines("term")).toEqual(["term 3"]));
+    expect(nats.lines("ack")).toEqual(["ack 1"]);
+    expect(nats.lines("nak")).toHaveLength(1);
+    nats.status("consumer_deleted");
+    await vi.waitFor(() => expect(nats.pulls).toHaveLength(2));
+    await vi.waitFor(() => expect(trigger.health.condition).toBe("running"));
+    await trigger.close();
+  });
+});

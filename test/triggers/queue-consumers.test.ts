@@ -86,7 +86,7 @@ describe("a graph's queue consumers", () => {
     expect(consumers.map((c) => [c.step, c.trigger.kind, c.trigger.name])).toEqual([
       ["q.1", "kafka", "kafka:tx"],
     ]);
-    expect(specOf(consumers[0])).toEqual({
+    expect(specOf(consumers[0])).toStrictEqual({
       kind: "kafka",
       brokers: ["k1:9092", "k2:9092"],
       topics: ["tx"],
@@ -111,7 +111,7 @@ describe("a graph's queue consumers", () => {
   it("leave the DLQ's attempts to the trigger's default when the step does not say", async () => {
     const graph = await oneQueue('stream: "kafka://k1:9092/tx", dlq: {topic: tx-dlq}');
     const [consumer] = await queueConsumers(graph, context(), scripted().links);
-    expect(specOf(consumer)?.dlq).toEqual({ topic: "tx-dlq" });
+    expect(specOf(consumer)?.dlq).toStrictEqual({ topic: "tx-dlq" });
   });
 
   it("leave a queue topic that exists as it is, saying so at debug level only", async () => {
@@ -176,7 +176,7 @@ describe("a graph's queue consumers", () => {
   it("leave the JetStream deliveries to the trigger's default, and set no DLQ, when the step does not say", async () => {
     const graph = await oneQueue('stream: "nats://n1:4222/tx.q"');
     const [consumer] = await queueConsumers(graph, context(), scripted({ streams: { "tx.q": "TXQ" } }).links);
-    expect(specOf(consumer)).toEqual({
+    expect(specOf(consumer)).toStrictEqual({
       kind: "nats",
       url: "nats://n1:4222",
       subject: "tx.q",
