@@ -97,6 +97,19 @@ export class ScriptedNats {
   readonly links: JetStreamLinks;
   #held = false;
   readonly #waiting: (() => void)[] = [];
+  #closeGate: Promise<void> | undefined;
+
+  /** Pulls closed from now on end only once the returned function is called. */
+  holdCloses(): () => void {
+    let open = () => {};
+    this.#closeGate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    return () => {
+      this.#closeGate = undefined;
+      open();
+    };
+  }
 
   /** `counting: false`: a context without counters (the gateway's are optional). */
   constructor(readonly options: { counting?: boolean } = {}) {
@@ -151,6 +164,8 @@ export class ScriptedNats {
               status: () => pull.statuses,
               close: async () => {
                 pull.closed = true;
+                // A pull winds down on the server's answer: the test may hold it (`holdCloses`).
+                await this.#closeGate;
                 pull.messages.end();
                 pull.statuses.end();
               },

@@ -436,6 +436,47 @@ describe("JetStream messages in flight, scripted", () => {
     expect(trigger.state).toBe("closed");
   });
 
+  it("on drain starts no message that was waiting, even one whose turn comes before the pull has ended", async () => {
+    const nats = new ScriptedNats();
+    const trigger = nats.jetStreamTrigger();
+    const work = manual();
+    await trigger.start(work.handler);
+    nats.deliver(nats.jsMessage(1, { i: 1 }), nats.jsMessage(2, { i: 2 }));
+    await vi.waitFor(() => expect(work.running()).toEqual([1]));
+    const ended = nats.holdCloses();
+    const closed = trigger.close();
+    work.finish(1);
+    await vi.waitFor(() => expect(nats.lines("ack")).toEqual(["ack 1"]));
+    await settle();
+    ended();
+    await closed;
+    expect(nats.lines("ack")).toEqual(["ack 1"]);
+    expect(work.running()).toEqual([]);
+  });
+
+  it("after its consumer is recreated starts no message the old pull still held, and keeps it alive no more", async () => {
+    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval"] });
+    const nats = new ScriptedNats();
+    const trigger = nats.jetStreamTrigger({}, { ackWait: "2s" });
+    const work = manual();
+    await trigger.start(work.handler);
+    nats.deliver(nats.jsMessage(1, { i: 1 }), nats.jsMessage(2, { i: 2 }));
+    await until(() => work.running().length === 1);
+    const ended = nats.holdCloses();
+    nats.status("consumer_deleted");
+    await until(() => nats.pulls[0]?.closed === true);
+    work.finish(1);
+    await until(() => nats.lines("ack").length === 1);
+    await settle();
+    ended();
+    await until(() => nats.pulls.length === 2);
+    await settle();
+    expect(work.running()).toEqual([]);
+    vi.advanceTimersByTime(1_000);
+    expect(nats.lines("working")).toEqual([]);
+    await trigger.close();
+  });
+
   it("drains and closes once, and closes a trigger that never started without a connection", async () => {
     const nats = new ScriptedNats();
     const idle = nats.jetStreamTrigger();
