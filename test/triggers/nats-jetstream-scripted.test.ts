@@ -507,8 +507,10 @@ describe("a JetStream pull's status, scripted", () => {
     await vi.waitFor(() => expect(nats.recreated).toBe(1));
     const error = nats.logger.lines.find((l) => l.level === "error");
     expect(error?.msg).toBe('durable consumer "d" of stream "S" is gone (consumer deleted); recreating it');
+    expect(error?.obj).toEqual({ trigger: "jetstream:S/d" });
     const warning = nats.logger.lines.find((l) => l.level === "warn");
     expect(warning?.msg).toBe('durable consumer "d" recreated');
+    expect(warning?.obj).toEqual({ trigger: "jetstream:S/d" });
     expect(trigger.health.condition).toBe("running");
     nats.deliver(nats.jsMessage(1, { i: 1 }));
     await vi.waitFor(() => expect(nats.lines("ack")).toEqual(["ack 1"]));
@@ -614,6 +616,18 @@ describe("a JetStream pull's status, scripted", () => {
     expect(trigger.health.condition).toBe("running");
     vi.advanceTimersByTime(1);
     expect(trigger.health.condition).toBe("stalled");
+    await trigger.close();
+  });
+
+  it("recreates its consumer each time the server says it is gone, whichever way it says so", async () => {
+    const nats = new ScriptedNats();
+    const trigger = nats.jetStreamTrigger();
+    await trigger.start(() => undefined);
+    for (const [i, type] of ["consumer_not_found", "consumer_deleted", "stream_not_found"].entries()) {
+      nats.status(type);
+      await vi.waitFor(() => expect(nats.recreated).toBe(i + 1));
+    }
+    expect(nats.pulls).toHaveLength(4);
     await trigger.close();
   });
 
