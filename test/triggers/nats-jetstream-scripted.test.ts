@@ -129,6 +129,21 @@ describe("a JetStream message, scripted", () => {
     await trigger.close();
   });
 
+  it("hands the graph raw bytes when the message's content type is not JSON", async () => {
+    const nats = new ScriptedNats();
+    const trigger = nats.jetStreamTrigger();
+    const bodies: unknown[] = [];
+    await trigger.start((event) => {
+      bodies.push(event.body);
+    });
+    const raw = nats.jsMessage(1, null, { headers: headersFrom({ "Content-Type": "image/png" }) });
+    Object.assign(raw, { data: new Uint8Array([0xff, 0x00]) });
+    nats.deliver(raw);
+    await vi.waitFor(() => expect(bodies).toHaveLength(1));
+    expect([...(bodies[0] as Buffer)]).toEqual([0xff, 0x00]);
+    await trigger.close();
+  });
+
   it("is acked once its event finished, and counted ok", async () => {
     const nats = new ScriptedNats();
     const trigger = nats.jetStreamTrigger();

@@ -96,6 +96,9 @@ describe("Kafka messages", () => {
       key: undefined,
       headers: {},
     });
+    // A content type other than JSON: the bytes as they are.
+    const png = eventOf(message({ headers: { "Content-Type": "image/png" } }), source);
+    expect(Buffer.isBuffer(png.body)).toBe(true);
   });
 
   it("give outputs the input's key, the event id and the trace context the graph left", () => {
@@ -312,6 +315,7 @@ describe("queue stream URLs", () => {
     expect(resolveStream("nats://sub.x", doc(), {})).toBeUndefined();
     expect(resolveStream("memory://x", doc(), {})).toBeUndefined();
     expect(resolveStream("xkafka://audit", doc([kafka]), {})).toBeUndefined();
+    expect(resolveStream("kafka://b:9092/audit\nmore", doc(), {})).toBeUndefined();
     // Another cluster than the trigger's gets neither its credentials nor its TLS settings.
     expect(resolveStream("kafka://other:9092/audit", doc([kafka]))).toEqual({
       kind: "kafka",
