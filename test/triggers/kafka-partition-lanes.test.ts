@@ -91,6 +91,23 @@ describe("a partition's lane", () => {
     expect(ran()).toEqual([]);
   });
 
+  it("starts one waiting partition for each that finishes, never more than `concurrency` at once", async () => {
+    const { lanes, runs, push, ran } = scriptedLanes({ concurrency: 2 });
+    lanes.assign([{ topic: "t", partitions: [0, 1, 2, 3] }]);
+    for (const partition of [0, 1, 2, 3]) push(partition, 0);
+    runs[0]?.finish();
+    await settle();
+    expect(ran()).toEqual(["0:0", "1:0", "2:0"]);
+  });
+
+  it("lets go after a crash of partitions it took without the ones below them", async () => {
+    const { lanes, push, ran } = scriptedLanes();
+    lanes.assign([{ topic: "t", partitions: [2] }]);
+    lanes.revokeAll();
+    push(2, 0);
+    expect(ran()).toEqual([]);
+  });
+
   it("runs up to `concurrency` partitions at once; the others wait their turn, each once", async () => {
     const { lanes, runs, push, ran } = scriptedLanes({ concurrency: 2 });
     lanes.assign([{ topic: "t", partitions: [0, 1, 2] }]);
@@ -188,6 +205,9 @@ describe("a partition's lane", () => {
     runs[1]?.finish();
     await settle();
     expect(flows).toEqual([true, false]);
+    // Resumed, it pauses again the next time too many wait.
+    push(0, 6, 7, 8, 9, 10);
+    expect(flows).toEqual([true, false, true]);
   });
 
   it("resumes a paused stream when a rebalance drops what waited", () => {
