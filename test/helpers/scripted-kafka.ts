@@ -49,19 +49,24 @@ export class ScriptedKafka {
   dlqFailures: unknown[] = [];
   /** The output topic's max.message.bytes as the scripted admin describes it (none: not described). */
   maxMessageBytes: number | undefined;
+  /** The connections the trigger made and let go of, in order: `consumer connect`, `admin disconnect`... */
+  readonly calls: string[] = [];
   readonly #listeners = new Map<string, ((event: { payload: unknown }) => void)[]>();
   #config: ConsumerRunConfig | undefined;
   #held = false;
   #waiting: (() => void)[] = [];
 
-  constructor(spec: Partial<KafkaTriggerSpec> = {}) {
+  /** `counting: false`: a context without counters (the gateway's are optional). */
+  constructor(spec: Partial<KafkaTriggerSpec> = {}, options: { counting?: boolean } = {}) {
     const consumer = {
       events: { CRASH: "consumer.crash", GROUP_JOIN: "consumer.group_join" },
       on: (event: string, listener: (event: { payload: unknown }) => void) => {
         this.#listeners.set(event, [...(this.#listeners.get(event) ?? []), listener]);
         return () => {};
       },
-      connect: async () => {},
+      connect: async () => {
+        this.calls.push("consumer connect");
+      },
       subscribe: async (subscription: { topics: (string | RegExp)[]; fromBeginning?: boolean }) => {
         if (this.subscribeFailures.length > 0) throw this.subscribeFailures.shift();
         this.subscriptions.push(subscription);
@@ -74,11 +79,17 @@ export class ScriptedKafka {
       stop: async () => {
         this.running = false;
       },
-      disconnect: async () => {},
+      disconnect: async () => {
+        this.calls.push("consumer disconnect");
+      },
     };
     const producer = {
-      connect: async () => {},
-      disconnect: async () => {},
+      connect: async () => {
+        this.calls.push("producer connect");
+      },
+      disconnect: async () => {
+        this.calls.push("producer disconnect");
+      },
       send: async ({ topic, messages }: ScriptedSend) => {
         this.log.push(`send ${topic} ${messages.length}`);
         if (topic === spec.dlq?.topic && this.dlqFailures.length > 0) {
@@ -92,8 +103,12 @@ export class ScriptedKafka {
       },
     };
     const admin = {
-      connect: async () => {},
-      disconnect: async () => {},
+      connect: async () => {
+        this.calls.push("admin connect");
+      },
+      disconnect: async () => {
+        this.calls.push("admin disconnect");
+      },
       describeConfigs: async () => ({
         resources: [
           {
@@ -116,7 +131,13 @@ export class ScriptedKafka {
     };
     this.trigger = new KafkaTrigger(
       { kind: "kafka", brokers: ["scripted:9092"], topics: ["in"], group: "g", ...spec } as KafkaTriggerSpec,
-      { graph: "scripted", logger: this.logger, onEvent: (_name, outcome) => this.outcomes.push(outcome) },
+      options.counting === false
+        ? { graph: "scripted", logger: this.logger }
+        : {
+            graph: "scripted",
+            logger: this.logger,
+            onEvent: (_name, outcome) => this.outcomes.push(outcome),
+          },
       links,
     );
   }

@@ -35,6 +35,8 @@ describe("a trigger imported when it starts", () => {
     expect([trigger.name, trigger.state, made]).toEqual(["test:provisional", "created", 0]);
     await trigger.start(async () => undefined);
     expect([trigger.name, trigger.state, made]).toEqual(["test:real", "running", 1]);
+    // Its health is the real trigger's, since when that one says.
+    expect(trigger.health).toBe(real.health);
     await trigger.drain();
     await trigger.close();
     expect(real.calls).toEqual(["start", "drain", "close"]);

@@ -128,6 +128,31 @@ describe("a Kafka batch, scripted", () => {
   });
 });
 
+describe("a Kafka batch whose gateway counts nothing, scripted", () => {
+  it("retries, dead-letters (through a refused write) and resolves all the same without counters", async () => {
+    const kafka = new ScriptedKafka({ dlq: { topic: "dlq", maxAttempts: 2 } }, { counting: false });
+    kafka.dlqFailures.push(new Error("dlq full"));
+    await kafka.start((event) => {
+      if (body(event).i === 1) throw new Error("down");
+      return body(event);
+    });
+    await kafka.batch([{ i: 0 }, { i: 1 }]);
+    expect(kafka.sends.map((s) => s.topic)).toEqual(["dlq"]);
+    expect(kafka.resolved.at(-1)).toBe("1");
+  });
+
+  it("without a DLQ retries a failing event until it succeeds without counters", async () => {
+    const kafka = new ScriptedKafka({}, { counting: false });
+    let calls = 0;
+    await kafka.start(() => {
+      if (++calls < 3) throw new Error("down");
+    });
+    await kafka.batch([{ i: 0 }]);
+    expect(calls).toBe(3);
+    expect(kafka.resolved).toEqual(["0"]);
+  });
+});
+
 describe("the stream triggers' backoff", () => {
   it("doubles from the base to the cap, with each wait drawn between half its ceiling and the ceiling", () => {
     for (let attempt = 1; attempt <= 10; attempt++) {

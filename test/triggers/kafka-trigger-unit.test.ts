@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { SluiceError } from "../../src/errors.js";
 import type { GraphEvent } from "../../src/graph/index.js";
+import { recordBytes } from "../../src/triggers/kafka/limits.js";
 import { headerOf, ScriptedKafka } from "../helpers/scripted-kafka.js";
 
 // The Kafka trigger's settings, writes, failures and lifecycle on scripted links (no broker);
@@ -41,10 +42,10 @@ describe("a Kafka trigger's settings", () => {
   });
 
   it("read /regex/ topics as patterns, and other names as they are", async () => {
-    const kafka = new ScriptedKafka({ topics: ["/^tx-.*$/", "plain", "/", "//"] });
+    const kafka = new ScriptedKafka({ topics: ["/^tx-.*$/", "plain", "/", "//", "/half", "half/"] });
     await kafka.start(() => undefined);
-    expect(kafka.subscriptions[0]?.topics).toEqual([/^tx-.*$/, "plain", "/", "//"]);
-    expect(kafka.trigger.name).toBe("kafka:/^tx-.*$/,plain,/,//");
+    expect(kafka.subscriptions[0]?.topics).toEqual([/^tx-.*$/, "plain", "/", "//", "/half", "half/"]);
+    expect(kafka.trigger.name).toBe("kafka:/^tx-.*$/,plain,/,//,/half,half/");
   });
 
   it("take maxAttempts from dlq, else from the trigger, else 3", async () => {
@@ -149,9 +150,11 @@ describe("a Kafka trigger's failures", () => {
     await kafka.batch([{ i: 0 }]);
     expect(calls).toBe(5);
     expect(kafka.outcomes).toEqual(["failed", "failed", "failed", "failed", "ok"]);
-    expect(
-      kafka.logger.lines.filter((l) => l.msg === "event failed and there is no dlq topic; retrying"),
-    ).toHaveLength(4);
+    const failures = kafka.logger.lines.filter(
+      (l) => l.msg === "event failed and there is no dlq topic; retrying",
+    );
+    expect(failures).toHaveLength(4);
+    expect(failures[3]?.obj).toMatchObject({ topic: "in", partition: 0, offset: "0", attempt: 4 });
     // Between calls: waits of 1 s doubling (jittered between half and all of each).
     const waits: number[] = [];
     for (const line of kafka.log) {
@@ -206,12 +209,15 @@ describe("a Kafka trigger's failures", () => {
     });
     const seen: string[] = [];
     // Each wait takes 1.5 s on the fake clock: the second one finds the partition 3 s behind.
+    const reasons: (string | undefined)[] = [];
     kafka.onSleep = () => {
       vi.advanceTimersByTime(1_500);
       seen.push(kafka.trigger.health.condition);
+      reasons.push(kafka.trigger.health.reason);
     };
     await kafka.batch([{ i: 0 }]);
     expect(seen).toEqual(["running", "stalled"]);
+    expect(reasons[1]).toBe("in/0 has made no progress for 3 s: offset 0 failed: feature store down");
     expect(kafka.trigger.health.condition).toBe("running");
   });
 
@@ -340,5 +346,109 @@ describe("a Kafka trigger's lifecycle", () => {
     expect(kafka.running).toBe(false);
     await kafka.trigger.close();
     expect(kafka.trigger.state).toBe("closed");
+  });
+
+  it("connects a producer only when it writes outputs or dead letters, and reads the write limit of the output topic only", async () => {
+    const plain = new ScriptedKafka();
+    await plain.start(() => undefined);
+    expect(plain.trigger.kind).toBe("kafka");
+    expect(plain.calls).toEqual(["consumer connect"]);
+    const dlq = new ScriptedKafka({ dlq: { topic: "dlq" } });
+    await dlq.start(() => undefined);
+    expect(dlq.calls).toEqual(["producer connect", "consumer connect"]);
+    const out = new ScriptedKafka({ output: { topic: "out" } });
+    await out.start(() => undefined);
+    expect(out.calls).toEqual(["producer connect", "admin connect", "admin disconnect", "consumer connect"]);
+  });
+
+  it("disconnects its consumer and producer once on close, and reads stopped", async () => {
+    const kafka = new ScriptedKafka({ output: { topic: "out" } });
+    await kafka.start(() => undefined);
+    await kafka.trigger.close();
+    await kafka.trigger.close();
+    expect(kafka.calls.filter((c) => c.endsWith("disconnect") && !c.startsWith("admin"))).toEqual([
+      "consumer disconnect",
+      "producer disconnect",
+    ]);
+    expect(kafka.trigger.health.condition).toBe("stopped");
+    const never = new ScriptedKafka();
+    await never.trigger.close();
+    expect(never.trigger.health.condition).toBe("stopped");
+  });
+
+  it("ignores a crash before it started running", () => {
+    const kafka = new ScriptedKafka();
+    kafka.emit("consumer.crash", { error: new Error("early"), restart: false });
+    expect(kafka.trigger.health.condition).toBe("starting");
+  });
+});
+
+describe("a Kafka batch's bounds", () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** The estimated size of the output an event `{ i }` gets from a graph that answers `{ i }`. */
+  const outputSize = (i: number) =>
+    recordBytes({
+      key: Buffer.from(`k${i}`),
+      value: Buffer.from(JSON.stringify({ i })),
+      headers: { "x-sluice-event-id": `in/0/${i}` },
+    });
+
+  it("fills a write to exactly the output topic's limit, and takes an output of exactly the limit", async () => {
+    const kafka = new ScriptedKafka({ output: { topic: "out" } });
+    kafka.maxMessageBytes = 1024 + outputSize(0) + outputSize(1);
+    await kafka.start((event) => ({ i: body(event).i }));
+    await kafka.batch([{ i: 0 }, { i: 1 }, { i: 2 }, { i: 3 }]);
+    expect(kafka.sends.map((s) => s.messages.length)).toEqual([2, 2]);
+    const single = new ScriptedKafka({ output: { topic: "out" } });
+    single.maxMessageBytes = 1024 + outputSize(0);
+    await single.start((event) => ({ i: body(event).i }));
+    await single.batch([{ i: 0 }]);
+    expect(single.sends.map((s) => s.messages.length)).toEqual([1]);
+  });
+
+  it("writes outputs and resolves offsets at least every second within a batch", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    const kafka = new ScriptedKafka({ output: { topic: "out" } });
+    await kafka.start((event) => {
+      vi.setSystemTime(Date.now() + 1_000);
+      return body(event);
+    });
+    await kafka.batch([{ i: 0 }, { i: 1 }, { i: 2 }]);
+    expect(kafka.resolved).toEqual(["0", "1", "2"]);
+  });
+
+  it("runs no event of a batch after the consumer stopped", async () => {
+    const kafka = new ScriptedKafka();
+    const seen: number[] = [];
+    await kafka.start((event) => {
+      seen.push(body(event).i);
+      kafka.running = false;
+    });
+    await kafka.batch([{ i: 0 }, { i: 1 }]);
+    expect(seen).toEqual([0]);
+  });
+
+  it("dead-letters an event with the error of its last attempt", async () => {
+    const kafka = new ScriptedKafka({ dlq: { topic: "dlq", maxAttempts: 2 } });
+    let calls = 0;
+    await kafka.start(() => {
+      throw new Error(++calls === 1 ? "first" : "last");
+    });
+    await kafka.batch([{ i: 0 }]);
+    expect(headerOf(kafka.sends[0]?.messages[0], "x-sluice-error-message")).toBe("last");
+  });
+
+  it("logs a dead letter the DLQ refused with the trigger, partition and how many times", async () => {
+    const kafka = new ScriptedKafka({ dlq: { topic: "dlq", maxAttempts: 1 } });
+    kafka.dlqFailures.push(new Error("dlq full"));
+    await kafka.start(() => {
+      throw new Error("down");
+    });
+    await kafka.batch([{ i: 0 }]);
+    const refused = kafka.logger.lines.find((l) => l.level === "error");
+    expect(refused?.obj).toMatchObject({ trigger: "kafka:in", where: "in/0", failures: 1 });
   });
 });

@@ -140,6 +140,29 @@ describe("consuming NATS messages with a bound", () => {
       release: () => {},
     });
   });
+  it("when eager ends only once the last of several running messages is handled", async () => {
+    const { source, push, end } = feed<string>();
+    const work = manualWork<string>();
+    let finished = false;
+    const consumed = consumeEagerly(source, 3, work.handle, {
+      taken: () => {},
+      stopping: () => false,
+      release: () => {},
+    }).then(() => {
+      finished = true;
+    });
+    for (const m of ["a", "b", "c"]) push(m);
+    await settle();
+    end();
+    await settle();
+    work.finish("a");
+    await settle();
+    work.finish("b");
+    await settle();
+    expect(finished).toBe(false);
+    work.finish("c");
+    await consumed;
+  });
 });
 
 describe("NATS messages", () => {

@@ -96,6 +96,9 @@ describe("Kafka messages", () => {
       key: undefined,
       headers: {},
     });
+    // A content type other than JSON: the bytes as they are.
+    const png = eventOf(message({ headers: { "Content-Type": "image/png" } }), source);
+    expect(Buffer.isBuffer(png.body)).toBe(true);
   });
 
   it("give outputs the input's key, the event id and the trace context the graph left", () => {
@@ -141,6 +144,37 @@ describe("Kafka write limits", () => {
     resources: [{ configEntries: [{ configName: "max.message.bytes", configValue: value }] }],
   });
 
+  it("are asked of the broker for each topic, max.message.bytes only, without synonyms", async () => {
+    const asked: unknown[] = [];
+    const recording = {
+      describeConfigs: async (request: unknown) => {
+        asked.push(request);
+        return {
+          resources: [
+            {
+              configEntries: [
+                { configName: "cleanup.policy", configValue: "delete" },
+                { configName: "max.message.bytes", configValue: "5000" },
+              ],
+            },
+          ],
+        };
+      },
+    } as unknown as Admin;
+    expect(await writeLimits(recording, ["a", "b"])).toEqual(
+      new Map([
+        ["a", 5000 - 1024],
+        ["b", 5000 - 1024],
+      ]),
+    );
+    expect(asked).toEqual(
+      ["a", "b"].map((name) => ({
+        resources: [{ type: 2, name, configNames: ["max.message.bytes"] }],
+        includeSynonyms: false,
+      })),
+    );
+  });
+
   it("are the topic's max.message.bytes less the batch's framing, else the broker's default", async () => {
     expect(await writeLimits(admin(described("2000000")), ["a"])).toEqual(new Map([["a", 2_000_000 - 1024]]));
     for (const answer of [new Error("no permission"), described("0"), described("lots"), { resources: [] }]) {
@@ -155,6 +189,9 @@ describe("Kafka write limits", () => {
 
   it("estimate a record from above: key, value (strings at three bytes a character), headers and framing", () => {
     expect(recordBytes({ value: null })).toBe(32);
+    expect(recordBytes({ key: null, value: undefined } as never)).toBe(32);
+    // A header without a value counts its name only.
+    expect(recordBytes({ value: null, headers: { h: undefined } })).toBe(32 + 1 + 8);
     expect(recordBytes({ key: Buffer.alloc(10), value: Buffer.alloc(100) })).toBe(142);
     expect(recordBytes({ key: "ab", value: "cde" })).toBe(6 + 9 + 32);
     expect(
@@ -164,6 +201,7 @@ describe("Kafka write limits", () => {
 
   it("make an output too large for its topic the event's own fault (400), on the step output", () => {
     const error = outputTooLarge(5000, "out", 1000);
+    expect(error.step).toBe("output");
     expect(error.info).toEqual({
       step: "output",
       code: "OUTPUT_TOO_LARGE",
@@ -276,6 +314,14 @@ describe("queue stream URLs", () => {
     });
     expect(resolveStream("nats://sub.x", doc(), {})).toBeUndefined();
     expect(resolveStream("memory://x", doc(), {})).toBeUndefined();
+    expect(resolveStream("xkafka://audit", doc([kafka]), {})).toBeUndefined();
+    expect(resolveStream("kafka://b:9092/audit\nmore", doc(), {})).toBeUndefined();
+    // Another cluster than the trigger's gets neither its credentials nor its TLS settings.
+    expect(resolveStream("kafka://other:9092/audit", doc([kafka]))).toEqual({
+      kind: "kafka",
+      brokers: ["other:9092"],
+      topic: "audit",
+    });
   });
 
   it("hand the trigger's credentials only to the trigger's own cluster", () => {

@@ -27,6 +27,31 @@ import { ConsumerSupervisor } from "./supervisor.js";
 
 type PlatformaticConsumer = Consumer<Buffer, Buffer, string, Buffer>;
 
+/**
+ * What a platformatic Kafka trigger reaches its brokers, and waits, through: made from the
+ * trigger's connection unless given. Tests hand in scripted ones to drive it without a broker.
+ */
+export interface PlatformaticLinks {
+  /** A new member of the consumer group `group` (made again after a crash). */
+  consumer(group: string): PlatformaticConsumer;
+  /** The producer of outputs and dead letters (made at start when the trigger writes any). */
+  producer(): PlatformaticProducer;
+  /** The most record bytes one write to `topic` may carry (read once, at start). */
+  writeLimit(topic: string): Promise<number>;
+  /** Waits between attempts. */
+  sleep(ms: number): Promise<unknown>;
+}
+
+/** The links of a trigger to its brokers, with the client's settings for its connection. */
+function brokerLinks(options: BaseOptions): PlatformaticLinks {
+  return {
+    consumer: (group) => platformaticConsumer(options, group),
+    producer: () => platformaticProducer(options),
+    writeLimit: (topic) => platformaticWriteLimit(options, topic),
+    sleep,
+  };
+}
+
 /** Messages that may wait in the lanes before the stream is paused. */
 const highWater = 5_000;
 
@@ -45,7 +70,7 @@ export class PlatformaticKafkaTrigger implements Trigger {
   readonly name: string;
   #state: TriggerState = "created";
   readonly #settings: KafkaSettings;
-  readonly #options: BaseOptions;
+  readonly #links: PlatformaticLinks;
   readonly #health: HealthState;
   readonly #supervisor: ConsumerSupervisor;
   readonly #runner: BatchRunner;
@@ -58,8 +83,9 @@ export class PlatformaticKafkaTrigger implements Trigger {
   #closing: Promise<unknown> = Promise.resolve();
 
   constructor(
-    spec: KafkaTriggerSpec,
+    readonly spec: KafkaTriggerSpec,
     readonly context: TriggerContext,
+    links?: PlatformaticLinks,
   ) {
     this.#settings = settingsOf(spec);
     this.name = `kafka:${spec.topics.join(",")}`;
@@ -69,7 +95,8 @@ export class PlatformaticKafkaTrigger implements Trigger {
         `trigger ${this.name}: client: platformatic takes topic names, not /patterns/ (client: kafkajs does)`,
       );
     }
-    this.#options = platformaticOptions(spec as KafkaConnection, `sluice-${context.graph}`);
+    this.#links =
+      links ?? brokerLinks(platformaticOptions(spec as KafkaConnection, `sluice-${context.graph}`));
     this.#health = new HealthState(this.#settings.stalledAfterMs);
     const supervisor = new ConsumerSupervisor(
       this.#health,
@@ -88,7 +115,7 @@ export class PlatformaticKafkaTrigger implements Trigger {
     this.#runner = new BatchRunner(this.name, this.#settings, context, this.#health, {
       send: (topic, messages) =>
         (this.#producer as PlatformaticProducer).send({ messages: producedOf(topic, messages) }),
-      sleep,
+      sleep: (ms) => this.#links.sleep(ms),
       progressed: () => supervisor.progressed(),
     });
     this.#commits = new OffsetCommits(
@@ -124,10 +151,8 @@ export class PlatformaticKafkaTrigger implements Trigger {
     this.#runner.handler = handler;
     const { outputTopic, dlqTopic } = this.#settings;
     if (outputTopic !== undefined || dlqTopic !== undefined) {
-      this.#producer = platformaticProducer(this.#options);
-      if (outputTopic !== undefined) {
-        this.#runner.outputLimit = await platformaticWriteLimit(this.#options, outputTopic);
-      }
+      this.#producer = this.#links.producer();
+      if (outputTopic !== undefined) this.#runner.outputLimit = await this.#links.writeLimit(outputTopic);
     }
     this.#state = "running";
     await this.#consume();
@@ -136,7 +161,7 @@ export class PlatformaticKafkaTrigger implements Trigger {
 
   /** Joins the group and streams its partitions from the committed offsets into the lanes. */
   async #consume(): Promise<void> {
-    const consumer = platformaticConsumer(this.#options, this.#settings.group);
+    const consumer = this.#links.consumer(this.#settings.group);
     consumer.on("consumer:group:join", (joined) => {
       // The classic group protocol (the client's default, and ours) tells the assignment here.
       const assignments = joined.assignments ?? consumer.assignments;

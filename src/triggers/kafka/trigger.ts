@@ -60,7 +60,7 @@ export class KafkaTrigger implements Trigger {
   readonly #runner: BatchRunner;
 
   constructor(
-    spec: KafkaTriggerSpec,
+    readonly spec: KafkaTriggerSpec,
     readonly context: TriggerContext,
     links?: KafkaLinks,
   ) {

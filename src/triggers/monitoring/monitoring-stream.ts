@@ -54,7 +54,14 @@ export interface MonitoringStreamOptions {
   recordsPerMessage?: number;
   /** Waits between failed sends: from `initialMs`, doubling up to `maxMs` (100 ms, 2 s). */
   backoff?: { initialMs: number; maxMs: number };
+  /**
+   * Waits for the linger, between failed sends (cut short by `signal` when the stream
+   * closes) and for the grace of `close`: node's timers unless given (tests hand in a clock).
+   */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<unknown>;
 }
+
+const timers = (ms: number, signal?: AbortSignal): Promise<unknown> => sleep(ms, undefined, { signal });
 
 /** Lifecycle of a stream: open takes records; closing flushes; closed takes none. */
 export type MonitoringStreamState = "open" | "closing" | "closed";
@@ -90,6 +97,7 @@ export class MonitoringStream implements MonitoringSink {
   readonly #lingerMs: number;
   #recordsPerMessage: number;
   readonly #backoff: { initialMs: number; maxMs: number };
+  readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<unknown>;
 
   constructor(
     /** The stream's URL, as the graph wrote it (logs and metrics). */
@@ -105,6 +113,7 @@ export class MonitoringStream implements MonitoringSink {
     this.#lingerMs = options.lingerMs ?? 20;
     this.#recordsPerMessage = options.recordsPerMessage ?? 1;
     this.#backoff = options.backoff ?? { initialMs: 100, maxMs: 2_000 };
+    this.#sleep = options.sleep ?? timers;
   }
 
   get state(): MonitoringStreamState {
@@ -161,7 +170,7 @@ export class MonitoringStream implements MonitoringSink {
       // A new batch lingers for more records (never on the request's way: the request that
       // offered the first one has long been answered when it is sent).
       if (!this.#batch && this.#state === "open" && this.#queue.length < this.#batchRecords) {
-        await sleep(this.#lingerMs);
+        await this.#sleep(this.#lingerMs);
       }
       try {
         this.#transport ??= this.connect();
@@ -183,9 +192,9 @@ export class MonitoringStream implements MonitoringSink {
         const pending = this.#transport;
         if (pending) void pending.catch(() => (this.#transport = undefined));
         this.#unavailable(error);
-        await sleep(Math.min(wait, Math.max(0, this.#deadline - Date.now())), undefined, {
-          signal: this.#wake.signal,
-        }).catch(() => {});
+        await this.#sleep(Math.min(wait, Math.max(0, this.#deadline - Date.now())), this.#wake.signal).catch(
+          () => {},
+        );
         wait = Math.min(wait * 2, this.#backoff.maxMs);
       }
     }
@@ -259,7 +268,7 @@ export class MonitoringStream implements MonitoringSink {
     this.#deadline = deadline;
     this.#serialiseFresh();
     if (this.#pump) {
-      await Promise.race([this.#pump, sleep(Math.max(0, deadline - Date.now()))]);
+      await Promise.race([this.#pump, this.#sleep(Math.max(0, deadline - Date.now()))]);
     }
     this.#state = "closed";
     this.#wake.abort();

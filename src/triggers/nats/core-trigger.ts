@@ -6,6 +6,7 @@ import type { EventHandler, Trigger, TriggerContext, TriggerState } from "../con
 import { HealthState, type TriggerHealth } from "../health.js";
 import { connectNats } from "./connection.js";
 import { consumeBounded } from "./in-flight.js";
+import type { NatsCoreLinks } from "./links.js";
 import { bodyOf, headersOf, outputHeaders } from "./message.js";
 
 /**
@@ -23,12 +24,16 @@ export class NatsCoreTrigger implements Trigger {
   /** Ends once the subscription is drained and every message taken has been handled. */
   #loop: Promise<void> | undefined;
   readonly #health = new HealthState();
+  readonly #links: NatsCoreLinks;
 
   constructor(
     readonly spec: NatsTriggerSpec,
     readonly context: TriggerContext,
+    links?: NatsCoreLinks,
   ) {
     this.name = `nats:${spec.subject}`;
+    // Only the connection: a core trigger does not load the JetStream client.
+    this.#links = links ?? { connect: () => connectNats(spec.url, context.graph) };
   }
 
   get state(): TriggerState {
@@ -40,7 +45,7 @@ export class NatsCoreTrigger implements Trigger {
   }
 
   async start(handler: EventHandler): Promise<void> {
-    const nc = await connectNats(this.spec.url, this.context.graph);
+    const nc = await this.#links.connect();
     this.#connection = nc;
     this.#subscription = nc.subscribe(this.spec.subject, this.spec.queue ? { queue: this.spec.queue } : {});
     // Round-trip once so the server knows the subscription before start() resolves.

@@ -1,4 +1,3 @@
-import { setTimeout as sleep } from "node:timers/promises";
 import {
   AckPolicy,
   type ConsumerMessages,
@@ -6,8 +5,6 @@ import {
   type JetStreamClient,
   type JetStreamManager,
   type JsMsg,
-  jetstream,
-  jetstreamManager,
 } from "@nats-io/jetstream";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { SluiceError } from "../../errors.js";
@@ -17,8 +14,8 @@ import { encodeBody, errorInfoOf, headerNames } from "../codec.js";
 import type { EventHandler, Trigger, TriggerContext, TriggerState } from "../contract.js";
 import { defaultStalledAfterMs, HealthState, type TriggerHealth } from "../health.js";
 import { backoffMs, isRetryable } from "../retry.js";
-import { connectNats } from "./connection.js";
 import { consumeEagerly } from "./in-flight.js";
+import { type JetStreamLinks, serverLinks } from "./links.js";
 import { bodyOf, headersOf, outputHeaders } from "./message.js";
 
 interface JetStreamSettings {
@@ -76,12 +73,15 @@ export class JetStreamTrigger implements Trigger {
   #outputIsStream = false;
   #dlqIsStream = false;
   readonly #health: HealthState;
+  readonly #links: JetStreamLinks;
 
   constructor(
     readonly spec: NatsTriggerSpec,
     readonly context: TriggerContext,
+    links?: JetStreamLinks,
   ) {
     this.#settings = settingsOf(spec);
+    this.#links = links ?? serverLinks(spec.url, context.graph);
     this.name = `jetstream:${this.#settings.stream}/${this.#settings.durable}`;
     this.#health = new HealthState(this.#settings.stalledAfterMs);
   }
@@ -95,9 +95,9 @@ export class JetStreamTrigger implements Trigger {
   }
 
   async start(handler: EventHandler): Promise<void> {
-    const nc = await connectNats(this.spec.url, this.context.graph);
+    const nc = await this.#links.connect();
     this.#connection = nc;
-    const jsm = await jetstreamManager(nc);
+    const jsm = await this.#links.manager(nc);
     this.#jsm = jsm;
     const s = this.#settings;
     await jsm.streams.info(s.stream).catch((error: unknown) => {
@@ -116,7 +116,7 @@ export class JetStreamTrigger implements Trigger {
         : Promise.resolve(false);
     this.#outputIsStream = await captured(s.outputSubject);
     this.#dlqIsStream = await captured(s.dlqSubject);
-    this.#js = jetstream(nc);
+    this.#js = this.#links.client(nc);
     this.#handler = handler;
     this.#state = "running";
     await this.#consume();
@@ -212,7 +212,7 @@ export class JetStreamTrigger implements Trigger {
           break;
         } catch (error) {
           this.#health.set("crashed", `${reason}; cannot recreate it: ${(error as Error).message}`);
-          await sleep(backoffMs(attempt, 500, 5_000));
+          await this.#links.sleep(backoffMs(attempt, 500, 5_000));
         }
       }
       // The old pull belongs to the consumer that is gone: stop it, and pull from the new one.

@@ -1,4 +1,5 @@
 import { jetstreamManager } from "@nats-io/jetstream";
+import type { Admin } from "kafkajs";
 import type {
   CompiledGraph,
   KafkaTrigger as KafkaSpec,
@@ -13,6 +14,24 @@ import { NatsCoreTrigger } from "../nats/core-trigger.js";
 import { JetStreamTrigger } from "../nats/jetstream-trigger.js";
 import { consumedQueues } from "./consumed.js";
 import { resolveStream, type StreamTarget } from "./stream-url.js";
+
+type KafkaTarget = Extract<StreamTarget, { kind: "kafka" }>;
+
+/**
+ * What making a graph's queue consumers reaches the brokers through: the brokers themselves
+ * unless given. Tests hand in scripted ones to see what is made without a broker.
+ */
+export interface QueueLinks {
+  /** An admin client of a queue topic's Kafka cluster: the topic is created with it when missing. */
+  kafkaAdmin(target: KafkaTarget, context: TriggerContext): Admin;
+  /** The JetStream stream that captures `subject` on the server at `url`, if one does. */
+  streamCapturing(url: string, subject: string): Promise<string | undefined>;
+}
+
+const brokerLinks: QueueLinks = {
+  kafkaAdmin: (target, context) => kafkaClient(target, `sluice-${context.graph}`, context.logger).admin(),
+  streamCapturing,
+};
 
 /** A consumer of one queue step's stream, and the step whose segment it runs. */
 export interface QueueConsumer {
@@ -32,6 +51,7 @@ export const defaultQueuePartitions = 4;
 export async function queueConsumers(
   graph: CompiledGraph,
   context: TriggerContext,
+  links: QueueLinks = brokerLinks,
 ): Promise<QueueConsumer[]> {
   const consumers: QueueConsumer[] = [];
   for (const [step, stream] of consumedQueues(graph)) {
@@ -41,7 +61,12 @@ export async function queueConsumers(
     const declared = graph.document.spec.steps?.[step] as QueueStep | undefined;
     const dlq = declared?.dlq;
     if (target.kind === "kafka") {
-      await ensureTopic(target, declared?.partitions ?? defaultQueuePartitions, context);
+      await ensureTopic(
+        links.kafkaAdmin(target, context),
+        target.topic,
+        declared?.partitions ?? defaultQueuePartitions,
+        context,
+      );
       const spec: KafkaSpec = {
         kind: "kafka",
         brokers: target.brokers,
@@ -55,7 +80,7 @@ export async function queueConsumers(
       consumers.push({ step, trigger: new KafkaTrigger(spec, context) });
       continue;
     }
-    const stream_ = await streamCapturing(target.url, target.subject);
+    const stream_ = await links.streamCapturing(target.url, target.subject);
     const spec: NatsSpec = stream_
       ? {
           kind: "nats",
@@ -98,24 +123,24 @@ async function streamCapturing(url: string, subject: string): Promise<string | u
  * level only: that is the usual case on every start after the first.
  */
 async function ensureTopic(
-  target: Extract<StreamTarget, { kind: "kafka" }>,
+  admin: Admin,
+  topic: string,
   partitions: number,
   context: TriggerContext,
 ): Promise<void> {
-  const admin = kafkaClient(target, `sluice-${context.graph}`, context.logger).admin();
   await admin.connect();
   try {
-    if ((await admin.listTopics()).includes(target.topic)) {
-      context.logger.debug({ topic: target.topic }, "the queue's topic exists");
+    if ((await admin.listTopics()).includes(topic)) {
+      context.logger.debug({ topic }, "the queue's topic exists");
       return;
     }
     await admin.createTopics({
-      topics: [{ topic: target.topic, numPartitions: partitions }],
+      topics: [{ topic, numPartitions: partitions }],
       waitForLeaders: true,
     });
   } catch (error) {
     // Not allowed to create topics, say: the consumer will find out whether it exists.
-    context.logger.warn({ err: error, topic: target.topic }, "could not create the queue's topic");
+    context.logger.warn({ err: error, topic }, "could not create the queue's topic");
   } finally {
     await admin.disconnect();
   }

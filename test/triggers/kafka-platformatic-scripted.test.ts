@@ -1,0 +1,381 @@
+import { EventEmitter } from "node:events";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { SluiceError } from "../../src/errors.js";
+import type { GraphEvent, KafkaTrigger as KafkaSpec } from "../../src/graph/index.js";
+import {
+  consumedOf,
+  type PlatformaticMessage,
+  type PlatformaticProducer,
+  platformaticOptions,
+  producedOf,
+} from "../../src/triggers/kafka/platformatic-client.js";
+import {
+  PlatformaticKafkaTrigger,
+  type PlatformaticLinks,
+} from "../../src/triggers/kafka/platformatic-trigger.js";
+import { memoryLogger } from "../helpers/graphs.js";
+
+// The Kafka trigger on @platformatic/kafka, on scripted links (no broker): what it consumes,
+// writes and commits, and how it makes its consumer again after a crash. The same against a
+// real broker is in the kafka-*.test.ts files run with `client: platformatic`.
+
+type Listener = (...args: unknown[]) => void;
+
+/** A scripted group member: the test tells it joins and hands its stream messages. */
+class ScriptedConsumer {
+  readonly listeners = new Map<string, Listener[]>();
+  readonly stream = Object.assign(new EventEmitter(), {
+    pause: () => this.log.push("pause"),
+    resume: () => this.log.push("resume"),
+    close: async () => {
+      this.log.push("stream close");
+    },
+  });
+  consumed: Record<string, unknown> | undefined;
+  assignments: { topic: string; partitions: number[] }[] | undefined;
+
+  constructor(
+    readonly group: string,
+    readonly log: string[],
+    readonly refuse: Error | undefined,
+  ) {}
+
+  on(event: string, listener: Listener): this {
+    this.listeners.set(event, [...(this.listeners.get(event) ?? []), listener]);
+    return this;
+  }
+
+  async consume(options: Record<string, unknown>) {
+    this.consumed = options;
+    if (this.refuse) throw this.refuse;
+    return this.stream;
+  }
+
+  async commit({
+    offsets,
+  }: {
+    offsets: { topic: string; partition: number; offset: bigint; leaderEpoch: number }[];
+  }) {
+    this.log.push(
+      `commit ${offsets.map((o) => `${o.topic}/${o.partition}@${o.offset}:${o.leaderEpoch}`).join(" ")}`,
+    );
+  }
+
+  async close() {
+    this.log.push("consumer close");
+  }
+
+  /** The group joined, with these partitions (or none told: then read from `assignments`). */
+  join(assignments?: { topic: string; partitions: number[] }[]): void {
+    for (const listener of this.listeners.get("consumer:group:join") ?? []) listener({ assignments });
+  }
+
+  /** A message of `topic`/`partition` at `offset` with a JSON body. */
+  send(topic: string, partition: number, offset: number, body: unknown): void {
+    const message = {
+      topic,
+      partition,
+      offset: BigInt(offset),
+      key: undefined,
+      value: Buffer.from(JSON.stringify(body)),
+      headers: new Map<string, Buffer>(),
+      timestamp: 1_700_000_000_000n,
+    };
+    this.stream.emit("data", message as unknown as PlatformaticMessage);
+  }
+}
+
+/** Scripted links: every consumer made, what the producer wrote, in order with everything else in `log`. */
+function scripted(spec: Partial<KafkaSpec> = {}, options: { consumeFailures?: Error[] } = {}) {
+  const log: string[] = [];
+  const consumers: ScriptedConsumer[] = [];
+  const sends: { topic: string; values: string[] }[] = [];
+  const logger = memoryLogger();
+  const links: PlatformaticLinks = {
+    consumer: (group) => {
+      const consumer = new ScriptedConsumer(group, log, options.consumeFailures?.shift());
+      consumers.push(consumer);
+      return consumer as unknown as ReturnType<PlatformaticLinks["consumer"]>;
+    },
+    producer: () => {
+      log.push("producer");
+      return {
+        send: async ({ messages }: { messages: { topic: string; value?: Buffer | string }[] }) => {
+          const topic = messages[0]?.topic ?? "";
+          log.push(`send ${topic} ${messages.length}`);
+          sends.push({ topic, values: messages.map((m) => String(m.value)) });
+          return {};
+        },
+        close: async () => {
+          log.push("producer close");
+        },
+      } as unknown as PlatformaticProducer;
+    },
+    writeLimit: async (topic) => {
+      log.push(`limit ${topic}`);
+      return 1_000_000;
+    },
+    sleep: async (ms) => {
+      log.push(`sleep ${ms}`);
+    },
+  };
+  const trigger = new PlatformaticKafkaTrigger(
+    {
+      kind: "kafka",
+      brokers: ["scripted:9092"],
+      topics: ["in"],
+      group: "g",
+      client: "platformatic",
+      ...spec,
+    } as KafkaSpec,
+    { graph: "scripted", logger },
+    links,
+  );
+  return { trigger, log, consumers, sends, logger };
+}
+
+const settle = async (turns = 5) => {
+  for (let i = 0; i < turns; i++) await new Promise((resolve) => setImmediate(resolve));
+};
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe("a Kafka trigger on @platformatic/kafka, scripted", () => {
+  it("joins its group and streams from the committed offsets, the earliest when there are none and fromBeginning", async () => {
+    const { trigger, consumers, log } = scripted({ fromBeginning: true });
+    expect(trigger.name).toBe("kafka:in");
+    await trigger.start(() => undefined);
+    expect(consumers.map((c) => c.group)).toEqual(["g"]);
+    expect(consumers[0]?.consumed).toEqual({
+      topics: ["in"],
+      mode: "committed",
+      fallbackMode: "earliest",
+      autocommit: false,
+    });
+    // Neither an output nor a DLQ: no producer.
+    expect(log).toEqual([]);
+    expect(trigger.state).toBe("running");
+    expect(trigger.health.condition).toBe("running");
+    await trigger.close();
+  });
+
+  it("streams from the latest offset when a partition has none and fromBeginning is not set", async () => {
+    const { trigger, consumers } = scripted();
+    await trigger.start(() => undefined);
+    expect(consumers[0]?.consumed?.fallbackMode).toBe("latest");
+    await trigger.close();
+  });
+
+  it("takes topic names only, refusing /patterns/ with the trigger's name", () => {
+    expect(() => scripted({ topics: ["in", "/tx-.*/"] })).toThrow(
+      new SluiceError(
+        "SLUICE_ERR_GRAPH_INVALID",
+        "trigger kafka:in,/tx-.*/: client: platformatic takes topic names, not /patterns/ (client: kafkajs does)",
+      ),
+    );
+  });
+
+  it("makes a producer for outputs and reads the output topic's write limit at start; a DLQ alone needs no limit", async () => {
+    const out = scripted({ output: { topic: "out" } } as Partial<KafkaSpec>);
+    await out.trigger.start(() => undefined);
+    expect(out.log).toEqual(["producer", "limit out"]);
+    await out.trigger.close();
+    const dlq = scripted({ dlq: { topic: "dlq" } } as Partial<KafkaSpec>);
+    await dlq.trigger.start(() => undefined);
+    expect(dlq.log).toEqual(["producer"]);
+    await dlq.trigger.close();
+    expect(dlq.log.at(-1)).toBe("producer close");
+  });
+
+  it("runs the messages of its assigned partitions, writes their outputs, and commits them with no leader epoch when it drains", async () => {
+    const { trigger, consumers, log, sends } = scripted({ output: { topic: "out" } } as Partial<KafkaSpec>);
+    const seen: unknown[] = [];
+    await trigger.start((event: GraphEvent) => {
+      seen.push(event.body);
+      return { done: event.body };
+    });
+    const consumer = consumers[0] as ScriptedConsumer;
+    consumer.join([{ topic: "in", partitions: [0, 1] }]);
+    consumer.send("in", 0, 5, { i: 5 });
+    consumer.send("in", 1, 9, { i: 9 });
+    consumer.send("in", 2, 0, { i: 0 });
+    await settle();
+    expect(seen).toEqual([{ i: 5 }, { i: 9 }]);
+    expect(sends.map((s) => s.topic)).toEqual(["out", "out"]);
+    expect(sends[0]?.values).toEqual(['{"done":{"i":5}}']);
+    await trigger.close();
+    expect(log.filter((l) => l.startsWith("commit"))).toEqual(["commit in/0@6:-1 in/1@10:-1"]);
+    expect(log.at(-1)).toBe("producer close");
+    expect(log.indexOf("pause")).toBeLessThan(log.indexOf("stream close"));
+    expect(log.indexOf("stream close")).toBeLessThan(log.indexOf("consumer close"));
+    expect(trigger.state).toBe("closed");
+    expect(trigger.health.condition).toBe("stopped");
+  });
+
+  it("reads the assignment from the consumer when the join does not tell it", async () => {
+    const { trigger, consumers } = scripted();
+    const seen: unknown[] = [];
+    await trigger.start((event: GraphEvent) => {
+      seen.push(event.body);
+    });
+    const consumer = consumers[0] as ScriptedConsumer;
+    consumer.assignments = [{ topic: "in", partitions: [3] }];
+    consumer.join();
+    consumer.send("in", 3, 0, { i: 1 });
+    await settle();
+    expect(seen).toEqual([{ i: 1 }]);
+    await trigger.close();
+  });
+
+  it("closes a consumer whose stream could not be opened, and fails start with why", async () => {
+    const refused = new Error("group authorization failed");
+    const { trigger, log } = scripted({}, { consumeFailures: [refused] });
+    await expect(trigger.start(() => undefined)).rejects.toBe(refused);
+    expect(log).toEqual(["consumer close"]);
+  });
+
+  it("after its stream fails lets go of the consumer, stream first, reports crashed, and makes a new one after 1 s or so", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const { trigger, consumers, log, logger } = scripted();
+    await trigger.start(() => undefined);
+    const first = consumers[0] as ScriptedConsumer;
+    first.join([{ topic: "in", partitions: [0] }]);
+    first.stream.emit("error", new Error("connection lost"));
+    await settle();
+    expect(log).toEqual(["stream close", "consumer close"]);
+    expect(trigger.health).toMatchObject({
+      condition: "crashed",
+      reason: "consumer crashed: connection lost",
+    });
+    expect(logger.lines[0]?.msg).toBe("consumer crashed: connection lost; restarting it");
+    // A second failure of the same stream is the same crash.
+    first.stream.emit("error", new Error("again"));
+    expect(consumers).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(1_000);
+    await settle();
+    expect(consumers).toHaveLength(2);
+    const second = consumers[1] as ScriptedConsumer;
+    second.join([{ topic: "in", partitions: [0] }]);
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(trigger.health.condition).toBe("running");
+    await trigger.close();
+    expect(log.slice(-2)).toEqual(["stream close", "consumer close"]);
+  });
+
+  it("commits nothing through a consumer that is being made again: the offsets wait for the next", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const { trigger, consumers, log, logger } = scripted({
+      commit: { everyEvents: 1 },
+    } as Partial<KafkaSpec>);
+    let finish: (() => void) | undefined;
+    await trigger.start(
+      () =>
+        new Promise<void>((resolve) => {
+          finish = resolve;
+        }),
+    );
+    const first = consumers[0] as ScriptedConsumer;
+    first.join([{ topic: "in", partitions: [0] }]);
+    first.send("in", 0, 0, {});
+    await settle();
+    first.stream.emit("error", new Error("connection lost"));
+    finish?.();
+    await settle();
+    expect(log.filter((l) => l.startsWith("commit"))).toEqual([]);
+    await trigger.close();
+    expect(
+      logger.lines.some((l) => l.msg === "offsets not committed; trying again with the next commit"),
+    ).toBe(true);
+  });
+
+  it("goes on through a join that tells no assignment while the consumer knows none either", async () => {
+    const { trigger, consumers } = scripted();
+    await trigger.start(() => undefined);
+    consumers[0]?.join();
+    expect(trigger.health.condition).toBe("running");
+    await trigger.close();
+  });
+
+  it("drains and closes once: the stream paused once, never resumed, the consumer and producer closed once", async () => {
+    const { trigger, log } = scripted({ dlq: { topic: "dlq" } } as Partial<KafkaSpec>);
+    await trigger.start(() => undefined);
+    const draining = trigger.drain();
+    expect(trigger.state).toBe("draining");
+    await draining;
+    expect(trigger.health.condition).toBe("stopped");
+    await trigger.drain();
+    expect(log.filter((l) => l === "pause")).toHaveLength(1);
+    expect(log).not.toContain("resume");
+    await trigger.close();
+    await trigger.close();
+    expect(log.filter((l) => l === "consumer close")).toHaveLength(1);
+    expect(log.filter((l) => l === "producer close")).toHaveLength(1);
+  });
+});
+
+describe("the @platformatic/kafka client settings and messages", () => {
+  it("connect with sluice's client id unless the connection names one, patiently, with SASL and TLS as the trigger says", () => {
+    expect(platformaticOptions({ brokers: ["b1:9092", "b2:9092"] }, "sluice-g")).toStrictEqual({
+      clientId: "sluice-g",
+      bootstrapBrokers: ["b1:9092", "b2:9092"],
+      retries: 20,
+      retryDelay: 200,
+    });
+    const tls = { ca: "pem" };
+    expect(
+      platformaticOptions(
+        {
+          brokers: ["b:9093"],
+          clientId: "mine",
+          sasl: { mechanism: "scram-sha-256", username: "u", password: "p" },
+          ssl: tls,
+        } as never,
+        "sluice-g",
+      ),
+    ).toStrictEqual({
+      clientId: "mine",
+      bootstrapBrokers: ["b:9093"],
+      retries: 20,
+      retryDelay: 200,
+      sasl: { mechanism: "SCRAM-SHA-256", username: "u", password: "p" },
+      tls,
+    });
+    expect(platformaticOptions({ brokers: ["b:9093"], ssl: true } as never, "c").tls).toStrictEqual({});
+    expect("tls" in platformaticOptions({ brokers: ["b:9093"], ssl: false } as never, "c")).toBe(false);
+  });
+
+  it("read a consumed message as kafkajs's shape: no key is null, no headers is none, offsets and times in decimal", () => {
+    const base = {
+      topic: "t",
+      partition: 0,
+      offset: 12n,
+      timestamp: 1_700_000_000_000n,
+      value: Buffer.from("v"),
+    };
+    expect(
+      consumedOf({ ...base, key: undefined, headers: new Map() } as unknown as PlatformaticMessage),
+    ).toStrictEqual({
+      key: null,
+      value: base.value,
+      headers: undefined,
+      offset: "12",
+      timestamp: "1700000000000",
+    });
+    const key = Buffer.from("k");
+    const h = Buffer.from("1");
+    expect(
+      consumedOf({ ...base, key, headers: new Map([["x-a", h]]) } as unknown as PlatformaticMessage),
+    ).toMatchObject({ key, headers: { "x-a": h } });
+  });
+
+  it("write kafkajs-shaped messages with no key as keyless", () => {
+    expect(producedOf("out", [{ key: null, value: "v", headers: { a: "1" } }])).toStrictEqual([
+      { topic: "out", key: undefined, value: "v", headers: { a: "1" } },
+    ]);
+    expect(producedOf("out", [{ key: "k", value: null }])).toStrictEqual([
+      { topic: "out", key: "k", value: undefined, headers: undefined },
+    ]);
+  });
+});
