@@ -114,6 +114,14 @@ describe("a Kafka consumer's supervisor", () => {
     expect(logger.lines.at(-1)?.obj).toMatchObject({ crashes: 1, restartInMs: 1_000 });
   });
 
+  it("leaves a stopping trigger's health alone when the drain's last batches make progress", () => {
+    const { supervisor, health } = supervised();
+    supervisor.crashed(new Error("a"), false);
+    supervisor.stop();
+    supervisor.progressed();
+    expect(health.value).toMatchObject({ condition: "crashed", reason: "consumer crashed: a" });
+  });
+
   it("counts as running again after staying joined 5 s without crashing, not sooner", async () => {
     const { supervisor, health } = supervised();
     supervisor.started();

@@ -34,9 +34,12 @@ export class ConsumerSupervisor {
     if (this.#crashes === 0) this.health.set("running");
   }
 
-  /** An offset was resolved: whatever crashed before is behind us. */
+  /**
+   * An offset was resolved: whatever crashed before is behind us (unless the trigger stops:
+   * the drain's last batches say nothing about the consumer's health).
+   */
   progressed(): void {
-    if (this.#crashes === 0) return;
+    if (this.#crashes === 0 || this.#stopped) return;
     this.#crashes = 0;
     clearTimeout(this.#settle);
     this.health.set("running");
