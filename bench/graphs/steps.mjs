@@ -12,7 +12,7 @@ export class EchoModel {
 
 /**
  * The echo model after a fixed amount of arithmetic per call (`iterations` of a
- * linear-congruential step, about 50 µs of CPU at 3,000 on the bench machines): a model that
+ * linear-congruential step, about 65 µs of CPU at 3,000 on the Intel bench machine): a model that
  * does some work, for figures such as monitoring's whose cost is per request, to be read
  * beside the trivial model's. CPU, not wall-clock, so two servers sharing a core pay alike.
  */

@@ -7,7 +7,7 @@
  * streams: a Kafka topic with a record a message (MLRun's layout) and with 100 records a
  * message (`recordsPerMessage: 100`), both on kafkajs and on `client: platformatic`, and a
  * core NATS subject with a record a message and with 100; and core NATS again with a model
- * that works about 50 µs a call instead of the trivial echo (monitoring's cost is per request,
+ * that works about 65 µs a call instead of the trivial echo (monitoring's cost is per request,
  * so its share shrinks as the model does more). The records the monitored server wrote and
  * dropped are read from its metrics after the alternating rounds.
  */
@@ -210,7 +210,7 @@ export const monitoringScenarios: Scenario[] = [
     recordsPerMessage: 100,
   }),
   scenario(
-    "monitoring: OIP infer of a model working ~50 µs a call, every request recorded to core NATS, vs off",
+    "monitoring: OIP infer of a model working ~65 µs a call, every request recorded to core NATS, vs off",
     natsBroker,
     { recordsPerMessage: 1, model: "WorkModel" },
   ),
