@@ -142,8 +142,10 @@ export class ModelCallRecord implements MonitoringRecord {
         out.text(timed);
         out.bytes(bytes);
       } else {
-        out.text(`${timed}{"id":${id},`);
-        out.bytes(bytes, bytes.indexOf(0x7b) + 1);
+        const open = bytes.indexOf(0x7b) + 1;
+        // An empty object gets the id alone: no comma before its closing brace.
+        out.text(isEmptyObjectFrom(bytes, open) ? `${timed}{"id":${id}` : `${timed}{"id":${id},`);
+        out.bytes(bytes, open);
       }
       json = "";
     } else {
@@ -184,6 +186,13 @@ export class ModelCallRecord implements MonitoringRecord {
 }
 
 const noOutcome = { error: new Error("the call has not ended") };
+
+/** True when JSON `bytes` hold only blanks and the closing brace from `at` on (a body of `{}`). */
+function isEmptyObjectFrom(bytes: Uint8Array, at: number): boolean {
+  let i = at;
+  while (bytes[i] === 0x20 || bytes[i] === 0x09 || bytes[i] === 0x0d) i++;
+  return bytes[i] === 0x7d;
+}
 
 function responseJson(response: unknown, format: RecordFormat): string {
   const resp = (isObject(response) ? response : {}) as {
