@@ -70,6 +70,20 @@ describe("a Kafka batch, scripted", () => {
     expect(kafka.resolved).toEqual(["0"]);
   });
 
+  it("retries and dead-letters an event whose graph throws what is not an Error (undefined)", async () => {
+    const kafka = new ScriptedKafka({ dlq: { topic: "dlq", maxAttempts: 2 } });
+    let calls = 0;
+    await kafka.start(() => {
+      calls++;
+      throw undefined;
+    });
+    await kafka.batch([{ i: 0 }]);
+    expect(calls).toBe(2);
+    const letters = kafka.sends.filter((s) => s.topic === "dlq").flatMap((s) => s.messages);
+    expect(letters.map((l) => headerOf(l, "x-sluice-attempts"))).toEqual(["2"]);
+    expect(kafka.resolved).toEqual(["0"]);
+  });
+
   it("gives an event at fault itself (a 4xx) one attempt, and dead-letters it without waiting", async () => {
     const kafka = new ScriptedKafka({ dlq: { topic: "dlq", maxAttempts: 5 } });
     let calls = 0;
