@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { type AddressInfo, Server as NetServer } from "node:net";
+import { type AddressInfo, Server as NetServer, type Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import FindMyWay, { type HTTPMethod, type HTTPVersion } from "find-my-way";
 import { SluiceError } from "../errors.js";
@@ -43,6 +43,10 @@ export interface DataPlaneOptions {
   repository?: { token?: string | undefined } | undefined;
 }
 
+/** A connection of the data plane, with the answer to its latest request. */
+type AnsweringSocket = Socket & { [answerOf]?: ServerResponse };
+const answerOf = Symbol("sluice.answer");
+
 type Handler = (
   req: IncomingMessage,
   res: ServerResponse,
@@ -60,25 +64,25 @@ export class DataPlane {
   readonly server: Server;
   #state: DataPlaneState = "serving";
   #active = 0;
-  /** The answers not yet finished, so drain can find requests still sending their body. */
-  readonly #open = new Set<ServerResponse>();
+  /**
+   * The open connections, so drain can find requests still sending their body: each socket
+   * holds its latest answer (`answerOf`). Kept per connection, not per request, where a set of
+   * answers cost an add and a delete (and the set's rehashing) on every request.
+   */
+  readonly #connections = new Set<AnsweringSocket>();
   #idle: (() => void)[] = [];
   readonly #router;
   /** The first segment of every registered route (`/v2`, `/graphs`): only these need the router. */
   readonly #routed = new Set<string>();
   readonly #caller: GraphCaller;
   readonly #generator: Generator;
-  /** One listener for every answer's `close` (`this` is the answer): no closure per request. */
-  readonly #onClose: (this: ServerResponse) => void;
+  /** One listener for every answer's `close`: no closure per request. */
+  readonly #onClose = () => this.#finished();
 
   constructor(
     readonly registry: GraphRegistry,
     readonly options: DataPlaneOptions,
   ) {
-    const plane = this;
-    this.#onClose = function (this: ServerResponse) {
-      plane.#finished(this);
-    };
     this.#caller = new GraphCaller(registry, { ...options, draining: () => this.#state !== "serving" });
     this.#generator = new Generator(registry, { ...options, draining: () => this.#state !== "serving" });
     this.#router = FindMyWay<HTTPVersion.V1>({
@@ -101,6 +105,10 @@ export class DataPlane {
       (req, res) => this.#handle(req, res),
     );
     this.server.on("clientError", answerClientError);
+    this.server.on("connection", (socket: AnsweringSocket) => {
+      this.#connections.add(socket);
+      socket.once("close", () => this.#connections.delete(socket));
+    });
   }
 
   get state(): DataPlaneState {
@@ -143,9 +151,10 @@ export class DataPlane {
    * (a client trickling a body could otherwise keep the process up for as long as --timeout).
    */
   #refuseUnfinishedUploads(): void {
-    for (const res of this.#open) {
+    for (const socket of this.#connections) {
+      const res = socket[answerOf];
       // Node may have answered it already (a request timeout's 408) and closed the socket.
-      if (res.req.complete || res.headersSent || res.req.socket.destroyed) continue;
+      if (res === undefined || res.req.complete || res.headersSent || socket.destroyed) continue;
       res.setHeader("connection", "close");
       sendJson(
         res,
@@ -170,7 +179,7 @@ export class DataPlane {
       return;
     }
     this.#active++;
-    this.#open.add(res);
+    (req.socket as AnsweringSocket)[answerOf] = res;
     res.on("close", this.#onClose);
     const url = req.url ?? "/";
     if (!this.#needsRouter(url)) {
@@ -186,8 +195,7 @@ export class DataPlane {
     }
   }
 
-  #finished(res: ServerResponse): void {
-    this.#open.delete(res);
+  #finished(): void {
     if (--this.#active === 0 && this.#state !== "serving") {
       this.server.closeIdleConnections();
       for (const resolve of this.#idle.splice(0)) resolve();
@@ -547,7 +555,6 @@ function methodNotAllowed(req: IncomingMessage, res: ServerResponse, allow: stri
   );
 }
 
-/** `/v2` of `/v2/models/:model`. */
 /** The body offset a binary request's tensors start at (its JSON header's length), if readable. */
 function alignmentOf(headerLength: string | string[]): number | undefined {
   const offset = typeof headerLength === "string" ? Number(headerLength) : Number.NaN;

@@ -3,6 +3,7 @@
  * a latency histogram: the "over time" charts and the plain progress lines come from here,
  * and the whole run's latency percentiles too (see histogram.ts for why not autocannon's).
  */
+import { performance } from "node:perf_hooks";
 import type { AutocannonInstance } from "./autocannon.js";
 import { LatencyHistogram } from "./histogram.js";
 import type { SecondSample } from "./types.js";

@@ -16,9 +16,12 @@ describe("a request's context", () => {
     const ids = Array.from({ length: 5000 }, () => newRequestId());
     for (const id of ids.slice(0, 50)) expect(id).toMatch(uuid);
     expect(new Set(ids).size).toBe(ids.length);
-    const [a, b] = [newRequestId(), newRequestId()];
-    expect(b.slice(0, 29)).toBe(a.slice(0, 29));
-    expect(Number.parseInt(b.slice(29), 16) - Number.parseInt(a.slice(29), 16)).toBe(1);
+    // Each id is the one before plus one, across the 256-id blocks whose head is made once.
+    for (let i = 1; i < ids.length; i++) {
+      const [a, b] = [ids[i - 1] as string, ids[i] as string];
+      expect(b.slice(0, 29)).toBe(a.slice(0, 29));
+      expect(Number.parseInt(b.slice(29), 16) - Number.parseInt(a.slice(29), 16)).toBe(1);
+    }
   });
 
   it("keeps a well-formed traceparent, else starts a sampled trace", () => {

@@ -1,4 +1,5 @@
 import { access } from "node:fs/promises";
+import { performance } from "node:perf_hooks";
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from "express";
 import { isSluiceError, SluiceError } from "../../errors.js";
 import { formatProblem, GraphInvalidError, type Logger } from "../../graph/index.js";

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { performance } from "node:perf_hooks";
 import { isSluiceError, SluiceError } from "../../errors.js";
 import {
   type CompiledGraph,

@@ -1,3 +1,4 @@
+import { performance } from "node:perf_hooks";
 import { isSluiceError } from "../../errors.js";
 import type { GraphEvent } from "../contract.js";
 import { isObject, mlrunTime, type RecordFormat, statusOf } from "./record.js";

@@ -1,4 +1,5 @@
 import { hostname } from "node:os";
+import { performance } from "node:perf_hooks";
 import { isSluiceError } from "../../errors.js";
 import type { GraphEvent } from "../contract.js";
 import type { MonitoringField } from "../document.js";
