@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { type GraphEvent, recordText } from "../../src/graph/index.js";
-import { ModelCallRecord, RecordFormat } from "../../src/graph/monitoring/record.js";
+import { jsonString, ModelCallRecord, RecordFormat } from "../../src/graph/monitoring/record.js";
 
 const format = new RecordFormat({
   graph: "g",
@@ -31,5 +31,28 @@ describe("a monitoring record of a request taken as it arrived", () => {
 
   it("keeps a body's own id as it was sent", () => {
     expect(recorded('{"id":"mine","inputs":[]}').request).toEqual({ id: "mine", inputs: [] });
+  });
+});
+
+describe("a record's request id", () => {
+  it("is quoted exactly as JSON.stringify quotes it, escapes and lone surrogates included", () => {
+    for (const id of [
+      "req-1",
+      "",
+      'say "hi"',
+      "back\\slash",
+      "tab\tnew\nline\u0000\u001f",
+      "caf\u00e9 \u2028 \u{1f600}",
+      "lone \ud83d here",
+      "lone \ude00 too",
+    ]) {
+      expect(jsonString(id)).toBe(JSON.stringify(id));
+    }
+  });
+
+  it("is written into the record as the caller sent it, however it must be escaped", () => {
+    const event = { id: 'a"b\\c\u0001', body: {}, json: undefined } as unknown as GraphEvent;
+    const record = new ModelCallRecord(format, event, {}, 1).answered({ outputs: [] });
+    expect((JSON.parse(recordText(record)) as { id: unknown }).id).toBe('a"b\\c\u0001');
   });
 });

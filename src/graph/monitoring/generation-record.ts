@@ -1,7 +1,7 @@
 import { performance } from "node:perf_hooks";
 import { isSluiceError } from "../../errors.js";
 import type { GraphEvent } from "../contract.js";
-import { isObject, mlrunTime, type RecordFormat, statusOf } from "./record.js";
+import { isObject, jsonString, mlrunTime, type RecordFormat, statusOf } from "./record.js";
 import { type MonitoringRecord, type MonitoringSink, type RecordWriter, recordText } from "./sink.js";
 
 /** How a generation ended, as its record says. */
@@ -82,7 +82,7 @@ export class GenerationRecord implements MonitoringRecord {
       text_input?: unknown;
       parameters?: unknown;
     };
-    const id = JSON.stringify(this.event.id);
+    const id = jsonString(this.event.id);
     let json = `${format.head},"id":${id},"when":"${mlrunTime(this.started)}","microsec":${this.#micros}`;
     json += `,"first_token_microsec":${this.#firstMicros ?? null}`;
     json += `,"request":{"id":${id}`;

@@ -41,10 +41,10 @@ export class RecordFormat {
   readonly head: string;
   /** `,"sampling_percentage":...,"labels":...}` without the effective count */
   readonly tail: string;
-  /** `head` and `,"id":` as UTF-8, copied into every infer record as they are. */
-  readonly headBytes: Buffer;
-  /** `tail` and `,"effective_sample_count":` as UTF-8. */
-  readonly tailBytes: Buffer;
+  /** `head` and `,"id":`: what every infer record starts with. */
+  readonly opening: string;
+  /** `tail` and `,"effective_sample_count":`: what every record ends with, but its count. */
+  readonly closing: string;
 
   constructor(
     facts: ModelFacts,
@@ -73,8 +73,8 @@ export class RecordFormat {
     this.tail = `,"sampling_percentage":${facts.samplingPercentage}${
       facts.labels ? `,"labels":${JSON.stringify(facts.labels)}` : ""
     }`;
-    this.headBytes = Buffer.from(`${this.head},"id":`);
-    this.tailBytes = Buffer.from(`${this.tail},"effective_sample_count":`);
+    this.opening = `${this.head},"id":`;
+    this.closing = `${this.tail},"effective_sample_count":`;
   }
 }
 
@@ -129,9 +129,10 @@ export class ModelCallRecord implements MonitoringRecord {
       inputs?: unknown;
       parameters?: unknown;
     };
-    const id = JSON.stringify(this.event.id);
-    out.bytes(format.headBytes);
-    const timed = `${id},"when":"${mlrunTime(this.started)}","microsec":${this.micros},"request":`;
+    // Written in as few pieces as it can be (each is a call into the writer's buffer): the
+    // text before the request's bytes, those bytes when they are reused, and the text after.
+    const id = jsonString(this.event.id);
+    const timed = `${format.opening}${id},"when":"${mlrunTime(this.started)}","microsec":${this.micros},"request":`;
     const bytes =
       format.inputs && (format.parameters || request.parameters === undefined)
         ? requestBytes(this.request, this.event)
@@ -150,7 +151,8 @@ export class ModelCallRecord implements MonitoringRecord {
       }
       json = "";
     } else {
-      json = `${timed}{"id":${typeof request.id === "string" ? JSON.stringify(request.id) : id}`;
+      json = timed;
+      json += `{"id":${typeof request.id === "string" ? jsonString(request.id) : id}`;
       json += tensors("inputs", request.inputs, format.inputs, format.shapes);
       if (format.parameters && request.parameters !== undefined) {
         json += `,"parameters":${JSON.stringify(request.parameters)}`;
@@ -164,9 +166,7 @@ export class ModelCallRecord implements MonitoringRecord {
     } else {
       json += `,"resp":${this.#sentText(outcome.response) ?? responseJson(outcome.response, format)}`;
     }
-    out.text(json);
-    out.bytes(format.tailBytes);
-    out.text(`${this.represents}}`);
+    out.text(`${json}${format.closing}${this.represents}}`);
   }
 
   /**
@@ -187,6 +187,17 @@ export class ModelCallRecord implements MonitoringRecord {
 }
 
 const noOutcome = { error: new Error("the call has not ended") };
+
+/** Characters a JSON string must escape, and lone surrogates (which `JSON.stringify` escapes). */
+const needsEscape = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/**
+ * `JSON.stringify` of a string, quoted directly when nothing in it needs escaping: a request
+ * id almost never does, and the serialiser's set-up costs more than the id.
+ */
+export function jsonString(text: string): string {
+  return needsEscape.test(text) ? JSON.stringify(text) : `"${text}"`;
+}
 
 /** True when JSON `bytes` hold only blanks and the closing brace from `at` on (a body of `{}`). */
 function isEmptyObjectFrom(bytes: Uint8Array, at: number): boolean {
