@@ -37,8 +37,11 @@ class Profile:
 
     def __init__(self, path):
         js = js_names(path.rsplit(".", 1)[0] + ".map")
+        # Two checkouts of sluice name their functions alike: paths from dist/ on.
         pretty = functools.lru_cache(maxsize=None)(
-            lambda n: "JS " + js(int(n[2:], 16)) if re.fullmatch(r"0x[0-9a-f]+", n) else n
+            lambda n: re.sub(r"file://\S*?/dist/", "dist/", "JS " + js(int(n[2:], 16)))
+            if re.fullmatch(r"0x[0-9a-f]+", n)
+            else n
         )
         self.events, names = [], {}
         self.own = collections.defaultdict(lambda: [0] * 16)

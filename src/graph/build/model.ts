@@ -33,6 +33,9 @@ export class ModelRunner {
   readonly version: string | undefined;
   readonly #instance: Record<string, unknown>;
   readonly #predict: Method;
+  /** The hooks, found once like predict: looking them up on every request cost ~250 instructions. */
+  readonly #preprocess: Method | undefined;
+  readonly #postprocess: Method | undefined;
   readonly #life: ModelLifecycle;
   readonly #batcher: ModelBatcher | undefined;
   /**
@@ -59,6 +62,8 @@ export class ModelRunner {
               `model "${key}" generates text only (no predict method): POST .../generate`,
             );
           };
+    this.#preprocess = this.#method("preprocess");
+    this.#postprocess = this.#method("postprocess");
     const instance: LoadedCode = { kind: "instance", instance: this.#instance };
     this.#life = new ModelLifecycle(
       key,
@@ -132,7 +137,7 @@ export class ModelRunner {
   infer(body: unknown, event?: GraphEvent): unknown {
     if (!this.#life.ready) throw this.#life.notReadyError();
     const request = parseInferRequest(body);
-    const preprocess = this.#method("preprocess");
+    const preprocess = this.#preprocess;
     // The request is inside the model until its answer settles: an unload waits for it.
     // #predictAndShape counts it out, unless it throws at once.
     this.#life.enter();
@@ -212,7 +217,7 @@ export class ModelRunner {
 
   #respond(request: InferRequest, outputs: Tensor[]): unknown {
     const response = inferResponse(this.name, this.version, request.id, outputs);
-    const postprocess = this.#method("postprocess");
+    const postprocess = this.#postprocess;
     return postprocess ? andThen(postprocess(response), (post) => post ?? response) : response;
   }
 

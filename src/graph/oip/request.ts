@@ -285,7 +285,7 @@ function parseRequestOutputs(raw: unknown): RequestOutput[] | undefined {
  */
 export function parseInferRequest(body: unknown): InferRequest {
   // Checked at the gateway's edge already (and not replaced since): one pass per request.
-  if (validated.has(body as object)) return body as InferRequest;
+  if (body instanceof CheckedInferRequest) return body;
   const code = "SLUICE_ERR_INPUT";
   if (!isRecord(body)) {
     fail(code, `the request body must be a JSON object {inputs: [...]}, got ${preview(body)}`);
@@ -325,18 +325,23 @@ function requestOf(
 ): InferRequest {
   const outputs = parseRequestOutputs(body.outputs);
   // Fields are added one by one rather than spread conditionally: V8 spreads are slow here.
-  const request = {} as InferRequest;
+  const request: InferRequest = new CheckedInferRequest();
   if (id !== undefined) request.id = id;
   if (parameters !== undefined) request.parameters = parameters;
   request.inputs = inputs;
   if (outputs !== undefined) request.outputs = outputs;
-  validated.add(request);
   return request;
 }
 
 /**
- * Requests `parseInferRequest` built: handed to it again (the model step, after the gateway
- * checked the request at its edge), they are not checked a second time. A step that builds
- * a new request object gets it checked again.
+ * A request `parseInferRequest` built: handed to it again (the model step, after the gateway
+ * checked the request at its edge), it is not checked a second time. A step that builds a new
+ * request object, a spread copy included, gets it checked again. (A class, where a WeakSet of
+ * checked requests cost an insertion a request and work for the garbage collector.)
  */
-const validated = new WeakSet<object>();
+class CheckedInferRequest {
+  declare id?: string;
+  declare parameters?: Parameters;
+  declare inputs: Tensor[];
+  declare outputs?: RequestOutput[];
+}
