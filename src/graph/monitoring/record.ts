@@ -189,6 +189,7 @@ export class ModelCallRecord implements MonitoringRecord {
 const noOutcome = { error: new Error("the call has not ended") };
 
 /** Characters a JSON string must escape, and lone surrogates (which `JSON.stringify` escapes). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what JSON escapes
 const needsEscape = /["\\\u0000-\u001f\ud800-\udfff]/;
 
 /**
