@@ -29,7 +29,8 @@ server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
 url=
 for _ in $(seq 1 600); do
-  url=$(grep -ho 'http://127.0.0.1:[0-9]*' "$out/$label.log" | head -1 || true)
+  # (valgrind's own lines, `==pid==`, quote the command line, which may hold other URLs)
+  url=$(grep -v '^==' "$out/$label.log" | grep -o 'http://127.0.0.1:[0-9]*' | head -1 || true)
   [ -n "$url" ] && break
   sleep 0.5
 done
