@@ -23,7 +23,8 @@ const event = (over: Partial<GraphEvent> = {}): GraphEvent => ({
 });
 
 /** Scripted links: Kafka producers made (by brokers and user), what each sent; NATS on a ScriptedNats. */
-function scripted(options: { connectFailures?: Error[] } = {}) {
+/** `connectFailures`: what each Kafka connection in turn fails with (undefined: it is made). */
+function scripted(options: { connectFailures?: (Error | undefined)[] } = {}) {
   const log: string[] = [];
   const sent: { topic: string; key: unknown; value: unknown }[] = [];
   const nats = new ScriptedNats();
@@ -189,5 +190,27 @@ describe("queue writers", () => {
     expect(nats.published).toHaveLength(1);
     await writers.close();
     expect(nats.log.filter((l) => l === "close")).toHaveLength(1);
+  });
+
+  it("close while a connection is still being made and then fails, disconnecting those that were made", async () => {
+    const refused = new Error("broker away");
+    const { writers, log, nats } = scripted({ connectFailures: [undefined, refused] });
+    await writers.writerFor("kafka://k1:9092/tx", doc())?.(1, event());
+    let refuseNats: (error: Error) => void = () => {};
+    nats.links.connect = () =>
+      new Promise((_, reject) => {
+        refuseNats = reject;
+      });
+    const failing = [
+      writers.writerFor("kafka://k2:9092/tx", doc())?.(2, event()),
+      writers.writerFor("nats://n1:4222/tx", doc())?.(3, event()),
+    ];
+    const closing = writers.close();
+    await new Promise((resolve) => setImmediate(resolve));
+    refuseNats(new Error("cannot connect to NATS at nats://n1:4222"));
+    await expect(failing[0]).rejects.toBe(refused);
+    await expect(failing[1]).rejects.toThrow("cannot connect to NATS");
+    await expect(closing).resolves.toBeUndefined();
+    expect(log.filter((l) => l.startsWith("disconnect"))).toEqual(["disconnect k1:9092"]);
   });
 });
