@@ -113,8 +113,9 @@ export class BatchRunner {
     let flushedAt = Date.now();
     const flush = async () => {
       flushedAt = Date.now();
-      if (lastDone === undefined || lastDone === lastResolved) return;
-      const written = lastDone;
+      // Nothing finished since the last flush (both are undefined until the first event finishes).
+      if (lastDone === lastResolved) return;
+      const written = lastDone as string;
       if (outputs.length > 0) await links.send(outputTopic, outputs);
       outputs = [];
       bytes = 0;
