@@ -264,7 +264,10 @@ describe("a Kafka trigger on @platformatic/kafka, scripted", () => {
     expect(logger.lines[0]?.msg).toBe("consumer crashed: connection lost; restarting it");
     // A second failure of the same stream is the same crash.
     first.stream.emit("error", new Error("again"));
+    await settle();
     expect(consumers).toHaveLength(1);
+    expect(logger.lines).toHaveLength(1);
+    expect(log).toEqual(["stream close", "consumer close"]);
     await vi.advanceTimersByTimeAsync(1_000);
     await settle();
     expect(consumers).toHaveLength(2);
