@@ -225,7 +225,7 @@ describe("a gateway's queue writers (the broker clients imported on first use)",
     const write = writers.writerFor("kafka://k1:9092/tx", doc());
     await write?.({ score: 1 }, event());
     await write?.({ score: 2 }, event());
-    expect(sent.map((s) => s.value.body)).toEqual([{ score: 1 }, { score: 2 }]);
+    expect(sent.map((s) => (s.value as { body: unknown }).body)).toEqual([{ score: 1 }, { score: 2 }]);
     await writers.close();
     expect(log).toEqual(["producer k1:9092", "connect k1:9092", "disconnect k1:9092"]);
   });
