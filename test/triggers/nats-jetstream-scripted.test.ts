@@ -10,6 +10,11 @@ import { headersFrom, ScriptedNats } from "../helpers/scripted-nats.js";
 const body = (event: GraphEvent) => event.body as { i: number };
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
+/** Lets the event loop turn a while: time for what should not happen to show. */
+async function idle(): Promise<void> {
+  for (let turn = 0; turn < 20; turn++) await settle();
+}
+
 /** Waits, turn by turn of the event loop, until `check` holds (vi.waitFor would run fake timers). */
 async function until(check: () => boolean): Promise<void> {
   for (let turn = 0; turn < 1_000 && !check(); turn++) await settle();
@@ -507,7 +512,7 @@ describe("JetStream messages in flight, scripted", () => {
     const closing = trigger.close().then(() => {
       closed = true;
     });
-    for (let turn = 0; turn < 20; turn++) await settle();
+    await idle();
     expect(closed).toBe(false);
     work.finish(1);
     await closing;
@@ -612,7 +617,7 @@ describe("a JetStream pull's status, scripted", () => {
     const old = nats.pulls[0];
     old?.statuses.push({ type: "heartbeats_missed", count: 2 });
     old?.statuses.push({ type: "consumer_deleted" });
-    for (let turn = 0; turn < 20; turn++) await settle();
+    await idle();
     vi.advanceTimersByTime(60_000);
     expect(trigger.health.condition).toBe("running");
     expect(nats.lines("add")).toHaveLength(2);
@@ -629,7 +634,7 @@ describe("a JetStream pull's status, scripted", () => {
     const closed = trigger.close();
     await until(() => nats.pulls[0]?.closed === true);
     nats.status("consumer_deleted");
-    for (let turn = 0; turn < 20; turn++) await settle();
+    await idle();
     expect(trigger.health.condition).toBe("stopped");
     ended();
     await closed;
