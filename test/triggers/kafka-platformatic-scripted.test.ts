@@ -1,5 +1,5 @@
 import { EventEmitter } from "node:events";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, onTestFinished, vi } from "vitest";
 import { SluiceError } from "../../src/errors.js";
 import type { GraphEvent, KafkaTrigger as KafkaSpec } from "../../src/graph/index.js";
 import {
@@ -398,6 +398,32 @@ describe("a Kafka trigger on @platformatic/kafka, its lifecycle, scripted", () =
     await drained;
     expect(log.filter((l) => l === "pause")).toHaveLength(2);
     expect(log).not.toContain("resume");
+    await trigger.close();
+  });
+
+  it("after a crash while its stream was paused, lets the old consumer's last batch finish: nothing resumed or failed, and still crashed", async () => {
+    const { trigger, consumers, log } = scripted();
+    const work = gated([0, 1]);
+    await trigger.start(work.handler);
+    const consumer = consumers[0] as ScriptedConsumer;
+    consumer.join([{ topic: "in", partitions: [0] }]);
+    for (let offset = 0; offset <= 5_001; offset++) consumer.send("in", 0, offset, { i: offset });
+    work.finish(0);
+    await settle();
+    // A batch of 5,001 messages runs, the stream paused for it, when the consumer crashes.
+    expect(work.holding(1)).toBe(true);
+    const unhandled: unknown[] = [];
+    const listener = (reason: unknown) => unhandled.push(reason);
+    process.on("unhandledRejection", listener);
+    onTestFinished(() => {
+      process.off("unhandledRejection", listener);
+    });
+    consumer.stream.emit("error", new Error("connection lost"));
+    work.finish(1);
+    await settle();
+    expect(unhandled).toEqual([]);
+    expect(log.filter((l) => l === "pause" || l === "resume")).toEqual(["pause"]);
+    expect(trigger.health.condition).toBe("crashed");
     await trigger.close();
   });
 
