@@ -347,6 +347,24 @@ function gated(held: number[]) {
   };
 }
 
+/**
+ * A trigger whose partition 0 runs a batch of 5,001 messages, held at its first (`i: 1`) until
+ * the test finishes it, with the stream paused for it.
+ */
+async function runningABigBatch() {
+  const { trigger, consumers, log } = scripted();
+  const work = gated([0, 1]);
+  await trigger.start(work.handler);
+  const consumer = consumers[0] as ScriptedConsumer;
+  consumer.join([{ topic: "in", partitions: [0] }]);
+  for (let offset = 0; offset <= 5_001; offset++) consumer.send("in", 0, offset, { i: offset });
+  work.finish(0);
+  await settle();
+  expect(work.holding(1)).toBe(true);
+  expect(log.filter((l) => l === "pause")).toEqual(["pause"]);
+  return { trigger, consumer, log, work };
+}
+
 describe("a Kafka trigger on @platformatic/kafka, its lifecycle, scripted", () => {
   it("waits between the attempts of a failing event, as the backoff says", async () => {
     const { trigger, consumers, log } = scripted({
@@ -384,15 +402,7 @@ describe("a Kafka trigger on @platformatic/kafka, its lifecycle, scripted", () =
   });
 
   it("keeps its stream paused when the drain's last batches free room", async () => {
-    const { trigger, consumers, log } = scripted();
-    const work = gated([0, 1]);
-    await trigger.start(work.handler);
-    const consumer = consumers[0] as ScriptedConsumer;
-    consumer.join([{ topic: "in", partitions: [0] }]);
-    for (let offset = 0; offset <= 5_001; offset++) consumer.send("in", 0, offset, { i: offset });
-    work.finish(0);
-    await settle();
-    expect(work.holding(1)).toBe(true);
+    const { trigger, log, work } = await runningABigBatch();
     const drained = trigger.drain();
     work.finish(1);
     await drained;
@@ -402,16 +412,7 @@ describe("a Kafka trigger on @platformatic/kafka, its lifecycle, scripted", () =
   });
 
   it("after a crash while its stream was paused, lets the old consumer's last batch finish: nothing resumed or failed, and still crashed", async () => {
-    const { trigger, consumers, log } = scripted();
-    const work = gated([0, 1]);
-    await trigger.start(work.handler);
-    const consumer = consumers[0] as ScriptedConsumer;
-    consumer.join([{ topic: "in", partitions: [0] }]);
-    for (let offset = 0; offset <= 5_001; offset++) consumer.send("in", 0, offset, { i: offset });
-    work.finish(0);
-    await settle();
-    // A batch of 5,001 messages runs, the stream paused for it, when the consumer crashes.
-    expect(work.holding(1)).toBe(true);
+    const { trigger, consumer, log, work } = await runningABigBatch();
     const unhandled: unknown[] = [];
     const listener = (reason: unknown) => unhandled.push(reason);
     process.on("unhandledRejection", listener);
