@@ -36,7 +36,8 @@ export class CronTrigger implements Trigger {
 
   async start(handler: EventHandler): Promise<void> {
     const tick = () => {
-      if (this.#running || this.#state !== "running") return;
+      // A drain stops the timer (or schedule) first: no tick comes after it.
+      if (this.#running) return;
       const event: GraphEvent = {
         id: randomUUID(),
         // A copy per tick: steps may change their input in place, and the next tick must

@@ -18,7 +18,7 @@ import { kafkaTriggerOf } from "./kafka/client-choice.js";
 import { consumedQueues } from "./queue/consumed.js";
 import type { QueueConsumer } from "./queue/consumers.js";
 import { resolveStream } from "./queue/stream-url.js";
-import type { QueueWriters as BrokerWriters } from "./queue/writers.js";
+import type { QueueWriters as BrokerWriters, WriterLinks } from "./queue/writers.js";
 
 export type { EventHandler, StreamOutcome, Trigger, TriggerContext, TriggerState } from "./contract.js";
 export { CronTrigger } from "./cron.js";
@@ -92,19 +92,23 @@ export async function queueConsumers(
 export class QueueWriters {
   #writers: Promise<BrokerWriters> | undefined;
 
-  constructor(readonly logger: Logger) {}
+  constructor(
+    readonly logger: Logger,
+    /** The brokers themselves unless given (tests hand in scripted ones). */
+    readonly links?: WriterLinks,
+  ) {}
 
   /** The writer for a queue step, or undefined when its stream has no broker configured. */
   writerFor(stream: string, doc: GraphDocument): QueueWriter | undefined {
-    if (!resolveStream(stream, doc)) return undefined;
-    const ready = this.#brokerWriters().then((writers) => writers.writerFor(stream, doc));
+    const target = resolveStream(stream, doc);
+    if (!target) return undefined;
+    const ready = this.#brokerWriters().then((writers) => writers.writerOf(target));
     // A failed import is reported by the first write; until then it must not be unhandled.
     ready.catch(() => {});
     let write: QueueWriter | undefined;
     return (body, event) => {
       if (write) return write(body, event);
       return ready.then((writer) => {
-        if (!writer) throw new Error(`queue stream "${stream}" lost its broker`);
         write = writer;
         return writer(body, event);
       });
@@ -112,13 +116,15 @@ export class QueueWriters {
   }
 
   #brokerWriters(): Promise<BrokerWriters> {
-    this.#writers ??= import("./queue/writers.js").then((m) => new m.QueueWriters(this.logger));
+    this.#writers ??= import("./queue/writers.js").then((m) => new m.QueueWriters(this.logger, this.links));
     return this.#writers;
   }
 
+  /** Closes the producers made (none when no queue wrote, or the broker clients failed to import). */
   async close(): Promise<void> {
-    if (!this.#writers) return;
-    const writers = await this.#writers.catch(() => undefined);
-    await writers?.close();
+    await this.#writers?.then(
+      (writers) => writers.close(),
+      () => undefined,
+    );
   }
 }

@@ -95,6 +95,8 @@ export class ScriptedNats {
   readonly subscriptions: { subject: string; options: { queue?: string }; messages: Feed<unknown> }[] = [];
   readonly connection: NatsConnection;
   readonly links: JetStreamLinks;
+  /** Pulls' statuses go on after the pull closed, as nats.js hands out those it queued before. */
+  statusesOutliveClose = false;
   #held = false;
   readonly #waiting: (() => void)[] = [];
   #closeGate: Promise<void> | undefined;
@@ -167,7 +169,7 @@ export class ScriptedNats {
                 // A pull winds down on the server's answer: the test may hold it (`holdCloses`).
                 await this.#closeGate;
                 pull.messages.end();
-                pull.statuses.end();
+                if (!this.statusesOutliveClose) pull.statuses.end();
               },
             });
           },

@@ -116,6 +116,35 @@ describe("a Kafka batch, scripted", () => {
     expect(kafka.log.filter((l) => l.startsWith("commit "))).toEqual(["commit 1"]);
   });
 
+  it("without a DLQ, resolves nothing of an event whose retry wait a stop cut short, nor of any after it", async () => {
+    const kafka = new ScriptedKafka({ maxAttempts: 1 });
+    const seen: number[] = [];
+    await kafka.start((event) => {
+      seen.push(body(event).i);
+      if (body(event).i === 1) throw new Error("retry me");
+    });
+    kafka.onSleep = () => {
+      kafka.running = false;
+    };
+    await kafka.batch([{ i: 0 }, { i: 1 }, { i: 2 }]);
+    expect(seen).toEqual([0, 1]);
+    expect(kafka.resolved).toEqual(["0"]);
+    expect(kafka.log.filter((l) => l.startsWith("commit "))).toEqual(["commit 1"]);
+  });
+
+  it("resolves nothing of an event the consumer stopped before its dead letter was written, and writes none", async () => {
+    const kafka = new ScriptedKafka({ dlq: { topic: "dlq" } });
+    await kafka.start((event) => {
+      if (body(event).i !== 1) return;
+      kafka.running = false;
+      throw new SluiceError("SLUICE_ERR_INPUT", "amount must be a number");
+    });
+    await kafka.batch([{ i: 0 }, { i: 1 }, { i: 2 }]);
+    expect(kafka.resolved).toEqual(["0"]);
+    expect(kafka.sends).toEqual([]);
+    expect(kafka.log.filter((l) => l.startsWith("commit "))).toEqual(["commit 1"]);
+  });
+
   it("waits 100 ms doubling to 5 s between attempts, each wait jittered below its ceiling", async () => {
     const kafka = new ScriptedKafka({ dlq: { topic: "dlq", maxAttempts: 9 } });
     await kafka.start(() => {
@@ -155,15 +184,20 @@ describe("a Kafka batch whose gateway counts nothing, scripted", () => {
     expect(kafka.resolved.at(-1)).toBe("1");
   });
 
-  it("without a DLQ retries a failing event until it succeeds without counters", async () => {
+  it("without a DLQ retries a failing event past its attempts until it succeeds without counters", async () => {
     const kafka = new ScriptedKafka({}, { counting: false });
     let calls = 0;
     await kafka.start(() => {
-      if (++calls < 3) throw new Error("down");
+      if (++calls < 5) throw new Error("down");
     });
     await kafka.batch([{ i: 0 }]);
-    expect(calls).toBe(3);
+    expect(calls).toBe(5);
     expect(kafka.resolved).toEqual(["0"]);
+    // The attempts past maxAttempts (3 and 4) each say the event is retried for want of a DLQ.
+    expect(kafka.logger.lines.map((l) => l.msg)).toEqual([
+      "event failed and there is no dlq topic; retrying",
+      "event failed and there is no dlq topic; retrying",
+    ]);
   });
 });
 

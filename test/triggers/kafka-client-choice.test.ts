@@ -45,10 +45,12 @@ spec:
   });
 
   it("platformatic on a Node older than @platformatic/kafka runs on is one error naming the trigger and the Node it needs", async () => {
-    await expect(kafkaTriggerOf(spec({ client: "platformatic" }), context, "20.18.1")).rejects.toMatchObject({
+    await expect(
+      kafkaTriggerOf(spec({ client: "platformatic", topics: ["tx", "audit"] }), context, "20.18.1"),
+    ).rejects.toMatchObject({
       code: "SLUICE_ERR_GRAPH_INVALID",
       message:
-        "trigger kafka:tx: client: platformatic needs Node 20.19.4 or later (22.18.0 on Node 22, 24.6.0 on Node 24); this is Node 20.18.1: use client: kafkajs or a newer Node",
+        "trigger kafka:tx,audit: client: platformatic needs Node 20.19.4 or later (22.18.0 on Node 22, 24.6.0 on Node 24); this is Node 20.18.1: use client: kafkajs or a newer Node",
     });
     // kafkajs is unaffected by the Node it runs on.
     expect(await kafkaTriggerOf(spec(), context, "20.18.1")).toBeInstanceOf(KafkaTrigger);

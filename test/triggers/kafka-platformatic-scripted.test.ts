@@ -1,5 +1,5 @@
 import { EventEmitter } from "node:events";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, onTestFinished, vi } from "vitest";
 import { SluiceError } from "../../src/errors.js";
 import type { GraphEvent, KafkaTrigger as KafkaSpec } from "../../src/graph/index.js";
 import {
@@ -38,6 +38,7 @@ class ScriptedConsumer {
     readonly group: string,
     readonly log: string[],
     readonly refuse: Error | undefined,
+    readonly closeFailure: Error | undefined = undefined,
   ) {}
 
   on(event: string, listener: Listener): this {
@@ -63,6 +64,7 @@ class ScriptedConsumer {
 
   async close() {
     this.log.push("consumer close");
+    if (this.closeFailure) throw this.closeFailure;
   }
 
   /** The group joined, with these partitions (or none told: then read from `assignments`). */
@@ -86,14 +88,22 @@ class ScriptedConsumer {
 }
 
 /** Scripted links: every consumer made, what the producer wrote, in order with everything else in `log`. */
-function scripted(spec: Partial<KafkaSpec> = {}, options: { consumeFailures?: Error[] } = {}) {
+function scripted(
+  spec: Partial<KafkaSpec> = {},
+  options: { consumeFailures?: Error[]; closeFailures?: Error[]; sendFailures?: Error[] } = {},
+) {
   const log: string[] = [];
   const consumers: ScriptedConsumer[] = [];
   const sends: { topic: string; values: string[] }[] = [];
   const logger = memoryLogger();
   const links: PlatformaticLinks = {
     consumer: (group) => {
-      const consumer = new ScriptedConsumer(group, log, options.consumeFailures?.shift());
+      const consumer = new ScriptedConsumer(
+        group,
+        log,
+        options.consumeFailures?.shift(),
+        options.closeFailures?.shift(),
+      );
       consumers.push(consumer);
       return consumer as unknown as ReturnType<PlatformaticLinks["consumer"]>;
     },
@@ -103,6 +113,8 @@ function scripted(spec: Partial<KafkaSpec> = {}, options: { consumeFailures?: Er
         send: async ({ messages }: { messages: { topic: string; value?: Buffer | string }[] }) => {
           const topic = messages[0]?.topic ?? "";
           log.push(`send ${topic} ${messages.length}`);
+          const failure = options.sendFailures?.shift();
+          if (failure) throw failure;
           sends.push({ topic, values: messages.map((m) => String(m.value)) });
           return {};
         },
@@ -252,7 +264,10 @@ describe("a Kafka trigger on @platformatic/kafka, scripted", () => {
     expect(logger.lines[0]?.msg).toBe("consumer crashed: connection lost; restarting it");
     // A second failure of the same stream is the same crash.
     first.stream.emit("error", new Error("again"));
+    await settle();
     expect(consumers).toHaveLength(1);
+    expect(logger.lines).toHaveLength(1);
+    expect(log).toEqual(["stream close", "consumer close"]);
     await vi.advanceTimersByTimeAsync(1_000);
     await settle();
     expect(consumers).toHaveLength(2);
@@ -285,9 +300,12 @@ describe("a Kafka trigger on @platformatic/kafka, scripted", () => {
     await settle();
     expect(log.filter((l) => l.startsWith("commit"))).toEqual([]);
     await trigger.close();
-    expect(
-      logger.lines.some((l) => l.msg === "offsets not committed; trying again with the next commit"),
-    ).toBe(true);
+    const warning = logger.lines.find(
+      (l) => l.msg === "offsets not committed; trying again with the next commit",
+    );
+    expect((warning?.obj as { err?: Error } | undefined)?.err?.message).toBe(
+      "the consumer is being made again",
+    );
   });
 
   it("goes on through a join that tells no assignment while the consumer knows none either", async () => {
@@ -312,6 +330,187 @@ describe("a Kafka trigger on @platformatic/kafka, scripted", () => {
     await trigger.close();
     expect(log.filter((l) => l === "consumer close")).toHaveLength(1);
     expect(log.filter((l) => l === "producer close")).toHaveLength(1);
+  });
+});
+
+/** A handler that holds the events whose body `i` is listed until the test lets each go. */
+function gated(held: number[]) {
+  const waiting = new Map<number, () => void>();
+  return {
+    handler: (event: GraphEvent) => {
+      const { i } = event.body as { i: number };
+      if (!held.includes(i)) return undefined;
+      return new Promise<undefined>((resolve) => waiting.set(i, () => resolve(undefined)));
+    },
+    holding: (i: number) => waiting.has(i),
+    finish: (i: number) => waiting.get(i)?.(),
+  };
+}
+
+/**
+ * A trigger whose partition 0 runs a batch of 5,001 messages, held at its first (`i: 1`) until
+ * the test finishes it, with the stream paused for it.
+ */
+async function runningABigBatch() {
+  const { trigger, consumers, log } = scripted();
+  const work = gated([0, 1]);
+  await trigger.start(work.handler);
+  const consumer = consumers[0] as ScriptedConsumer;
+  consumer.join([{ topic: "in", partitions: [0] }]);
+  for (let offset = 0; offset <= 5_001; offset++) consumer.send("in", 0, offset, { i: offset });
+  work.finish(0);
+  await settle();
+  expect(work.holding(1)).toBe(true);
+  expect(log.filter((l) => l === "pause")).toEqual(["pause"]);
+  return { trigger, consumer, log, work };
+}
+
+describe("a Kafka trigger on @platformatic/kafka, its lifecycle, scripted", () => {
+  it("waits between the attempts of a failing event, as the backoff says", async () => {
+    const { trigger, consumers, log } = scripted({
+      dlq: { topic: "dlq", maxAttempts: 2 },
+    } as Partial<KafkaSpec>);
+    await trigger.start(() => {
+      throw new Error("down");
+    });
+    const consumer = consumers[0] as ScriptedConsumer;
+    consumer.join([{ topic: "in", partitions: [0] }]);
+    consumer.send("in", 0, 0, { i: 0 });
+    await settle();
+    const waits = log.filter((l) => l.startsWith("sleep ")).map((l) => Number(l.slice(6)));
+    expect(waits).toHaveLength(1);
+    expect(waits[0]).toBeGreaterThanOrEqual(50);
+    expect(waits[0]).toBeLessThanOrEqual(100);
+    expect(log.indexOf("sleep")).toBeLessThan(log.indexOf("send dlq 1"));
+    await trigger.close();
+  });
+
+  it("pauses its stream while more than 5,000 messages wait, and resumes it once half of them ran", async () => {
+    const { trigger, consumers, log } = scripted();
+    const work = gated([0]);
+    await trigger.start(work.handler);
+    const consumer = consumers[0] as ScriptedConsumer;
+    consumer.join([{ topic: "in", partitions: [0] }]);
+    for (let offset = 0; offset < 5_000; offset++) consumer.send("in", 0, offset, { i: offset });
+    expect(log).toEqual([]);
+    consumer.send("in", 0, 5_000, { i: 5_000 });
+    expect(log).toEqual(["pause"]);
+    work.finish(0);
+    await settle();
+    expect(log.filter((l) => l === "pause" || l === "resume")).toEqual(["pause", "resume"]);
+    await trigger.close();
+  });
+
+  it("keeps its stream paused when the drain's last batches free room", async () => {
+    const { trigger, log, work } = await runningABigBatch();
+    const drained = trigger.drain();
+    work.finish(1);
+    await drained;
+    expect(log.filter((l) => l === "pause")).toHaveLength(2);
+    expect(log).not.toContain("resume");
+    await trigger.close();
+  });
+
+  it("after a crash while its stream was paused, lets the old consumer's last batch finish: nothing resumed or failed, and still crashed", async () => {
+    const { trigger, consumer, log, work } = await runningABigBatch();
+    const unhandled: unknown[] = [];
+    const listener = (reason: unknown) => unhandled.push(reason);
+    process.on("unhandledRejection", listener);
+    onTestFinished(() => {
+      process.off("unhandledRejection", listener);
+    });
+    consumer.stream.emit("error", new Error("connection lost"));
+    work.finish(1);
+    await settle();
+    expect(unhandled).toEqual([]);
+    expect(log.filter((l) => l === "pause" || l === "resume")).toEqual(["pause"]);
+    expect(trigger.health.condition).toBe("crashed");
+    await trigger.close();
+  });
+
+  it("reads stopped while it drains, even when its consumer joins its group meanwhile", async () => {
+    const { trigger, consumers } = scripted();
+    const work = gated([0]);
+    await trigger.start(work.handler);
+    const consumer = consumers[0] as ScriptedConsumer;
+    consumer.join([{ topic: "in", partitions: [0] }]);
+    consumer.send("in", 0, 0, { i: 0 });
+    const drained = trigger.drain();
+    consumer.join([{ topic: "in", partitions: [0] }]);
+    expect(trigger.health.condition).toBe("stopped");
+    work.finish(0);
+    await drained;
+    expect(trigger.health.condition).toBe("stopped");
+    await trigger.close();
+  });
+
+  it("runs again as soon as the consumer made again after a crash resolves an offset, before it settled in its group", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const { trigger, consumers } = scripted();
+    await trigger.start(() => undefined);
+    (consumers[0] as ScriptedConsumer).stream.emit("error", new Error("connection lost"));
+    await vi.advanceTimersByTimeAsync(1_000);
+    await settle();
+    const second = consumers[1] as ScriptedConsumer;
+    second.join([{ topic: "in", partitions: [0] }]);
+    expect(trigger.health.condition).toBe("crashed");
+    second.send("in", 0, 0, { i: 0 });
+    await settle();
+    expect(trigger.health.condition).toBe("running");
+    await trigger.close();
+  });
+
+  it("counts a batch whose output cannot be written as a crash: the consumer is let go of and made again from the committed offsets", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const { trigger, consumers, log, sends } = scripted({ output: { topic: "out" } } as Partial<KafkaSpec>, {
+      sendFailures: [new Error("not leader for partition")],
+    });
+    await trigger.start((event: GraphEvent) => event.body);
+    const first = consumers[0] as ScriptedConsumer;
+    first.join([{ topic: "in", partitions: [0] }]);
+    first.send("in", 0, 0, { i: 0 });
+    await settle();
+    expect(trigger.health).toMatchObject({
+      condition: "crashed",
+      reason: "consumer crashed: not leader for partition",
+    });
+    expect(log.filter((l) => l.endsWith("close"))).toEqual(["stream close", "consumer close"]);
+    await vi.advanceTimersByTimeAsync(1_000);
+    await settle();
+    const second = consumers[1] as ScriptedConsumer;
+    second.join([{ topic: "in", partitions: [0] }]);
+    second.send("in", 0, 0, { i: 0 });
+    await settle();
+    expect(sends.map((s) => s.values)).toEqual([['{"i":0}']]);
+    await trigger.close();
+  });
+
+  it("logs a crashed consumer that does not close cleanly, and makes a new one all the same", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const refused = new Error("leave group refused");
+    const { trigger, consumers, logger } = scripted({}, { closeFailures: [refused] });
+    await trigger.start(() => undefined);
+    (consumers[0] as ScriptedConsumer).stream.emit("error", new Error("connection lost"));
+    await settle();
+    expect(logger.lines.find((l) => l.level === "warn")).toEqual({
+      level: "warn",
+      obj: { err: refused, trigger: "kafka:in" },
+      msg: "crashed consumer not closed cleanly",
+    });
+    await vi.advanceTimersByTimeAsync(1_000);
+    await settle();
+    expect(consumers).toHaveLength(2);
+    await trigger.close();
+  });
+
+  it("closes nothing again, and stays stopped, when its stream fails after it closed", async () => {
+    const { trigger, consumers, log } = scripted();
+    await trigger.start(() => undefined);
+    await trigger.close();
+    (consumers[0] as ScriptedConsumer).stream.emit("error", new Error("socket closed"));
+    await settle();
+    expect(log).toEqual(["pause", "stream close", "consumer close"]);
+    expect(trigger.health.condition).toBe("stopped");
   });
 });
 

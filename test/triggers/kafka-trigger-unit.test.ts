@@ -441,14 +441,29 @@ describe("a Kafka batch's bounds", () => {
     expect(headerOf(kafka.sends[0]?.messages[0], "x-sluice-error-message")).toBe("last");
   });
 
-  it("logs a dead letter the DLQ refused with the trigger, partition and how many times", async () => {
+  it("logs a dead letter the DLQ refused with the trigger, partition and how many times, waiting longer each time", async () => {
     const kafka = new ScriptedKafka({ dlq: { topic: "dlq", maxAttempts: 1 } });
-    kafka.dlqFailures.push(new Error("dlq full"));
+    kafka.dlqFailures.push(new Error("dlq full"), new Error("dlq full"));
     await kafka.start(() => {
       throw new Error("down");
     });
     await kafka.batch([{ i: 0 }]);
-    const refused = kafka.logger.lines.find((l) => l.level === "error");
-    expect(refused?.obj).toMatchObject({ trigger: "kafka:in", where: "in/0", failures: 1 });
+    const refused = kafka.logger.lines.filter((l) => l.level === "error");
+    expect(refused.map((l) => l.obj)).toMatchObject([
+      { trigger: "kafka:in", where: "in/0", failures: 1 },
+      { trigger: "kafka:in", where: "in/0", failures: 2 },
+    ]);
+    // The wait after each refusal (asked for in slices): 1 s doubling, jittered down to half.
+    const waits: number[] = [];
+    for (const line of kafka.log) {
+      if (line === "refused dlq") waits.push(0);
+      else if (line.startsWith("sleep "))
+        waits[waits.length - 1] = (waits.at(-1) ?? 0) + Number(line.slice(6));
+    }
+    expect(waits).toHaveLength(2);
+    expect(waits[0]).toBeGreaterThanOrEqual(500);
+    expect(waits[0]).toBeLessThanOrEqual(1_000);
+    expect(waits[1]).toBeGreaterThanOrEqual(1_000);
+    expect(waits[1]).toBeLessThanOrEqual(2_000);
   });
 });

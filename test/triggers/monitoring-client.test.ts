@@ -38,13 +38,15 @@ spec:
     await streams.close(Date.now());
   });
 
-  it("is refused when this Node cannot run @platformatic/kafka, naming the Node it needs", async () => {
+  it("is refused when this Node cannot run @platformatic/kafka, naming the Node it needs, and kafkajs is not", async () => {
     const streams = new MonitoringStreams(memoryLogger(), meters);
     const settings = { stream: "kafka://127.0.0.1:9092/records", client: "platformatic" as const };
     expect(() => streams.sinkFor(settings, doc, "20.18.0")).toThrow(
       "monitoring of kafka://127.0.0.1:9092/records: client: platformatic needs Node 20.19.4 or later",
     );
     expect(streams.sinkFor(settings, doc, "20.19.4")).toBeDefined();
+    // kafkajs, named or not, runs on any Node sluice runs on.
+    expect(streams.sinkFor({ ...settings, client: "kafkajs" }, doc, "20.18.0")).toBeDefined();
     await streams.close(Date.now());
   });
 

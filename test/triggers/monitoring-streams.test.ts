@@ -6,6 +6,7 @@ import {
   MonitoringStream,
   MonitoringStreams,
 } from "../../src/triggers/monitoring/index.js";
+import type { TransportMaker } from "../../src/triggers/monitoring/monitoring-streams.js";
 import { memoryLogger } from "../helpers/graphs.js";
 
 // Which writer a model's monitoring stream gets: one per place records land, shared by every
@@ -14,7 +15,7 @@ import { memoryLogger } from "../helpers/graphs.js";
 const doc = (triggers: unknown[] = []) => ({ spec: { steps: {}, triggers } }) as unknown as GraphDocument;
 const record: MonitoringRecord = { key: "m", write: (out) => out.text("{}") };
 
-function streams() {
+function streams(transport?: TransportMaker) {
   const named: string[] = [];
   const dropped = { n: 0 };
   const meters = (stream: string): MonitoringMeters => {
@@ -30,7 +31,7 @@ function streams() {
       buffered: { set: () => {} },
     };
   };
-  const all = new MonitoringStreams(memoryLogger(), meters);
+  const all = new MonitoringStreams(memoryLogger(), meters, transport);
   // Nothing is sent: the brokers named here are not there.
   onTestFinished(() => all.close(Date.now()));
   return { all, named, dropped };
@@ -108,5 +109,31 @@ describe("a gateway's monitoring streams", () => {
     expect([a.state, b.state]).toEqual(["closed", "closed"]);
     a.offer(record);
     expect(dropped.n).toBe(1);
+  });
+
+  it("write each stream through a transport to its place and client, as many records to a message as the graph asks, one unless told", async () => {
+    const made: string[] = [];
+    const sent: string[][] = [];
+    const { all } = streams(async (target, _logger, client) => {
+      made.push(`${target.kind === "kafka" ? target.topic : target.subject} ${client}`);
+      return {
+        maxRecordBytes: 1_000_000,
+        send: async (messages) => {
+          sent.push(messages.map((m) => m.value.toString()));
+        },
+        close: async () => {},
+      };
+    });
+    const packed = all.sinkFor({ stream: "kafka://k1:9092/packed", recordsPerMessage: 3 }, doc());
+    const plain = all.sinkFor({ stream: "nats://n1:4222/plain" }, doc());
+    for (let i = 0; i < 3; i++) {
+      packed?.offer({ key: "m", write: (out) => out.text(`{"i":${i}}`) });
+      plain?.offer({ key: "m", write: (out) => out.text(`{"i":${i}}`) });
+    }
+    await all.close(Date.now() + 10_000);
+    expect(made.sort()).toEqual(["packed kafkajs", "plain kafkajs"]);
+    expect(sent).toContainEqual(['{"i":0}\n{"i":1}\n{"i":2}']);
+    expect(sent).toContainEqual(['{"i":0}', '{"i":1}', '{"i":2}']);
+    expect(sent).toHaveLength(2);
   });
 });

@@ -10,6 +10,11 @@ import { headersFrom, ScriptedNats } from "../helpers/scripted-nats.js";
 const body = (event: GraphEvent) => event.body as { i: number };
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
+/** Lets the event loop turn a while: time for what should not happen to show. */
+async function idle(): Promise<void> {
+  for (let turn = 0; turn < 20; turn++) await settle();
+}
+
 /** Waits, turn by turn of the event loop, until `check` holds (vi.waitFor would run fake timers). */
 async function until(check: () => boolean): Promise<void> {
   for (let turn = 0; turn < 1_000 && !check(); turn++) await settle();
@@ -181,10 +186,12 @@ describe("a JetStream message, scripted", () => {
     const nats = new ScriptedNats();
     const trigger = nats.jetStreamTrigger({ output: { subject: "tx.out" } } as never);
     await trigger.start((event) => body(event));
-    nats.deliver(nats.jsMessage(1, { i: 1 }));
+    nats.deliver(nats.jsMessage(1, { i: 1 }, { headers: headersFrom({ traceparent: "00-t-s-01" }) }));
     await vi.waitFor(() => expect(nats.lines("ack")).toEqual(["ack 1"]));
     expect(nats.log.slice(0, 2)).toEqual(["add d", "publish tx.out"]);
     expect(nats.lines("js publish")).toEqual([]);
+    expect(nats.published[0]?.headers?.get("x-sluice-event-id")).toBe("S/1");
+    expect(nats.published[0]?.headers?.get("traceparent")).toBe("00-t-s-01");
     await trigger.close();
   });
 
@@ -245,12 +252,12 @@ describe("a JetStream message, scripted", () => {
     await trigger.close();
   });
 
-  it("after maxDeliver deliveries is published to the DLQ with where and why, then terminated", async () => {
+  it("after maxDeliver deliveries is published to the DLQ with where and why (on one line), then terminated", async () => {
     const nats = new ScriptedNats();
     nats.captured.add("tx.dlq");
     const trigger = nats.jetStreamTrigger({ dlq: { subject: "tx.dlq" } } as never, { maxDeliver: 3 });
     await trigger.start(() => {
-      throw new Error("the feature store\nis down");
+      throw new Error("the feature store\r\n\r\nis down");
     });
     nats.holdPublishes();
     nats.deliver(nats.jsMessage(7, { i: 7 }, { subject: "tx.in", deliveryCount: 3 }));
@@ -492,6 +499,26 @@ describe("JetStream messages in flight, scripted", () => {
     await trigger.close();
   });
 
+  it("on drain after its consumer was recreated waits for what the old pull is still running", async () => {
+    const nats = new ScriptedNats();
+    const trigger = nats.jetStreamTrigger();
+    const work = manual();
+    await trigger.start(work.handler);
+    nats.deliver(nats.jsMessage(1, { i: 1 }));
+    await until(() => work.running().length === 1);
+    nats.status("consumer_deleted");
+    await until(() => nats.recreated === 1);
+    let closed = false;
+    const closing = trigger.close().then(() => {
+      closed = true;
+    });
+    await idle();
+    expect(closed).toBe(false);
+    work.finish(1);
+    await closing;
+    expect(nats.log.slice(-3)).toEqual(["ack 1", "flush", "close"]);
+  });
+
   it("drains and closes once, and closes a trigger that never started without a connection", async () => {
     const nats = new ScriptedNats();
     const idle = nats.jetStreamTrigger();
@@ -538,17 +565,19 @@ describe("a JetStream pull's status, scripted", () => {
     const trigger = nats.jetStreamTrigger();
     await trigger.start(() => undefined);
     nats.addFailures.push(new Error("stream not found"), new Error("stream not found"));
-    let healthSeen: string | undefined;
+    let healthSeen: { condition: string; reason?: string } | undefined;
     const sleep = nats.links.sleep;
     nats.links.sleep = async (ms) => {
-      healthSeen ??= trigger.health.reason;
+      healthSeen ??= trigger.health;
       return sleep(ms);
     };
     nats.status("stream_not_found");
     await vi.waitFor(() => expect(nats.recreated).toBe(1));
-    expect(healthSeen).toBe(
-      'durable consumer "d" of stream "S" is gone (stream not found); cannot recreate it: stream not found',
-    );
+    expect(healthSeen).toMatchObject({
+      condition: "crashed",
+      reason:
+        'durable consumer "d" of stream "S" is gone (stream not found); cannot recreate it: stream not found',
+    });
     const waits = nats.lines("sleep").map((l) => Number(l.slice(6)));
     expect(waits).toHaveLength(2);
     expect(waits[0]).toBeGreaterThanOrEqual(250);
@@ -558,6 +587,59 @@ describe("a JetStream pull's status, scripted", () => {
     expect(trigger.health).toMatchObject({ condition: "running" });
     expect(trigger.health.reason).toBeUndefined();
     await trigger.close();
+  });
+
+  it("reads crashed, saying why, while it recreates its consumer", async () => {
+    const nats = new ScriptedNats();
+    const trigger = nats.jetStreamTrigger();
+    await trigger.start(() => undefined);
+    const ended = nats.holdCloses();
+    nats.status("consumer_deleted");
+    await until(() => nats.pulls[0]?.closed === true);
+    expect(trigger.health).toMatchObject({
+      condition: "crashed",
+      reason: 'durable consumer "d" of stream "S" is gone (consumer deleted); recreating it',
+    });
+    ended();
+    await until(() => nats.recreated === 1);
+    expect(trigger.health.condition).toBe("running");
+    await trigger.close();
+  });
+
+  it("heeds nothing the pull it replaced still says: neither that the consumer is gone nor missed heartbeats", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    const nats = new ScriptedNats();
+    nats.statusesOutliveClose = true;
+    const trigger = nats.jetStreamTrigger();
+    await trigger.start(() => undefined);
+    nats.status("consumer_deleted");
+    await until(() => nats.recreated === 1);
+    const old = nats.pulls[0];
+    old?.statuses.push({ type: "heartbeats_missed", count: 2 });
+    old?.statuses.push({ type: "consumer_deleted" });
+    await idle();
+    vi.advanceTimersByTime(60_000);
+    expect(trigger.health.condition).toBe("running");
+    expect(nats.lines("add")).toHaveLength(2);
+    expect(nats.pulls).toHaveLength(2);
+    old?.statuses.end();
+    await trigger.close();
+  });
+
+  it("does not recreate its consumer when told it is gone while it drains", async () => {
+    const nats = new ScriptedNats();
+    const trigger = nats.jetStreamTrigger();
+    await trigger.start(() => undefined);
+    const ended = nats.holdCloses();
+    const closed = trigger.close();
+    await until(() => nats.pulls[0]?.closed === true);
+    nats.status("consumer_deleted");
+    await idle();
+    expect(trigger.health.condition).toBe("stopped");
+    ended();
+    await closed;
+    expect(nats.lines("add")).toHaveLength(1);
+    expect(nats.logger.lines).toEqual([]);
   });
 
   it("recreates once however many statuses say the consumer is gone while it does", async () => {

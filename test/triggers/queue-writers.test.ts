@@ -1,6 +1,7 @@
 import type { Producer } from "kafkajs";
 import { describe, expect, it } from "vitest";
 import type { GraphDocument, GraphEvent } from "../../src/graph/index.js";
+import { QueueWriters as GatewayWriters } from "../../src/triggers/index.js";
 import { QueueWriters, type WriterLinks } from "../../src/triggers/queue/writers.js";
 import { memoryLogger } from "../helpers/graphs.js";
 import { ScriptedNats } from "../helpers/scripted-nats.js";
@@ -23,7 +24,8 @@ const event = (over: Partial<GraphEvent> = {}): GraphEvent => ({
 });
 
 /** Scripted links: Kafka producers made (by brokers and user), what each sent; NATS on a ScriptedNats. */
-function scripted(options: { connectFailures?: Error[] } = {}) {
+/** `connectFailures`: what each Kafka connection in turn fails with (undefined: it is made). */
+function scripted(options: { connectFailures?: (Error | undefined)[] } = {}) {
   const log: string[] = [];
   const sent: { topic: string; key: unknown; value: unknown }[] = [];
   const nats = new ScriptedNats();
@@ -57,7 +59,7 @@ function scripted(options: { connectFailures?: Error[] } = {}) {
       return nats.links;
     },
   };
-  return { writers: new QueueWriters(memoryLogger(), links), log, sent, nats };
+  return { writers: new QueueWriters(memoryLogger(), links), links, log, sent, nats };
 }
 
 describe("queue writers", () => {
@@ -189,5 +191,50 @@ describe("queue writers", () => {
     expect(nats.published).toHaveLength(1);
     await writers.close();
     expect(nats.log.filter((l) => l === "close")).toHaveLength(1);
+  });
+
+  it("close while a connection is still being made and then fails, disconnecting those that were made", async () => {
+    const refused = new Error("broker away");
+    const { writers, log, nats } = scripted({ connectFailures: [undefined, refused] });
+    await writers.writerFor("kafka://k1:9092/tx", doc())?.(1, event());
+    let refuseNats: (error: Error) => void = () => {};
+    nats.links.connect = () =>
+      new Promise((_, reject) => {
+        refuseNats = reject;
+      });
+    const failing = Promise.allSettled([
+      writers.writerFor("kafka://k2:9092/tx", doc())?.(2, event()),
+      writers.writerFor("nats://n1:4222/tx", doc())?.(3, event()),
+    ]);
+    const closing = writers.close();
+    await new Promise((resolve) => setImmediate(resolve));
+    refuseNats(new Error("cannot connect to NATS at nats://n1:4222"));
+    expect((await failing).map((f) => f.status === "rejected" && (f.reason as Error).message)).toEqual([
+      "broker away",
+      "cannot connect to NATS at nats://n1:4222",
+    ]);
+    await expect(closing).resolves.toBeUndefined();
+    expect(log.filter((l) => l.startsWith("disconnect"))).toEqual(["disconnect k1:9092"]);
+  });
+});
+
+describe("a gateway's queue writers (the broker clients imported on first use)", () => {
+  it("write through the producer of the queue's cluster, and disconnect it on close", async () => {
+    const { links, log, sent } = scripted();
+    const writers = new GatewayWriters(memoryLogger(), links);
+    const write = writers.writerFor("kafka://k1:9092/tx", doc());
+    await write?.({ score: 1 }, event());
+    await write?.({ score: 2 }, event());
+    expect(sent.map((s) => (s.value as { body: unknown }).body)).toEqual([{ score: 1 }, { score: 2 }]);
+    await writers.close();
+    expect(log).toEqual(["producer k1:9092", "connect k1:9092", "disconnect k1:9092"]);
+  });
+
+  it("close at once when no queue wrote through a broker", async () => {
+    const { links, log } = scripted();
+    const writers = new GatewayWriters(memoryLogger(), links);
+    expect(writers.writerFor("memory://audit", doc())).toBeUndefined();
+    await writers.close();
+    expect(log).toEqual([]);
   });
 });

@@ -113,8 +113,9 @@ export class BatchRunner {
     let flushedAt = Date.now();
     const flush = async () => {
       flushedAt = Date.now();
-      if (lastDone === undefined || lastDone === lastResolved) return;
-      const written = lastDone;
+      // Nothing finished since the last flush (both are undefined until the first event finishes).
+      if (lastDone === lastResolved) return;
+      const written = lastDone as string;
       if (outputs.length > 0) await links.send(outputTopic, outputs);
       outputs = [];
       bytes = 0;
@@ -122,7 +123,9 @@ export class BatchRunner {
       // Only now, with outputs and dead letters acknowledged by the broker, is the offset done.
       resolveOffset(written);
       lastResolved = written;
-      links.progressed();
+      // A batch whose partition was taken away (a rebalance, its consumer crashed) says nothing
+      // about the health of the consumer now reading it.
+      if (!isStale()) links.progressed();
       // A batch can hold thousands of events: commit by the policy (every N events or T ms)
       // inside it too, or a crash repeats the whole batch; and keep the session alive (a
       // heartbeat that finds a rebalance throws, and the rest of the batch goes to the new owner).

@@ -191,16 +191,20 @@ export class PlatformaticKafkaTrigger implements Trigger {
     }
   }
 
-  /** The stream failed or a batch threw: drop this consumer and let the supervisor make another. */
+  /**
+   * The stream failed or a batch threw: drop this consumer and let the supervisor make another.
+   * A consumer whose stream is not open yet is #consume's to fail (and close).
+   */
   #crashed(error: Error): void {
-    if (this.#state !== "running" || !this.#consumer) return;
+    const stream = this.#stream;
+    if (this.#state !== "running" || !stream) return;
     this.#lanes.revokeAll();
-    const [consumer, stream] = [this.#consumer, this.#stream];
+    const consumer = this.#consumer as PlatformaticConsumer;
     this.#consumer = undefined;
     this.#stream = undefined;
     // In turn: the client refuses to leave the group while a stream of it is open.
     this.#closing = (async () => {
-      await stream?.close();
+      await stream.close();
       await consumer.close();
     })().catch((failure: unknown) =>
       this.context.logger.warn({ err: failure, trigger: this.name }, "crashed consumer not closed cleanly"),

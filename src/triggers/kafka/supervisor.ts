@@ -35,11 +35,12 @@ export class ConsumerSupervisor {
   }
 
   /**
-   * An offset was resolved: whatever crashed before is behind us (unless the trigger stops:
-   * the drain's last batches say nothing about the consumer's health).
+   * An offset was resolved: the consumer works, whatever crashed before (unless the trigger
+   * stops: the drain's last batches say nothing about the consumer's health). Called once a
+   * flush, not once an event.
    */
   progressed(): void {
-    if (this.#crashes === 0 || this.#stopped) return;
+    if (this.#stopped) return;
     this.#crashes = 0;
     clearTimeout(this.#settle);
     this.health.set("running");

@@ -3,10 +3,21 @@ import type { GraphDocument, Logger, MonitoringSink, MonitoringSpec } from "../.
 import type { KafkaConnection } from "../kafka/client.js";
 import { platformaticNodeProblem } from "../kafka/client-choice.js";
 import { resolveStream, type StreamTarget } from "../queue/stream-url.js";
-import { type MonitoringMeters, MonitoringStream } from "./monitoring-stream.js";
+import { type MonitoringMeters, MonitoringStream, type MonitoringTransport } from "./monitoring-stream.js";
 
 /** Records a stream holds while its broker is slow, when the graph does not say. */
 export const defaultMonitoringBuffer = 10_000;
+
+/** Makes the broker connection behind a stream, when the stream first sends. */
+export type TransportMaker = (
+  target: StreamTarget,
+  logger: Logger,
+  client: "kafkajs" | "platformatic",
+) => Promise<MonitoringTransport>;
+
+/** The brokers' own: imported with their clients only when a stream first sends. */
+const brokerTransport: TransportMaker = async (target, logger, client) =>
+  (await import("./transports.js")).monitoringTransport(target, logger, client);
 
 /**
  * The monitoring streams of a gateway: one writer (and one bounded buffer) per stream,
@@ -19,6 +30,8 @@ export class MonitoringStreams {
     readonly logger: Logger,
     /** The series a stream counts its records in, by the stream's URL. */
     readonly meters: (stream: string) => MonitoringMeters,
+    /** The brokers' transports unless given (tests hand in scripted ones). */
+    readonly transport: TransportMaker = brokerTransport,
   ) {}
 
   /**
@@ -41,16 +54,12 @@ export class MonitoringStreams {
       return existing;
     }
     const { logger } = this;
-    const stream = new MonitoringStream(
-      settings.stream,
-      async () => (await import("./transports.js")).monitoringTransport(target, logger, client),
-      {
-        capacity,
-        logger,
-        meters: this.meters(settings.stream),
-        recordsPerMessage: settings.recordsPerMessage ?? 1,
-      },
-    );
+    const stream = new MonitoringStream(settings.stream, () => this.transport(target, logger, client), {
+      capacity,
+      logger,
+      meters: this.meters(settings.stream),
+      recordsPerMessage: settings.recordsPerMessage ?? 1,
+    });
     this.#streams.set(key, stream);
     return stream;
   }

@@ -63,8 +63,8 @@ export class JetStreamTrigger implements Trigger {
   #jsm: JetStreamManager | undefined;
   #messages: ConsumerMessages | undefined;
   #handler: EventHandler | undefined;
-  /** Each ends once its pull is closed and every message it took has been handled. */
-  readonly #loops = new Set<Promise<void>>();
+  /** Ends once every pull opened so far is closed and every message it took has been handled. */
+  #loops: Promise<unknown> = Promise.resolve();
   /** Messages taken and not yet acked, nak'ed or terminated: told we are `working()` on them. */
   readonly #held = new Set<JsMsg>();
   #recreating = false;
@@ -165,8 +165,8 @@ export class JetStreamTrigger implements Trigger {
       // message nak'ed then was seen run twice.)
       release: (msg) => this.#held.delete(msg),
     });
-    this.#loops.add(loop);
-    void loop.finally(() => this.#loops.delete(loop));
+    // A recreation's old pull may still be finishing what it took: a drain waits for both.
+    this.#loops = Promise.all([this.#loops, loop]);
     void this.#watch(messages);
   }
 
@@ -177,7 +177,9 @@ export class JetStreamTrigger implements Trigger {
    */
   async #watch(messages: ConsumerMessages): Promise<void> {
     for await (const status of messages.status()) {
-      if (this.#messages !== messages || this.#state !== "running") return;
+      // A pull replaced by a recreation speaks of a consumer that is gone (nats.js still hands
+      // out the statuses it queued before the close).
+      if (this.#messages !== messages) return;
       switch (status.type) {
         case "consumer_deleted":
         case "consumer_not_found":
@@ -330,7 +332,7 @@ export class JetStreamTrigger implements Trigger {
     this.#health.set("stopped");
     // Stop pulling; messages already taken finish and are acked; the rest stay on the server.
     await this.#messages?.close();
-    await Promise.all(this.#loops);
+    await this.#loops;
     clearInterval(this.#keepAlive);
     await this.#connection?.flush();
   }

@@ -50,7 +50,11 @@ export class QueueWriters {
   /** The writer for a queue step, or undefined when its stream has no broker configured. */
   writerFor(stream: string, doc: GraphDocument): QueueWriter | undefined {
     const target = resolveStream(stream, doc);
-    if (!target) return undefined;
+    return target && this.writerOf(target);
+  }
+
+  /** The writer for a stream whose broker is known. */
+  writerOf(target: StreamTarget): QueueWriter {
     return target.kind === "kafka" ? this.#kafkaWriter(target) : this.#natsWriter(target);
   }
 
