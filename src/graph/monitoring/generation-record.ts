@@ -83,7 +83,7 @@ export class GenerationRecord implements MonitoringRecord {
       parameters?: unknown;
     };
     const id = jsonString(this.event.id);
-    let json = `${format.head},"id":${id},"when":"${mlrunTime(this.started)}","microsec":${this.#micros}`;
+    let json = `${format.opening}${id},"when":"${mlrunTime(this.started)}","microsec":${this.#micros}`;
     json += `,"first_token_microsec":${this.#firstMicros ?? null}`;
     json += `,"request":{"id":${id}`;
     const prompt = typeof request.text_input === "string" ? request.text_input : "";
@@ -106,7 +106,7 @@ export class GenerationRecord implements MonitoringRecord {
     } else if ("cancelled" in ending) {
       json += `,"cancelled":${JSON.stringify(ending.cancelled)}`;
     }
-    out.text(`${json}${format.tail},"effective_sample_count":${this.represents}}`);
+    out.text(`${json}${format.closing}${this.represents}}`);
   }
 
   /** The record as an object (what `write` writes). */

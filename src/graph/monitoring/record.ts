@@ -37,13 +37,9 @@ export class RecordFormat {
   readonly outputs: boolean;
   readonly shapes: boolean;
   readonly parameters: boolean;
-  /** `{"graph":...,"op":"infer"` */
-  readonly head: string;
-  /** `,"sampling_percentage":...,"labels":...}` without the effective count */
-  readonly tail: string;
-  /** `head` and `,"id":`: what every infer record starts with. */
+  /** `{"graph":...,"op":"infer","id":`: what every record starts with, but its id. */
   readonly opening: string;
-  /** `tail` and `,"effective_sample_count":`: what every record ends with, but its count. */
+  /** `,"sampling_percentage":...,"labels":...,"effective_sample_count":`: every record's end, but its count. */
   readonly closing: string;
 
   constructor(
@@ -69,12 +65,9 @@ export class RecordFormat {
       worker: process.pid,
       op,
     };
-    this.head = JSON.stringify(shared).slice(0, -1);
-    this.tail = `,"sampling_percentage":${facts.samplingPercentage}${
-      facts.labels ? `,"labels":${JSON.stringify(facts.labels)}` : ""
-    }`;
-    this.opening = `${this.head},"id":`;
-    this.closing = `${this.tail},"effective_sample_count":`;
+    this.opening = `${JSON.stringify(shared).slice(0, -1)},"id":`;
+    const labels = facts.labels ? `,"labels":${JSON.stringify(facts.labels)}` : "";
+    this.closing = `,"sampling_percentage":${facts.samplingPercentage}${labels},"effective_sample_count":`;
   }
 }
 
@@ -151,8 +144,7 @@ export class ModelCallRecord implements MonitoringRecord {
       }
       json = "";
     } else {
-      json = timed;
-      json += `{"id":${typeof request.id === "string" ? jsonString(request.id) : id}`;
+      json = `${timed}{"id":${typeof request.id === "string" ? jsonString(request.id) : id}`;
       json += tensors("inputs", request.inputs, format.inputs, format.shapes);
       if (format.parameters && request.parameters !== undefined) {
         json += `,"parameters":${JSON.stringify(request.parameters)}`;
