@@ -130,7 +130,8 @@ export class Generator {
       model_name: model.name,
       ...(model.version === undefined ? {} : { model_version: model.version }),
     };
-    const events = new ChunkEvents(base);
+    // Only a stream writes events; a joined answer is one JSON body.
+    const events = stream ? new ChunkEvents(base) : undefined;
     let written = false;
     const text: string[] = [];
     let last: GenerateChunk | undefined;
@@ -150,7 +151,7 @@ export class Generator {
             res.writeHead(200, sseHeaders(requestId, this.options.draining()));
             written = true;
           }
-          const full = writeEvent(res, events.event(chunk), signal);
+          const full = writeEvent(res, (events as ChunkEvents).event(chunk), signal);
           if (full) await full;
           if (signal.aborted) break;
         } else {
