@@ -169,6 +169,26 @@ describe("retries", () => {
     ).toBe("ok");
   });
 
+  it("say how many attempts were made when the deadline passes during the wait between them", async () => {
+    vi.useFakeTimers({ now: 0 });
+    const jitter = vi.spyOn(Math, "random").mockReturnValue(0.5); // a wait of 500 ms
+    const signal = new CallDeadline(50, () => new Error("the request's deadline passed"));
+    const retrying = withRetries(
+      () => Promise.reject(new Error("no")),
+      { retries: 5, initialMs: 1_000, maxMs: 1_000 },
+      () => true,
+      {
+        signal,
+        annotate: (error, attempts, gaveUp) =>
+          new Error(`${(error as Error).message} after ${attempts}, ${gaveUp}`),
+      },
+    );
+    const failed = expect(retrying).rejects.toThrow("the request's deadline passed after 1, deadline");
+    await vi.advanceTimersByTimeAsync(50);
+    await failed;
+    jitter.mockRestore();
+  });
+
   it("stop when the next wait would end past the deadline, or the signal aborted, or the target asks for longer than the cap", async () => {
     const policy = { retries: 5, initialMs: 1_000, maxMs: 1_000 };
     const gaveUp: unknown[] = [];

@@ -58,7 +58,11 @@ export async function withRetries<T>(
       if (options.deadline !== undefined && Date.now() + wait >= options.deadline) {
         throw options.annotate ? options.annotate(error, retry + 1, "deadline") : error;
       }
-      await sleep(wait, options.signal);
+      // A deadline that passes during the wait ends the retries too: its error says how many
+      // attempts were made, as when the loop itself sees no time left.
+      await sleep(wait, options.signal).catch((reason: unknown) => {
+        throw options.annotate ? options.annotate(reason, retry + 1, "deadline") : reason;
+      });
     }
   }
 }
